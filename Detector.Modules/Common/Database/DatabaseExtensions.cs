@@ -1,0 +1,26 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Detector.Modules.Common.Database;
+
+public static class DatabaseExtensions
+{
+    /// <summary>Registers the process's one NpgsqlDataSource (it owns the connection pool) and the migration runner.</summary>
+    public static IServiceCollection AddDetectorDatabase(this IServiceCollection services)
+    {
+        services.AddOptions<DatabaseOptions>()
+            .BindConfiguration(DatabaseOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var builder = new NpgsqlDataSourceBuilder(options.ConnectionString);
+            builder.ConnectionStringBuilder.ApplicationName ??= "detector";
+            return builder.Build();
+        });
+        services.AddSingleton<MigrationRunner>();
+        return services;
+    }
+}

@@ -1,0 +1,87 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Dapper;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Detector.Modules.Common.Database;
+
+/// <summary>
+/// Applies db/NNNN_name.sql files in order, each in its own transaction, recording them in
+/// public.schema_migrations. A session advisory lock makes concurrent instances take turns,
+/// so a scaled-out deployment can start all replicas at once.
+/// </summary>
+public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, IOptions<DatabaseOptions> options, ILogger<MigrationRunner> logger)
+{
+    private const long AdvisoryLockKey = 0x44_45_54_45_43_54; // "DETECT"
+
+    private volatile bool _applied;
+
+    public bool Applied => _applied;
+
+    [GeneratedRegex(@"^(\d{4})_[A-Za-z0-9_]+\.sql$")]
+    private static partial Regex FileNamePattern();
+
+    public static string ResolvePath(string path) =>
+        Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path);
+
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        var folder = ResolvePath(options.Value.MigrationsPath);
+        if (!Directory.Exists(folder))
+        {
+            throw new InvalidOperationException($"Migrations folder '{folder}' does not exist.");
+        }
+
+        var files = Directory.GetFiles(folder, "*.sql")
+            .Select(f => (Path: f, Match: FileNamePattern().Match(Path.GetFileName(f))))
+            .Where(f => f.Match.Success)
+            .Select(f => (f.Path, Version: int.Parse(f.Match.Groups[1].Value, CultureInfo.InvariantCulture)))
+            .OrderBy(f => f.Version)
+            .ToList();
+
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
+        try
+        {
+            await connection.ExecuteAsync(new CommandDefinition(
+                """
+                CREATE TABLE IF NOT EXISTS public.schema_migrations (
+                    version     integer PRIMARY KEY,
+                    name        text NOT NULL,
+                    applied_at  timestamptz NOT NULL DEFAULT now()
+                )
+                """, cancellationToken: cancellationToken));
+
+            var applied = (await connection.QueryAsync<int>(new CommandDefinition(
+                "SELECT version FROM public.schema_migrations", cancellationToken: cancellationToken))).ToHashSet();
+
+            foreach (var (path, version) in files)
+            {
+                if (applied.Contains(version))
+                {
+                    continue;
+                }
+
+                var sql = await File.ReadAllTextAsync(path, cancellationToken);
+                await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+                await connection.ExecuteAsync(new CommandDefinition(sql, transaction: tx, cancellationToken: cancellationToken));
+                await connection.ExecuteAsync(new CommandDefinition(
+                    "INSERT INTO public.schema_migrations (version, name) VALUES (@version, @name)",
+                    new { version, name = Path.GetFileName(path) }, tx, cancellationToken: cancellationToken));
+                await tx.CommitAsync(cancellationToken);
+                LogApplied(logger, Path.GetFileName(path));
+            }
+        }
+        finally
+        {
+            await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLockKey }, cancellationToken: CancellationToken.None));
+        }
+
+        _applied = true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Migration}")]
+    private static partial void LogApplied(ILogger logger, string migration);
+}

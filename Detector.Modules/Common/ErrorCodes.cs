@@ -1,0 +1,24 @@
+namespace Detector.Modules.Common;
+
+/// <summary>Stable error codes: clients branch on these, so they never change meaning.</summary>
+public static class ErrorCodes
+{
+    public const string Internal = "internal_error";
+    public const string ValidationFailed = "validation_failed";
+    public const string Unauthorized = "unauthorized";
+    public const string Forbidden = "forbidden";
+    public const string NotFound = "not_found";
+    public const string EmptyBody = "empty_body";
+    public const string PayloadTooLarge = "payload_too_large";
+    public const string UnsupportedMediaType = "unsupported_media_type";
+    public const string UnsupportedImageFormat = "unsupported_image_format";
+    public const string CorruptImage = "corrupt_image";
+    public const string ImageTooLarge = "image_too_many_pixels";
+    public const string MissingImageField = "missing_image_field";
+    public const string UnknownModel = "unknown_model";
+    public const string InvalidCursor = "invalid_cursor";
+    public const string Overloaded = "overloaded";
+    public const string DeadlineExceeded = "deadline_exceeded";
+    public const string RateLimited = "rate_limited";
+    public const string ModelNotReady = "model_not_ready";
+}

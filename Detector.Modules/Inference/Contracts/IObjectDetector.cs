@@ -1,0 +1,64 @@
+namespace Detector.Modules.Inference.Contracts;
+
+public sealed record DetectionOptions
+{
+    public float MinScore { get; init; } = 0.25f;
+
+    public float Iou { get; init; } = 0.45f;
+
+    public int MaxDetections { get; init; } = 100;
+}
+
+/// <summary>Scheduling class: sync callers wait on the answer and go first; async work fills the gaps.</summary>
+public enum DetectionPriority
+{
+    Interactive = 0,
+    Background = 1,
+}
+
+public sealed record DetectionRequest
+{
+    public required ReadOnlyMemory<byte> Image { get; init; }
+
+    /// <summary>Model name; null means the catalog's default.</summary>
+    public string? Model { get; init; }
+
+    public DetectionOptions Options { get; init; } = new();
+
+    public DetectionPriority Priority { get; init; } = DetectionPriority.Interactive;
+
+    /// <summary>Absolute deadline; requests still queued past it are dropped before inference.</summary>
+    public DateTimeOffset? Deadline { get; init; }
+}
+
+/// <summary>One detected object. Box is [x1, y1, x2, y2] in pixels of the oriented original image.</summary>
+public sealed record Detection(string Label, int ClassId, float Score, float[] Box);
+
+public sealed record DetectionTimings(double DecodeMs, double QueueMs, double InferenceMs, double PostprocessMs, double TotalMs, int BatchSize);
+
+public sealed record DetectionOutcome(
+    string ModelName,
+    string ModelVersion,
+    int ImageWidth,
+    int ImageHeight,
+    string ImageFormat,
+    IReadOnlyList<Detection> Detections,
+    DetectionTimings Timings);
+
+/// <summary>
+/// The whole detection pipeline behind one call: decode, orient, resize, batch, infer, decode the
+/// head, NMS, map boxes back. The HTTP API, async jobs and the evaluation command all use this,
+/// so there is exactly one copy of the pipeline.
+/// </summary>
+public interface IObjectDetector
+{
+    Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken);
+}
+
+/// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>
+public interface IInferenceReadiness
+{
+    bool IsReady { get; }
+
+    string Provider { get; }
+}
