@@ -21,4 +21,5 @@ public static class ErrorCodes
     public const string DeadlineExceeded = "deadline_exceeded";
     public const string RateLimited = "rate_limited";
     public const string ModelNotReady = "model_not_ready";
+    public const string InferenceFailed = "inference_failed";
 }

@@ -60,5 +60,9 @@ public interface IInferenceReadiness
 {
     bool IsReady { get; }
 
+    /// <summary>The execution provider the sessions run on (CPU, CUDA, TensorRT).</summary>
     string Provider { get; }
+
+    /// <summary>Completes when every model is loaded and warmed; faults if loading failed.</summary>
+    Task WhenReady { get; }
 }

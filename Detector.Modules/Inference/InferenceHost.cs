@@ -1,0 +1,123 @@
+using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Runtime;
+using Detector.Modules.Inference.Scheduling;
+using Detector.Modules.Models.Contracts;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Modules.Inference;
+
+/// <summary>A served model: its session and the scheduler in front of it.</summary>
+internal sealed record LoadedModel(ModelManifest Manifest, OrtModelRunner Runner, BatchScheduler Scheduler);
+
+/// <summary>
+/// Loads every model in the background at start (so /health/live answers at once), warms each
+/// at every batch size up to its maximum, then reports ready. One session per model version
+/// for the life of the process.
+/// </summary>
+internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<InferenceOptions> options, ILoggerFactory loggerFactory)
+    : IHostedService, IInferenceReadiness, IAsyncDisposable
+{
+    private readonly ILogger _logger = loggerFactory.CreateLogger<InferenceHost>();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Dictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
+    private volatile bool _isReady;
+    private Task? _loading;
+
+    public bool IsReady => _isReady;
+
+    public string Provider { get; private set; } = "loading";
+
+    public Task WhenReady => _ready.Task;
+
+    public bool TryGet(string name, out LoadedModel model)
+    {
+        if (_isReady && _models.TryGetValue(name, out var m))
+        {
+            model = m;
+            return true;
+        }
+
+        model = null!;
+        return false;
+    }
+
+    public IReadOnlyCollection<LoadedModel> Loaded => _isReady ? _models.Values : [];
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _loading = Task.Run(LoadAll, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    private void LoadAll()
+    {
+        try
+        {
+            var o = options.Value;
+            var providers = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var manifest in catalog.Models)
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                var runner = OrtModelRunner.Load(manifest, o, _logger);
+                var settings = SchedulerSettings.For(manifest.Name, o);
+                var slots = new List<IBatchExecutor>();
+                for (var i = 0; i < SchedulerSettings.SlotsFor(manifest.Name, o); i++)
+                {
+                    var slot = runner.CreateSlot(settings.MaxBatchSize);
+                    for (var b = 1; b <= settings.MaxBatchSize; b++)
+                    {
+                        slot.Run(b);
+                    }
+
+                    slots.Add(slot);
+                }
+
+                var scheduler = new BatchScheduler(manifest.Name, slots, settings, new SchedulerMetrics(manifest.Name, manifest.Version), loggerFactory.CreateLogger<BatchScheduler>());
+                _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler);
+                providers.Add(runner.Provider);
+                LogWarmed(_logger, manifest.Name, settings.MaxBatchSize, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            }
+
+            Provider = string.Join(",", providers);
+            LogReady(_logger, _models.Count, Provider);
+            _isReady = true;
+            _ready.TrySetResult();
+        }
+        catch (Exception ex)
+        {
+            LogLoadFailed(_logger, ex);
+            _ready.TrySetException(ex);
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_loading is not null)
+        {
+            await _loading.WaitAsync(cancellationToken);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _isReady = false;
+        foreach (var m in _models.Values)
+        {
+            await m.Scheduler.DisposeAsync();
+            m.Runner.Dispose();
+        }
+
+        _models.Clear();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} warmed at batch sizes 1..{MaxBatch} in {ElapsedMs:F0} ms")]
+    private static partial void LogWarmed(ILogger logger, string model, int maxBatch, double elapsedMs);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inference ready: {Count} models on {Provider}")]
+    private static partial void LogReady(ILogger logger, int count, string provider);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Loading models failed; the service stays not-ready")]
+    private static partial void LogLoadFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,21 @@
+using Detector.Modules.Inference.Contracts;
+using Microsoft.Extensions.Hosting;
+
+namespace Detector.Modules.Inference;
+
+/// <summary>ONNX Runtime sessions, the dynamic-batching scheduler and the detection pipeline.</summary>
+public static class InferenceModule
+{
+    public static IServiceCollection AddInference(this IServiceCollection services)
+    {
+        services.AddOptions<InferenceOptions>()
+            .BindConfiguration(InferenceOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddSingleton<InferenceHost>();
+        services.AddSingleton<IInferenceReadiness>(sp => sp.GetRequiredService<InferenceHost>());
+        services.AddHostedService(sp => sp.GetRequiredService<InferenceHost>());
+        services.AddSingleton<IObjectDetector, ObjectDetector>();
+        return services;
+    }
+}

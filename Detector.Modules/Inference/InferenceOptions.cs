@@ -1,0 +1,85 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Detector.Modules.Inference;
+
+public enum ExecutionProviderKind
+{
+    /// <summary>CUDA when the runtime and a GPU are present, else CPU.</summary>
+    Auto,
+    Cpu,
+    Cuda,
+    TensorRt,
+}
+
+public sealed class InferenceOptions
+{
+    public const string SectionName = "Inference";
+
+    public ExecutionProviderKind Provider { get; set; } = ExecutionProviderKind.Auto;
+
+    [Range(0, 64)]
+    public int DeviceId { get; set; }
+
+    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime use one per core.</summary>
+    [Range(0, 512)]
+    public int IntraOpThreads { get; set; }
+
+    [Range(1, 64)]
+    public int InterOpThreads { get; set; } = 1;
+
+    /// <summary>ONNX Runtime graph optimisation: Disabled, Basic, Extended or All.</summary>
+    [RegularExpression("^(Disabled|Basic|Extended|All)$")]
+    public string GraphOptimization { get; set; } = "All";
+
+    /// <summary>CUDA: exhaustive cuDNN convolution algorithm search (slower start, faster steady state).</summary>
+    public bool CudnnExhaustiveSearch { get; set; } = true;
+
+    /// <summary>CUDA: memory arena limit in bytes; 0 means no limit.</summary>
+    [Range(0, long.MaxValue)]
+    public long CudaArenaMaxBytes { get; set; }
+
+    /// <summary>TensorRT: build FP16 engines.</summary>
+    public bool TensorRtFp16 { get; set; }
+
+    /// <summary>Largest batch the scheduler forms.</summary>
+    [Range(1, 256)]
+    public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>Longest the oldest queued request waits for a fuller batch while an executor is busy.</summary>
+    [Range(0, 10_000)]
+    public int MaxBatchDelayMs { get; set; } = 5;
+
+    /// <summary>Requests admitted (preprocessing or queued) per model before new ones get 503.</summary>
+    [Range(1, 1_000_000)]
+    public int QueueCapacity { get; set; } = 128;
+
+    /// <summary>Concurrent batches per model.</summary>
+    [Range(1, 64)]
+    public int ExecutorSlots { get; set; } = 1;
+
+    /// <summary>Deadline for a request that names none.</summary>
+    [Range(1, 3_600_000)]
+    public int DefaultDeadlineMs { get; set; } = 30_000;
+
+    /// <summary>Images decoded and resized at once; 0 means one per core.</summary>
+    [Range(0, 512)]
+    public int PreprocessWorkers { get; set; }
+
+    /// <summary>Per-model overrides of the batching settings, keyed by model name.</summary>
+    public Dictionary<string, ModelSchedulingOverride> PerModel { get; } = new(StringComparer.Ordinal);
+}
+
+public sealed class ModelSchedulingOverride
+{
+    [Range(1, 256)]
+    public int? MaxBatchSize { get; set; }
+
+    [Range(0, 10_000)]
+    public int? MaxBatchDelayMs { get; set; }
+
+    [Range(1, 1_000_000)]
+    public int? QueueCapacity { get; set; }
+
+    [Range(1, 64)]
+    public int? ExecutorSlots { get; set; }
+}

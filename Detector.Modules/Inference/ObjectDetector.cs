@@ -1,0 +1,165 @@
+using System.Buffers;
+using System.Diagnostics;
+using Detector.Modules.Common;
+using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Postprocessing;
+using Detector.Modules.Inference.Scheduling;
+using Detector.Modules.Models.Contracts;
+using Detector.Modules.Preprocessing.Contracts;
+using Microsoft.Extensions.Options;
+using Prometheus;
+
+namespace Detector.Modules.Inference;
+
+/// <summary>The single detection pipeline behind the API, async jobs and evaluation.</summary>
+internal sealed class ObjectDetector : IObjectDetector, IDisposable
+{
+    private static readonly Counter Images = Metrics.CreateCounter("detector_images_total", "Images processed, by model and outcome.", new CounterConfiguration { LabelNames = ["model", "outcome"] });
+
+    private static readonly Histogram Stages = Metrics.CreateHistogram("detector_stage_duration_seconds", "Per-image pipeline stage time.", new HistogramConfiguration
+    {
+        LabelNames = ["model", "stage"],
+        Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16),
+    });
+
+    private readonly IModelCatalog _catalog;
+    private readonly IImagePreprocessor _preprocessor;
+    private readonly InferenceHost _host;
+    private readonly InferenceOptions _options;
+    private readonly SemaphoreSlim _preprocessGate;
+
+    public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, IOptions<InferenceOptions> options)
+    {
+        _catalog = catalog;
+        _preprocessor = preprocessor;
+        _host = host;
+        _options = options.Value;
+        var workers = _options.PreprocessWorkers > 0 ? _options.PreprocessWorkers : Environment.ProcessorCount;
+        _preprocessGate = new SemaphoreSlim(workers, workers);
+    }
+
+    public async Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken)
+    {
+        var name = request.Model ?? _catalog.DefaultModel;
+        var manifest = _catalog.Find(name)
+            ?? throw new ProblemException(400, ErrorCodes.UnknownModel, "Unknown model", $"Model '{name}' is not served. GET /v1/models lists the served models.");
+        if (!_host.TryGet(manifest.Name, out var model))
+        {
+            throw new ProblemException(503, ErrorCodes.ModelNotReady, "Model not ready", $"Model '{name}' is still loading.") { RetryAfterSeconds = 5 };
+        }
+
+        using var activity = DetectorTelemetry.Source.StartActivity("detect");
+        activity?.SetTag("detector.model", manifest.Name);
+        activity?.SetTag("detector.model_version", manifest.Version);
+        var started = Stopwatch.GetTimestamp();
+        var scheduler = model.Scheduler;
+        if (!scheduler.TryAdmit())
+        {
+            Images.WithLabels(manifest.Name, "rejected").Inc();
+            throw new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", $"Model '{name}' has a full queue; retry later.")
+            {
+                RetryAfterSeconds = scheduler.EstimateRetryAfterSeconds(),
+            };
+        }
+
+        var input = ArrayPool<float>.Shared.Rent(scheduler.InputLength);
+        try
+        {
+            PreprocessedImage pre;
+            await _preprocessGate.WaitAsync(cancellationToken);
+            try
+            {
+                using var span = DetectorTelemetry.Source.StartActivity("preprocess");
+                pre = _preprocessor.Preprocess(request.Image, manifest.Preprocess, input.AsSpan(0, scheduler.InputLength));
+            }
+            finally
+            {
+                _preprocessGate.Release();
+            }
+
+            Stages.WithLabels(manifest.Name, "decode").Observe(pre.DecodeMs / 1000.0);
+            var deadline = request.Deadline ?? DateTimeOffset.UtcNow.AddMilliseconds(_options.DefaultDeadlineMs);
+            var remaining = deadline - DateTimeOffset.UtcNow;
+            var deadlineTimestamp = remaining <= TimeSpan.Zero
+                ? Stopwatch.GetTimestamp()
+                : Stopwatch.GetTimestamp() + (long)Math.Min(remaining.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
+            var item = new WorkItem(input, request.Priority, deadlineTimestamp);
+
+            BatchInfo info;
+            using (DetectorTelemetry.Source.StartActivity("inference"))
+            {
+                info = await scheduler.EnqueueAsync(item, cancellationToken);
+            }
+
+            var postStart = Stopwatch.GetTimestamp();
+            Detection[] detections;
+            try
+            {
+                using var span = DetectorTelemetry.Source.StartActivity("postprocess");
+                detections = Postprocess(model, item.Output!, pre.Transform, request.Options);
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(item.Output!);
+                item.Output = null;
+            }
+
+            var postMs = Stopwatch.GetElapsedTime(postStart).TotalMilliseconds;
+            var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            Stages.WithLabels(manifest.Name, "postprocess").Observe(postMs / 1000.0);
+            Images.WithLabels(manifest.Name, "ok").Inc();
+            activity?.SetTag("detector.batch_size", info.BatchSize);
+            activity?.SetTag("detector.detections", detections.Length);
+            return new DetectionOutcome(
+                manifest.Name,
+                manifest.Version,
+                pre.Header.Width,
+                pre.Header.Height,
+                pre.Header.Format,
+                detections,
+                new DetectionTimings(pre.DecodeMs, info.QueueMs, info.InferenceMs, postMs, totalMs, info.BatchSize));
+        }
+        catch (ProblemException ex)
+        {
+            Images.WithLabels(manifest.Name, ex.Code).Inc();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            Images.WithLabels(manifest.Name, "cancelled").Inc();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(input);
+            scheduler.Release();
+        }
+    }
+
+    private static Detection[] Postprocess(LoadedModel model, float[] output, InputTransform transform, DetectionOptions options)
+    {
+        var manifest = model.Manifest;
+        var candidates = new CandidateBuffer(256);
+        try
+        {
+            HeadDecoder.Decode(manifest, model.Runner.Layout, output.AsSpan(0, model.Runner.Layout.TotalPerImage), transform, options.MinScore, ref candidates);
+            var kept = Nms.Run(candidates.Span, options.Iou, options.MaxDetections);
+            var result = new Detection[kept];
+            var span = candidates.Span;
+            for (var i = 0; i < kept; i++)
+            {
+                ref readonly var c = ref span[i];
+                result[i] = new Detection(manifest.Labels[c.ClassId], c.ClassId, c.Score, [c.X1, c.Y1, c.X2, c.Y2]);
+            }
+
+            return result;
+        }
+        finally
+        {
+            candidates.Dispose();
+        }
+    }
+
+    public void Dispose() => _preprocessGate.Dispose();
+}

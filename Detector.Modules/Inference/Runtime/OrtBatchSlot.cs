@@ -1,0 +1,109 @@
+using Detector.Modules.Inference.Scheduling;
+using Microsoft.ML.OnnxRuntime;
+
+namespace Detector.Modules.Inference.Runtime;
+
+/// <summary>
+/// One executor slot's pinned input and output buffers, sized for the largest batch, with an
+/// OrtValue view per batch size created on first use: a batch run allocates nothing.
+/// </summary>
+internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
+{
+    private readonly OrtModelRunner _runner;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly float[] _input;
+    private readonly float[][] _outputs;
+    private readonly OrtValue[]?[] _inputValues;
+    private readonly OrtValue[]?[] _outputValues;
+    private readonly long[] _inputShape;
+
+    public OrtBatchSlot(OrtModelRunner runner, int maxBatch)
+    {
+        _runner = runner;
+        var p = runner.Manifest.Preprocess;
+        MaxBatch = maxBatch;
+        InputLength = 3 * p.Width * p.Height;
+        OutputLength = runner.Layout.TotalPerImage;
+        _inputShape = [1, 3, p.Height, p.Width];
+        _inputNames = [runner.Manifest.InputName];
+        _outputNames = [.. runner.Layout.Names];
+        _input = GC.AllocateArray<float>(InputLength * maxBatch, pinned: true);
+        _outputs = new float[_outputNames.Length][];
+        for (var i = 0; i < _outputs.Length; i++)
+        {
+            _outputs[i] = GC.AllocateArray<float>(runner.Layout.PerImageLengths[i] * maxBatch, pinned: true);
+        }
+
+        _inputValues = new OrtValue[]?[maxBatch + 1];
+        _outputValues = new OrtValue[]?[maxBatch + 1];
+    }
+
+    public int MaxBatch { get; }
+
+    public int InputLength { get; }
+
+    public int OutputLength { get; }
+
+    public Span<float> InputSlot(int index) => _input.AsSpan(index * InputLength, InputLength);
+
+    public void Run(int batchSize)
+    {
+        var inputs = _inputValues[batchSize] ??= [CreateInput(batchSize)];
+        var outputs = _outputValues[batchSize] ??= CreateOutputs(batchSize);
+        _runner.Session.Run(_runOptions, _inputNames, inputs, _outputNames, outputs);
+    }
+
+    public void CopyOutput(int index, Span<float> destination)
+    {
+        var layout = _runner.Layout;
+        for (var o = 0; o < _outputs.Length; o++)
+        {
+            var len = layout.PerImageLengths[o];
+            _outputs[o].AsSpan(index * len, len).CopyTo(destination.Slice(layout.Offsets[o], len));
+        }
+    }
+
+    private OrtValue CreateInput(int n)
+    {
+        var shape = (long[])_inputShape.Clone();
+        shape[0] = n;
+        return OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _input.AsMemory(0, n * InputLength), shape);
+    }
+
+    private OrtValue[] CreateOutputs(int n)
+    {
+        var layout = _runner.Layout;
+        var values = new OrtValue[_outputs.Length];
+        for (var i = 0; i < values.Length; i++)
+        {
+            var shape = (long[])layout.Shapes[i].Clone();
+            shape[0] = n;
+            values[i] = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _outputs[i].AsMemory(0, n * layout.PerImageLengths[i]), shape);
+        }
+
+        return values;
+    }
+
+    public void Dispose()
+    {
+        foreach (var set in _inputValues)
+        {
+            foreach (var v in set ?? [])
+            {
+                v.Dispose();
+            }
+        }
+
+        foreach (var set in _outputValues)
+        {
+            foreach (var v in set ?? [])
+            {
+                v.Dispose();
+            }
+        }
+
+        _runOptions.Dispose();
+    }
+}

@@ -1,0 +1,145 @@
+using Detector.Modules.Models.Contracts;
+using Microsoft.Extensions.Logging;
+using Microsoft.ML.OnnxRuntime;
+using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
+
+namespace Detector.Modules.Inference.Runtime;
+
+/// <summary>
+/// One InferenceSession per loaded model version, created once and shared by its executor
+/// slots (InferenceSession.Run is thread-safe); each slot owns its buffers.
+/// </summary>
+internal sealed partial class OrtModelRunner : IDisposable
+{
+    private readonly List<OrtBatchSlot> _slots = [];
+
+    private OrtModelRunner(ModelManifest manifest, InferenceSession session, string provider, OutputLayout layout)
+    {
+        Manifest = manifest;
+        Session = session;
+        Provider = provider;
+        Layout = layout;
+    }
+
+    public ModelManifest Manifest { get; }
+
+    public string Provider { get; }
+
+    public OutputLayout Layout { get; }
+
+    internal InferenceSession Session { get; }
+
+    public OrtBatchSlot CreateSlot(int maxBatch)
+    {
+        var slot = new OrtBatchSlot(this, maxBatch);
+        _slots.Add(slot);
+        return slot;
+    }
+
+    public static OrtModelRunner Load(ModelManifest manifest, InferenceOptions options, ILogger logger)
+    {
+        var available = OrtEnv.Instance().GetAvailableProviders();
+        var candidates = ProviderSelector.Candidates(options.Provider, available, ProviderSelector.NvidiaDevicePresent());
+        Exception? lastError = null;
+        foreach (var provider in candidates)
+        {
+            var sessionOptions = CreateSessionOptions(options);
+            try
+            {
+                switch (provider)
+                {
+                    case ProviderSelector.TensorRt:
+                        using (var trt = new OrtTensorRTProviderOptions())
+                        {
+                            trt.UpdateOptions(new Dictionary<string, string>
+                            {
+                                ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                                ["trt_fp16_enable"] = options.TensorRtFp16 ? "1" : "0",
+                                ["trt_engine_cache_enable"] = "1",
+                            });
+                            sessionOptions.AppendExecutionProvider_Tensorrt(trt);
+                        }
+
+                        sessionOptions.AppendExecutionProvider_CUDA(CudaOptions(options));
+                        break;
+                    case ProviderSelector.Cuda:
+                        sessionOptions.AppendExecutionProvider_CUDA(CudaOptions(options));
+                        break;
+                }
+
+                var session = new InferenceSession(manifest.FilePath, sessionOptions);
+                var layout = OutputLayout.Probe(session, manifest);
+                LogLoaded(logger, manifest.Name, manifest.Version, provider);
+                return new OrtModelRunner(manifest, session, provider, layout);
+            }
+            catch (Exception ex) when (provider != ProviderSelector.Cpu && ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
+            {
+                lastError = ex;
+                LogProviderUnavailable(logger, provider, manifest.Name, ex.Message);
+            }
+            finally
+            {
+                sessionOptions.Dispose();
+            }
+        }
+
+        throw new InvalidOperationException($"No execution provider could load model '{manifest.Name}'.", lastError);
+    }
+
+    private static SessionOptions CreateSessionOptions(InferenceOptions options)
+    {
+        var so = new SessionOptions
+        {
+            GraphOptimizationLevel = options.GraphOptimization switch
+            {
+                "Disabled" => GraphOptimizationLevel.ORT_DISABLE_ALL,
+                "Basic" => GraphOptimizationLevel.ORT_ENABLE_BASIC,
+                "Extended" => GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+                _ => GraphOptimizationLevel.ORT_ENABLE_ALL,
+            },
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            InterOpNumThreads = options.InterOpThreads,
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        if (options.IntraOpThreads > 0)
+        {
+            so.IntraOpNumThreads = options.IntraOpThreads;
+        }
+
+        return so;
+    }
+
+    private static OrtCUDAProviderOptions CudaOptions(InferenceOptions options)
+    {
+        var cuda = new OrtCUDAProviderOptions();
+        var settings = new Dictionary<string, string>
+        {
+            ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["cudnn_conv_algo_search"] = options.CudnnExhaustiveSearch ? "EXHAUSTIVE" : "HEURISTIC",
+            ["arena_extend_strategy"] = "kSameAsRequested",
+        };
+        if (options.CudaArenaMaxBytes > 0)
+        {
+            settings["gpu_mem_limit"] = options.CudaArenaMaxBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        cuda.UpdateOptions(settings);
+        return cuda;
+    }
+
+    public void Dispose()
+    {
+        foreach (var slot in _slots)
+        {
+            slot.Dispose();
+        }
+
+        Session.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {Version} on {Provider}")]
+    private static partial void LogLoaded(ILogger logger, string model, string version, string provider);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Execution provider {Provider} unavailable for {Model}, falling back: {Reason}")]
+    private static partial void LogProviderUnavailable(ILogger logger, string provider, string model, string reason);
+}

@@ -1,0 +1,65 @@
+using Prometheus;
+
+namespace Detector.Modules.Inference.Scheduling;
+
+/// <summary>Per model-version metric children, resolved once so the batch loop never looks up labels.</summary>
+internal sealed class SchedulerMetrics
+{
+    private static readonly string[] Labels = ["model", "version"];
+
+    private static readonly Histogram BatchSizes = Metrics.CreateHistogram("detector_batch_size", "Images per executed batch.", new HistogramConfiguration
+    {
+        LabelNames = Labels,
+        Buckets = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64],
+    });
+
+    private static readonly Histogram QueueWaits = Metrics.CreateHistogram("detector_queue_wait_seconds", "Time a request waited in the batching queue.", new HistogramConfiguration
+    {
+        LabelNames = Labels,
+        Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16),
+    });
+
+    private static readonly Histogram InferenceDurations = Metrics.CreateHistogram("detector_inference_duration_seconds", "Model run time per batch.", new HistogramConfiguration
+    {
+        LabelNames = Labels,
+        Buckets = Histogram.ExponentialBuckets(0.001, 1.6, 18),
+    });
+
+    private static readonly Gauge QueueDepths = Metrics.CreateGauge("detector_queue_depth", "Requests waiting for a batch.", new GaugeConfiguration { LabelNames = Labels });
+
+    private static readonly Counter ExpiredRequests = Metrics.CreateCounter("detector_requests_expired_total", "Requests dropped because their deadline passed in the queue.", new CounterConfiguration { LabelNames = Labels });
+
+    private static readonly Counter RejectedRequests = Metrics.CreateCounter("detector_requests_rejected_total", "Requests refused because the queue was full.", new CounterConfiguration { LabelNames = Labels });
+
+    private static readonly Counter CancelledRequests = Metrics.CreateCounter("detector_requests_cancelled_total", "Queued requests removed because the caller went away.", new CounterConfiguration { LabelNames = Labels });
+
+    private static readonly Counter FailedRequests = Metrics.CreateCounter("detector_requests_failed_total", "Requests whose batch failed in the runtime.", new CounterConfiguration { LabelNames = Labels });
+
+    public SchedulerMetrics(string model, string version)
+    {
+        BatchSize = BatchSizes.WithLabels(model, version);
+        QueueWaitSeconds = QueueWaits.WithLabels(model, version);
+        InferenceSeconds = InferenceDurations.WithLabels(model, version);
+        QueueDepth = QueueDepths.WithLabels(model, version);
+        Expired = ExpiredRequests.WithLabels(model, version);
+        Rejected = RejectedRequests.WithLabels(model, version);
+        Cancelled = CancelledRequests.WithLabels(model, version);
+        Failed = FailedRequests.WithLabels(model, version);
+    }
+
+    public Histogram.Child BatchSize { get; }
+
+    public Histogram.Child QueueWaitSeconds { get; }
+
+    public Histogram.Child InferenceSeconds { get; }
+
+    public Gauge.Child QueueDepth { get; }
+
+    public Counter.Child Expired { get; }
+
+    public Counter.Child Rejected { get; }
+
+    public Counter.Child Cancelled { get; }
+
+    public Counter.Child Failed { get; }
+}

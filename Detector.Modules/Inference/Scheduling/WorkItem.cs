@@ -1,0 +1,40 @@
+using Detector.Modules.Inference.Contracts;
+
+namespace Detector.Modules.Inference.Scheduling;
+
+/// <summary>One admitted request, from enqueue until its batch completes.</summary>
+internal sealed class WorkItem
+{
+    internal const int Queued = 0;
+    internal const int Taken = 1;
+    internal const int Cancelled = 2;
+
+    public WorkItem(float[] input, DetectionPriority priority, long deadlineTimestamp)
+    {
+        Input = input;
+        Priority = priority;
+        DeadlineTimestamp = deadlineTimestamp;
+        Node = new LinkedListNode<WorkItem>(this);
+    }
+
+    /// <summary>The preprocessed input tensor; owned by the caller, read by the executor.</summary>
+    public float[] Input { get; }
+
+    public DetectionPriority Priority { get; }
+
+    /// <summary>Stopwatch timestamp after which the request is dropped; long.MaxValue for none.</summary>
+    public long DeadlineTimestamp { get; }
+
+    public long EnqueuedTimestamp { get; set; }
+
+    /// <summary>Packed outputs, rented from the array pool by the executor; the caller returns it.</summary>
+    public float[]? Output { get; set; }
+
+    public TaskCompletionSource<BatchInfo> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    internal LinkedListNode<WorkItem> Node { get; }
+
+    internal int State { get; set; } = Queued;
+
+    internal CancellationTokenRegistration Registration { get; set; }
+}
