@@ -1,3 +1,119 @@
+using System.Text.Json;
+using Detector.Modules.Common;
+using Detector.Modules.Common.Database;
+using Detector.Modules.Inference;
+using Detector.Modules.Ingestion;
+using Detector.Modules.Models;
+using Detector.Modules.Preprocessing;
+using Detector.Modules.Results;
+using Detector.Modules.Tenancy;
+using Detector.Modules.Tenancy.Contracts;
+using Detector.Web.Infrastructure;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.OpenApi;
+using Prometheus;
+using Serilog;
+using Serilog.Context;
+using Serilog.Formatting.Compact;
+
+if (args is ["eval", ..])
+{
+    return await EvalCommand.RunAsync(args);
+}
+
 var builder = WebApplication.CreateBuilder(args);
+
+builder.Host.UseSerilog((context, services, logger) =>
+{
+    logger.ReadFrom.Configuration(context.Configuration)
+        .ReadFrom.Services(services)
+        .Enrich.FromLogContext()
+        .Enrich.WithProperty("Service", "detector");
+    if (context.HostingEnvironment.IsDevelopment())
+    {
+        logger.WriteTo.Console(outputTemplate: "[{Timestamp:HH:mm:ss} {Level:u3}] {Message:lj} {Properties:j}{NewLine}{Exception}");
+    }
+    else
+    {
+        logger.WriteTo.Console(new RenderedCompactJsonFormatter());
+    }
+});
+
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+builder.Services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+builder.Services.AddEndpointsApiExplorer();
+builder.Services.AddSwaggerGen(o =>
+{
+    o.SwaggerDoc("v1", new OpenApiInfo { Title = "Detector API", Version = "v1", Description = "Object detection over REST: boxes, labels and confidences from ONNX models." });
+    o.AddSecurityDefinition("ApiKey", new OpenApiSecurityScheme
+    {
+        Type = SecuritySchemeType.ApiKey,
+        In = ParameterLocation.Header,
+        Name = TenantClaims.ApiKeyHeader,
+        Description = "Tenant or admin API key.",
+    });
+    o.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
+    o.SupportNonNullableReferenceTypes();
+});
+builder.Services.AddHealthChecks()
+    .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
+    .AddCheck<ModelsHealthCheck>("models", tags: ["ready"]);
+
+builder.Services
+    .AddDetectorDatabase()
+    .AddTenancy()
+    .AddModels()
+    .AddPreprocessing()
+    .AddInference()
+    .AddResults()
+    .AddIngestion();
+
 var app = builder.Build();
-app.Run();
+
+if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+{
+    await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+}
+
+app.UseExceptionHandler();
+app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
+app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http) =>
+{
+    diagnostics.Set("RequestId", http.TraceIdentifier);
+    if (http.User.TryGetTenantId() is { } tenant)
+    {
+        diagnostics.Set("TenantId", tenant);
+    }
+});
+app.UseHttpMetrics();
+app.UseAuthentication();
+app.Use(async (http, next) =>
+{
+    using (LogContext.PushProperty("RequestId", http.TraceIdentifier))
+    using (LogContext.PushProperty("TenantId", http.User.TryGetTenantId()))
+    {
+        await next(http);
+    }
+});
+app.UseAuthorization();
+
+app.UseSwagger();
+app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Detector API v1"));
+
+app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+app.MapMetrics("/metrics").AllowAnonymous();
+app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription().AllowAnonymous();
+
+app.MapTenancyEndpoints();
+app.MapModelsEndpoints();
+app.MapIngestionEndpoints();
+app.MapResultsEndpoints();
+
+await app.RunAsync();
+return 0;
+
+/// <summary>Entry point type for WebApplicationFactory in the tests.</summary>
+public partial class Program;

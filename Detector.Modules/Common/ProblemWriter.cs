@@ -1,0 +1,50 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Detector.Modules.Common;
+
+/// <summary>Writes RFC 7807 answers with the stable `code` extension every client can branch on.</summary>
+public static class ProblemWriter
+{
+    public const string ContentType = "application/problem+json";
+
+    public static ProblemDetails Create(HttpContext context, ProblemException problem)
+    {
+        var details = new ProblemDetails
+        {
+            Type = "https://detector.dev/problems/" + problem.Code.Replace('_', '-'),
+            Title = problem.Title,
+            Status = problem.Status,
+            Detail = problem.Detail,
+            Instance = context.Request.Path,
+        };
+        details.Extensions["code"] = problem.Code;
+        details.Extensions["trace_id"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+        return details;
+    }
+
+    public static async Task WriteAsync(HttpContext context, ProblemException problem)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.StatusCode = problem.Status;
+        if (problem.RetryAfterSeconds is { } retry)
+        {
+            context.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
+        }
+
+        await context.Response.WriteAsJsonAsync(Create(context, problem), (System.Text.Json.JsonSerializerOptions?)null, ContentType, context.RequestAborted);
+    }
+
+    /// <summary>A ProblemException as an endpoint result, for TypedResults-style handlers.</summary>
+    public static IResult ToResult(this ProblemException problem) => new ProblemResult(problem);
+
+    private sealed class ProblemResult(ProblemException problem) : IResult
+    {
+        public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, problem);
+    }
+}

@@ -1,0 +1,25 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Detector.Modules.Ingestion;
+
+public sealed class IngestionOptions
+{
+    public const string SectionName = "Ingestion";
+
+    /// <summary>Largest accepted image upload; larger ones get 413.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>Longest deadline a client may ask for with X-Deadline-Ms.</summary>
+    [Range(1, 3_600_000)]
+    public int MaxDeadlineMs { get; set; } = 120_000;
+}
+
+public sealed class ImageStoreOptions
+{
+    public const string SectionName = "ImageStore";
+
+    /// <summary>Root folder of the content-addressed image store; relative paths resolve against the working directory.</summary>
+    [Required]
+    public string Path { get; set; } = ".data/images";
+}

@@ -1,0 +1,71 @@
+using System.Security.Cryptography;
+using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Results.Contracts;
+using Detector.Modules.Tenancy.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Modules.Ingestion.SubmitImage;
+
+internal static class SubmitImageEndpoint
+{
+    public static async Task<Ok<ResultDocument>> Handle(
+        [AsParameters] SubmitImageRequest query,
+        HttpContext http,
+        IObjectDetector detector,
+        IImageStore images,
+        IResultStore results,
+        IOptions<IngestionOptions> options,
+        CancellationToken ct)
+    {
+        var tenantId = http.User.GetTenantId();
+        using var upload = await ImageBody.ReadAsync(http.Request, options.Value.MaxUploadBytes, ct);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(upload.Bytes.Span));
+
+        var outcome = await detector.DetectAsync(new DetectionRequest
+        {
+            Image = upload.Bytes,
+            Model = query.Model,
+            Options = new DetectionOptions
+            {
+                MinScore = query.MinScore ?? 0.25f,
+                Iou = query.Iou ?? 0.45f,
+                MaxDetections = query.MaxDetections ?? 100,
+            },
+            Priority = DetectionPriority.Interactive,
+            Deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
+        }, ct);
+
+        await images.PutAsync(sha256, upload.Bytes, ct);
+        var document = ToDocument(outcome, sha256, "sync");
+        await results.SaveAsync(tenantId, document, ct);
+        http.Response.Headers["X-Queue-Wait-Ms"] = outcome.Timings.QueueMs.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
+        http.Response.Headers["X-Batch-Size"] = outcome.Timings.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return TypedResults.Ok(document);
+    }
+
+    internal static ResultDocument ToDocument(DetectionOutcome outcome, string sha256, string source)
+    {
+        var detections = new DetectedObject[outcome.Detections.Count];
+        for (var i = 0; i < detections.Length; i++)
+        {
+            var d = outcome.Detections[i];
+            detections[i] = new DetectedObject(d.Label, d.ClassId, MathF.Round(d.Score, 4), [Round(d.Box[0]), Round(d.Box[1]), Round(d.Box[2]), Round(d.Box[3])]);
+        }
+
+        var t = outcome.Timings;
+        return new ResultDocument(
+            Guid.CreateVersion7(),
+            DateTimeOffset.UtcNow,
+            source,
+            new ModelReference(outcome.ModelName, outcome.ModelVersion),
+            new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
+            detections,
+            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize));
+    }
+
+    private static float Round(float v) => MathF.Round(v, 1);
+
+    private static double Round(double v) => Math.Round(v, 2);
+}

@@ -1,0 +1,102 @@
+using System.Buffers.Text;
+using System.Text;
+using System.Text.Json;
+using Dapper;
+using Detector.Modules.Common;
+using Detector.Modules.Results.Contracts;
+using Npgsql;
+
+namespace Detector.Modules.Results;
+
+internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
+{
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public async Task SaveAsync(Guid tenantId, ResultDocument result, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(new CommandDefinition(
+            """
+            INSERT INTO results.results
+                (id, tenant_id, created_at, source, model_name, model_version, image_sha256, image_width, image_height, document)
+            VALUES (@Id, @TenantId, @CreatedAt, @Source, @ModelName, @ModelVersion, @Sha256, @Width, @Height, @Document::jsonb)
+            ON CONFLICT (id) DO NOTHING
+            """,
+            new
+            {
+                result.Id,
+                TenantId = tenantId,
+                result.CreatedAt,
+                result.Source,
+                ModelName = result.Model.Name,
+                ModelVersion = result.Model.Version,
+                result.Image.Sha256,
+                result.Image.Width,
+                result.Image.Height,
+                Document = JsonSerializer.Serialize(result, Json),
+            },
+            cancellationToken: cancellationToken));
+    }
+
+    public async Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            """
+            SELECT document::text FROM results.results WHERE tenant_id = @tenantId AND id = @id
+            """, new { tenantId, id }, cancellationToken: cancellationToken));
+        return json is null ? null : JsonSerializer.Deserialize<ResultDocument>(json, Json);
+    }
+
+    public async Task<ResultPage> ListAsync(Guid tenantId, int limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var (afterTime, afterId) = cursor is null ? (DateTimeOffset.MaxValue, Guid.Empty) : DecodeCursor(cursor);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = (await connection.QueryAsync<(DateTime CreatedAt, Guid Id, string Document)>(new CommandDefinition(
+            """
+            SELECT created_at, id, document::text FROM results.results
+            WHERE tenant_id = @tenantId
+              AND (@first OR (created_at, id) < (@afterTime, @afterId))
+            ORDER BY created_at DESC, id DESC
+            LIMIT @take
+            """,
+            new { tenantId, first = cursor is null, afterTime = afterTime.UtcDateTime, afterId, take = limit + 1 },
+            cancellationToken: cancellationToken))).ToList();
+
+        var items = new List<ResultDocument>(Math.Min(rows.Count, limit));
+        for (var i = 0; i < rows.Count && i < limit; i++)
+        {
+            items.Add(JsonSerializer.Deserialize<ResultDocument>(rows[i].Document, Json)!);
+        }
+
+        var next = rows.Count > limit ? EncodeCursor(rows[limit - 1].CreatedAt, rows[limit - 1].Id) : null;
+        return new ResultPage(items, next);
+    }
+
+    // The cursor is opaque to clients: the (created_at, id) of the last row served, so pages stay
+    // stable while new results arrive.
+    internal static string EncodeCursor(DateTime createdAt, Guid id) =>
+        Base64Url.EncodeToString(Encoding.UTF8.GetBytes($"{createdAt.ToUniversalTime().Ticks}:{id:N}"));
+
+    internal static (DateTimeOffset, Guid) DecodeCursor(string cursor)
+    {
+        try
+        {
+            var text = Encoding.UTF8.GetString(Base64Url.DecodeFromChars(cursor));
+            var parts = text.Split(':');
+            if (parts.Length == 2 && long.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out var ticks)
+                && ticks > 0 && ticks < DateTime.MaxValue.Ticks && Guid.TryParseExact(parts[1], "N", out var id))
+            {
+                return (new DateTimeOffset(ticks, TimeSpan.Zero), id);
+            }
+        }
+        catch (FormatException)
+        {
+        }
+
+        throw new ProblemException(400, ErrorCodes.InvalidCursor, "Invalid cursor", "The cursor is not one this API returned.");
+    }
+}

@@ -1,0 +1,26 @@
+using System.Security.Claims;
+using Detector.Modules.Common;
+
+namespace Detector.Modules.Tenancy.Contracts;
+
+/// <summary>How other modules learn who is calling. Authorization policies and claim names live here.</summary>
+public static class TenantClaims
+{
+    public const string TenantIdClaim = "detector:tenant_id";
+    public const string AdminRole = "admin";
+    public const string TenantPolicy = "tenant";
+    public const string AdminPolicy = "admin";
+    public const string ApiKeyHeader = "X-Api-Key";
+
+    /// <summary>The caller's tenant; only endpoints under the tenant policy may ask.</summary>
+    public static Guid GetTenantId(this ClaimsPrincipal user)
+    {
+        var value = user.FindFirstValue(TenantIdClaim);
+        return Guid.TryParse(value, out var id)
+            ? id
+            : throw new ProblemException(401, ErrorCodes.Unauthorized, "Unauthorized", "A tenant API key is required.");
+    }
+
+    public static Guid? TryGetTenantId(this ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue(TenantIdClaim), out var id) ? id : null;
+}

@@ -1,0 +1,44 @@
+using Dapper;
+using Detector.Modules.Common.Database;
+using Detector.Modules.Inference.Contracts;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Npgsql;
+
+namespace Detector.Web.Infrastructure;
+
+internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, MigrationRunner migrations) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (!migrations.Applied)
+        {
+            return HealthCheckResult.Unhealthy("migrations not applied");
+        }
+
+        try
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
+            return HealthCheckResult.Healthy();
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)
+        {
+            return HealthCheckResult.Unhealthy("database unreachable: " + ex.Message);
+        }
+    }
+}
+
+internal sealed class ModelsHealthCheck(IInferenceReadiness readiness) : IHealthCheck
+{
+    public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        if (readiness.WhenReady.IsFaulted)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("model loading failed: " + readiness.WhenReady.Exception?.GetBaseException().Message));
+        }
+
+        return Task.FromResult(readiness.IsReady
+            ? HealthCheckResult.Healthy("provider " + readiness.Provider)
+            : HealthCheckResult.Unhealthy("models loading"));
+    }
+}
