@@ -1,0 +1,19 @@
+using Detector.Modules.Preprocessing.Contracts;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+
+namespace Detector.Modules.Preprocessing;
+
+public static class PreprocessingModule
+{
+    /// <summary>Registers <see cref="IImagePreprocessor"/> (stateless, so one instance serves every request) and its options.</summary>
+    public static IServiceCollection AddPreprocessing(this IServiceCollection services)
+    {
+        services.AddOptions<PreprocessingOptions>()
+            .BindConfiguration(PreprocessingOptions.SectionName)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<IImagePreprocessor, SkiaImagePreprocessor>();
+        return services;
+    }
+}
