@@ -8,6 +8,7 @@ using Detector.Modules.Preprocessing;
 using Detector.Modules.Results;
 using Detector.Modules.Tenancy;
 using Detector.Modules.Tenancy.Contracts;
+using Detector.Web;
 using Detector.Web.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.OpenApi;
@@ -21,7 +22,9 @@ if (args is ["eval", ..])
     return await EvalCommand.RunAsync(args);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The content root is the app folder, so appsettings and manifests are found whatever the
+// working directory; relative data paths (models, image store) still resolve against the latter.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
 builder.Host.UseSerilog((context, services, logger) =>
 {
