@@ -143,6 +143,11 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
         {
             throw new ArgumentException("Mean and Std need one value per channel (3).", nameof(spec));
         }
+
+        if (spec.Std.Any(s => s == 0 || !float.IsFinite(s)))
+        {
+            throw new ArgumentException("Std values must be finite and non-zero.", nameof(spec));
+        }
     }
 
     private static ProblemException Corrupt(string detail) =>
