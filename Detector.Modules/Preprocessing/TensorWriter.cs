@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Detector.Modules.Preprocessing.Contracts;
 
 namespace Detector.Modules.Preprocessing;
@@ -10,7 +11,7 @@ namespace Detector.Modules.Preprocessing;
 /// centres, edge clamping, 11-bit fixed-point weights, uint8 rounding), because the models were
 /// evaluated on that and the reference mAP only holds for the same pixels.
 /// </summary>
-internal static class TensorWriter
+internal static unsafe class TensorWriter
 {
     private const int CoefScale = 1 << 11;
 
@@ -30,6 +31,12 @@ internal static class TensorWriter
         if (destination.Length != 3 * plane)
         {
             throw new ArgumentException($"Destination must hold 3*{spec.Width}*{spec.Height} floats.", nameof(destination));
+        }
+
+        // The sampler reads through raw pointers; every tap is clamped inside width x height, so this is the only check needed.
+        if (width <= 0 || height <= 0 || rowBytes < width * 4 || rgba.Length < ((long)(height - 1) * rowBytes) + (width * 4))
+        {
+            throw new ArgumentException($"Pixel buffer of {rgba.Length} bytes does not hold {width}x{height} RGBA at {rowBytes} bytes a row.", nameof(rgba));
         }
 
         // Sampling the oriented image at (x, y) reads stored byte base + x*stepX + y*stepY,
@@ -93,38 +100,13 @@ internal static class TensorWriter
             BuildTaps(cols, nw, srcWidth, stepX, clampLikeColumns: true);
             BuildTaps(rows, nh, srcHeight, stepY, clampLikeColumns: false);
 
-            var r0 = channelByte[0];
-            var r1 = channelByte[1];
-            var r2 = channelByte[2];
-            var plane0 = destination[..plane];
-            var plane1 = destination.Slice(plane, plane);
-            var plane2 = destination.Slice(2 * plane, plane);
-            var lut0 = lut[..256];
-            var lut1 = lut.Slice(256, 256);
-            var lut2 = lut.Slice(512, 256);
-
-            for (var y = 0; y < nh; y++)
+            fixed (byte* src = rgba)
+            fixed (float* dst = destination)
+            fixed (float* table = lut)
+            fixed (int* colTaps = cols)
+            fixed (int* rowTaps = rows)
             {
-                var row0 = origin + rows[4 * y];
-                var row1 = origin + rows[(4 * y) + 1];
-                var b0 = rows[(4 * y) + 2];
-                var b1 = rows[(4 * y) + 3];
-                var outRow = ((geometry.OffsetY + y) * spec.Width) + geometry.OffsetX;
-                for (var x = 0; x < nw; x++)
-                {
-                    var c0 = cols[4 * x];
-                    var c1 = cols[(4 * x) + 1];
-                    var a0 = cols[(4 * x) + 2];
-                    var a1 = cols[(4 * x) + 3];
-                    var p00 = row0 + c0;
-                    var p01 = row0 + c1;
-                    var p10 = row1 + c0;
-                    var p11 = row1 + c1;
-                    var o = outRow + x;
-                    plane0[o] = lut0[Sample(rgba, p00 + r0, p01 + r0, p10 + r0, p11 + r0, a0, a1, b0, b1)];
-                    plane1[o] = lut1[Sample(rgba, p00 + r1, p01 + r1, p10 + r1, p11 + r1, a0, a1, b0, b1)];
-                    plane2[o] = lut2[Sample(rgba, p00 + r2, p01 + r2, p10 + r2, p11 + r2, a0, a1, b0, b1)];
-                }
+                WriteImage(src, dst, table, colTaps, rowTaps, origin, channelByte[0], channelByte[2], plane, spec.Width, geometry);
             }
         }
         finally
@@ -134,11 +116,45 @@ internal static class TensorWriter
         }
     }
 
-    private static int Sample(ReadOnlySpan<byte> src, int p00, int p01, int p10, int p11, int a0, int a1, int b0, int b1)
+    private static void WriteImage(
+        byte* src, float* dst, float* lut, int* cols, int* rows, int origin, int first, int third, int plane, int stride, LetterboxGeometry geometry)
+    {
+        // Channel 1 is always green (byte 1); channels 0 and 2 swap between RGB and BGR.
+        var lut0 = lut;
+        var lut1 = lut + 256;
+        var lut2 = lut + 512;
+        for (var y = 0; y < geometry.ResizedHeight; y++)
+        {
+            var taps = rows + (4 * y);
+            var row0 = src + origin + taps[0];
+            var row1 = src + origin + taps[1];
+            var b0 = taps[2];
+            var b1 = taps[3];
+            var out0 = dst + ((geometry.OffsetY + y) * stride) + geometry.OffsetX;
+            var out1 = out0 + plane;
+            var out2 = out1 + plane;
+            var col = cols;
+            for (var x = 0; x < geometry.ResizedWidth; x++, col += 4)
+            {
+                var p00 = row0 + col[0];
+                var p01 = row0 + col[1];
+                var p10 = row1 + col[0];
+                var p11 = row1 + col[1];
+                var a0 = col[2];
+                var a1 = col[3];
+                out0[x] = lut0[Sample(p00 + first, p01 + first, p10 + first, p11 + first, a0, a1, b0, b1)];
+                out1[x] = lut1[Sample(p00 + 1, p01 + 1, p10 + 1, p11 + 1, a0, a1, b0, b1)];
+                out2[x] = lut2[Sample(p00 + third, p01 + third, p10 + third, p11 + third, a0, a1, b0, b1)];
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int Sample(byte* p00, byte* p01, byte* p10, byte* p11, int a0, int a1, int b0, int b1)
     {
         // OpenCV's VResizeLinear<uchar> specialisation, shifts included, so rounding matches to the bit.
-        var h0 = (src[p00] * a0) + (src[p01] * a1);
-        var h1 = (src[p10] * a0) + (src[p11] * a1);
+        var h0 = (*p00 * a0) + (*p01 * a1);
+        var h1 = (*p10 * a0) + (*p11 * a1);
         var v = (((b0 * (h0 >> 4)) >> 16) + ((b1 * (h1 >> 4)) >> 16) + 2) >> 2;
         return Math.Min(v, 255);
     }

@@ -20,4 +20,7 @@ public interface IImagePreprocessor
     PreprocessedImage Preprocess(ReadOnlyMemory<byte> encoded, PreprocessSpec spec, Span<float> destination);
 }
 
+/// <param name="Header">What the header said; sizes are of the oriented image.</param>
+/// <param name="Transform">Maps model-input pixels back to the oriented original image.</param>
+/// <param name="DecodeMs">Wall time of the whole call: decode, orientation, resize and normalisation.</param>
 public readonly record struct PreprocessedImage(ImageHeader Header, InputTransform Transform, double DecodeMs);

@@ -1,3 +1,4 @@
+using Detector.Modules.Preprocessing;
 using SkiaSharp;
 
 namespace Detector.Tests.Unit.Preprocessing;
@@ -58,5 +59,41 @@ public sealed class ScaledDecodeTests
         Assert.Equal((320f / 3000, 320f / 4000), (a.Transform.ScaleX, a.Transform.ScaleY));
         var meanAbsDiff = scaled.Zip(full, (x, y) => Math.Abs(x - y)).Average();
         Assert.True(meanAbsDiff * 0.229f * 255 < 2.0, $"Mean absolute difference {meanAbsDiff:F4} in normalised units.");
+    }
+
+    [Theory]
+    [InlineData(4000, 3000, 1, 500, 375)]
+    [InlineData(4000, 3000, 6, 500, 375)]
+    [InlineData(1280, 960, 1, 480, 360)]
+    [InlineData(832, 624, 1, 416, 312)]
+    [InlineData(800, 600, 1, 800, 600)]
+    [InlineData(640, 480, 1, 640, 480)]
+    public void Jpeg_decode_scale_is_the_smallest_eighth_up_to_a_half_that_covers_the_resized_image(
+        int width, int height, int orientation, int expectedWidth, int expectedHeight)
+    {
+        using var bitmap = TestImages.Solid(width, height, SKColors.Gray);
+        using var data = SKData.CreateCopy(TestImages.Encode(bitmap, SKEncodedImageFormat.Jpeg, 50));
+        using var codec = SKCodec.Create(data);
+        var (ow, oh) = orientation >= 5 ? (height, width) : (width, height);
+        var geometry = LetterboxGeometry.For(TestImages.Yolox, ow, oh);
+
+        var size = SkiaImagePreprocessor.ChooseJpegDecodeSize(codec, orientation, geometry);
+
+        Assert.Equal((expectedWidth, expectedHeight), (size.Width, size.Height));
+    }
+
+    [Fact]
+    public void Coco_sized_photo_gives_the_same_tensor_with_scaled_decode_on_or_off()
+    {
+        // Photos under twice the resized size are decoded fully, so the evaluation images see the reference pixels.
+        var bytes = File.ReadAllBytes(Path.Combine(TestPaths.Samples, "dog.jpg"));
+        var spec = TestImages.Yolox;
+        var on = TestImages.Tensor(spec);
+        var off = TestImages.Tensor(spec);
+
+        TestImages.Preprocessor(scaledJpegDecode: true).Preprocess(bytes, spec, on);
+        TestImages.Preprocessor(scaledJpegDecode: false).Preprocess(bytes, spec, off);
+
+        Assert.Equal(off, on);
     }
 }
