@@ -130,7 +130,7 @@ internal static class EvaluationCommand
         }
 
         Line(text, string.Empty);
-        Line(text, $"mAP@[.5:.95] {s.MapAll:0.000}   mAP@.5 {s.Map50:0.000}   mAP@.75 {s.Map75:0.000}   AR@100 {s.Ar100:0.000}");
+        Line(text, $"mAP@[.5:.95] {s.MapAll:0.0000}   mAP@.5 {s.Map50:0.0000}   mAP@.75 {s.Map75:0.0000}   AR@100 {s.Ar100:0.0000}");
         Line(text, string.Empty);
 
         // pycocotools' summary layout, so the output can be diffed against a Python run.

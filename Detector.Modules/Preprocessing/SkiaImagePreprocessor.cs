@@ -49,7 +49,7 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
         var pixels = (byte*)NativeMemory.Alloc((nuint)length);
         try
         {
-            // Null colour space: no ICC conversion, like OpenCV, whose pixels the models were scored on.
+            // Null colour space: no ICC conversion, like Pillow and OpenCV, whose pixels the models were scored on.
             var result = codec.GetPixels(info, (IntPtr)pixels);
             if (result != SKCodecResult.Success)
             {

@@ -9,22 +9,23 @@ public sealed class ResizeTests
     private static readonly SKColor Colour = new(200, 100, 50);
 
     [Fact]
-    public void Upscaling_two_pixels_to_four_gives_opencv_inter_linear_values()
+    public void Upscaling_two_pixels_to_four_gives_pillow_bilinear_values()
     {
-        // cv2.resize(np.array([[0, 255]], np.uint8), (4, 1)) == [[0, 64, 191, 255]]:
-        // half-pixel centres, edge clamping and rounding to uint8.
+        // Image.fromarray([[0, 255]]).resize((4, 1), BILINEAR) == [[0, 64, 191, 255]]:
+        // half-pixel centres, edge renormalisation and rounding to uint8.
         var row = Write([0, 255], srcWidth: 2, dstWidth: 4);
 
         Assert.Equal([0f, 64f, 191f, 255f], row);
     }
 
     [Fact]
-    public void Halving_four_pixels_averages_neighbour_pairs_with_opencv_rounding()
+    public void Halving_four_pixels_widens_the_triangle_filter_like_pillow()
     {
-        // cv2.resize(np.array([[0, 100, 200, 255]], np.uint8), (2, 1)) == [[50, 228]] (227.5 rounds up).
+        // Image.fromarray([[0, 100, 200, 255]]).resize((2, 1), BILINEAR) == [[71, 209]] (Pillow 9.4):
+        // shrinking by 2 doubles the filter support, so three taps weigh 3/7, 3/7, 1/7.
         var row = Write([0, 100, 200, 255], srcWidth: 4, dstWidth: 2);
 
-        Assert.Equal([50f, 228f], row);
+        Assert.Equal([71f, 209f], row);
     }
 
     [Fact]
@@ -72,14 +73,19 @@ public sealed class ResizeTests
     }
 
     [Fact]
-    public void Letterbox_width_is_truncated_like_int_of_w_times_r()
+    public void Letterbox_size_rounds_w_times_r_to_the_nearest_pixel()
     {
-        // 333x500: r = 0.832, 333 * 0.832 = 277.06 -> 277 image columns, then padding.
+        // 337x500: r = 0.832, 337 * 0.832 = 280.38 -> 280 image columns, then padding;
+        // 335x500 gives 278.72 -> 279, where truncation would give 278.
         var spec = TestImages.Yolox;
-        Preprocess(333, 500, spec, out var tensor);
+        Preprocess(337, 500, spec, out var tensor);
 
-        Assert.Equal(Colour.Blue, TestImages.At(tensor, spec, 0, 200, 276));
-        Assert.Equal(114f, TestImages.At(tensor, spec, 0, 200, 277));
+        Assert.Equal(Colour.Blue, TestImages.At(tensor, spec, 0, 200, 279));
+        Assert.Equal(114f, TestImages.At(tensor, spec, 0, 200, 280));
+
+        Preprocess(335, 500, spec, out tensor);
+        Assert.Equal(Colour.Blue, TestImages.At(tensor, spec, 0, 200, 278));
+        Assert.Equal(114f, TestImages.At(tensor, spec, 0, 200, 279));
         Assert.Equal(Colour.Blue, TestImages.At(tensor, spec, 0, 415, 100));
     }
 
@@ -130,7 +136,7 @@ public sealed class ResizeTests
     [Fact]
     public void Alpha_is_ignored_so_transparent_pixels_keep_their_colour()
     {
-        // OpenCV reads colour channels and drops alpha; premultiplying would darken edges the models never saw.
+        // Pillow's RGB conversion drops alpha; premultiplying would darken edges the models never saw.
         using var bitmap = new SKBitmap(8, 8, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         bitmap.Erase(new SKColor(200, 100, 50, 128));
         var png = TestImages.Encode(bitmap, SKEncodedImageFormat.Png);
