@@ -17,6 +17,9 @@ summary() { # summary PASSED FAILED SKIPPED
 
 detector_require_dotnet
 detector_require_tools
+# In CI, a cluster this run started is stopped again at the end (locally it stays up for the next run).
+pg_was_running=0
+detector_pg_status >/dev/null 2>&1 && pg_was_running=1
 detector_pg_start
 detector_pg_ensure_db detector_test
 detector_export_env detector_test
@@ -74,6 +77,10 @@ fi
 # dotnet test failing with no failed test counted (crash, abort, bad arguments) still fails the run.
 if ((test_rc != 0 && failed == 0)); then
   detector_warn "dotnet test exited with code $test_rc"
+fi
+
+if [[ ${CI:-} == true && $pg_was_running == 0 ]]; then
+  detector_pg_stop >/dev/null 2>&1 || true
 fi
 
 echo "TRX results: $results_dir"
