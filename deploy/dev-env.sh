@@ -1,0 +1,244 @@
+# shellcheck shell=bash
+# Shared development/test environment for Detector: the private PostgreSQL cluster and the
+# service's environment variables. Sourced by run.sh, test.sh and deploy/pg.sh; never run directly.
+#
+# Knobs (environment): DETECTOR_PG_PORT (default 55432).
+# Layout (all git-ignored):
+#   .pgdata/            cluster data directory (owned by the `postgres` user when run as root)
+#   .run/pg-password    password of the `detector` role, generated once
+#   .run/pg/            unix socket directory (falls back to /tmp/detector-pg-<hash> for long paths)
+#   .pgdata/postgres.log  server log
+
+DETECTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+DETECTOR_RUN_DIR="$DETECTOR_ROOT/.run"
+DETECTOR_SHARED="$(realpath -m "$DETECTOR_ROOT/../shared")"
+DETECTOR_PG_PORT="${DETECTOR_PG_PORT:-55432}"
+DETECTOR_PG_HOST=127.0.0.1
+DETECTOR_PG_ROLE=detector
+DETECTOR_PG_SUPERUSER=postgres
+DETECTOR_PGDATA="$DETECTOR_ROOT/.pgdata"
+export DETECTOR_ROOT DETECTOR_SHARED DETECTOR_PG_PORT
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+
+detector_log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+detector_warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
+detector_die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# Run a command as root (directly, or through sudo when we are not root).
+detector_as_root() {
+  if [[ $EUID -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else detector_die "need root to run: $* (install it yourself, or install sudo)"
+  fi
+}
+
+detector_apt_install() {
+  detector_log "Installing $* with apt-get"
+  detector_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  detector_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+detector_require_tools() {
+  local missing=()
+  command -v curl >/dev/null 2>&1 || missing+=(curl)
+  command -v flock >/dev/null 2>&1 || missing+=(util-linux)
+  if ((${#missing[@]})); then detector_apt_install "${missing[@]}"; fi
+}
+
+detector_require_dotnet() {
+  if ! command -v dotnet >/dev/null 2>&1; then
+    cat >&2 <<'EOF'
+error: the .NET SDK (`dotnet`) was not found on PATH. Detector needs the .NET 10 SDK.
+Install it, e.g.:
+  curl -sSL https://dot.net/v1/dotnet-install.sh | bash -s -- --channel 10.0
+  export DOTNET_ROOT="$HOME/.dotnet" PATH="$HOME/.dotnet:$PATH"
+or see https://learn.microsoft.com/dotnet/core/install/linux (package: dotnet-sdk-10.0).
+EOF
+    exit 1
+  fi
+  if ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
+    detector_warn "no .NET 10 SDK in 'dotnet --list-sdks'; the build will probably fail"
+  fi
+}
+
+# --- PostgreSQL ---------------------------------------------------------------------------
+
+# Prints the bin directory of the newest installed PostgreSQL (or of the cluster's version).
+_detector_pg_bindir() {
+  local want="" dir
+  [[ -f "$DETECTOR_PGDATA/PG_VERSION" ]] && want="$(<"$DETECTOR_PGDATA/PG_VERSION")"
+  if [[ -n $want && -x /usr/lib/postgresql/$want/bin/initdb ]]; then
+    echo "/usr/lib/postgresql/$want/bin"; return 0
+  fi
+  dir="$(find /usr/lib/postgresql -mindepth 3 -maxdepth 3 -path '*/bin/initdb' -printf '%h\n' 2>/dev/null | sort -V | tail -n1)"
+  if [[ -z $dir ]] && command -v initdb >/dev/null 2>&1; then dir="$(dirname "$(command -v initdb)")"; fi
+  [[ -n $dir ]] || return 1
+  if [[ -n $want ]]; then
+    "$dir/postgres" --version | grep -q " $want\." ||
+      detector_die "$DETECTOR_PGDATA was created by PostgreSQL $want, which is not installed; delete .pgdata (after './run.sh stop') to recreate it"
+  fi
+  echo "$dir"
+}
+
+detector_pg_bindir() {
+  if [[ -z ${DETECTOR_PG_BIN:-} ]]; then
+    DETECTOR_PG_BIN="$(_detector_pg_bindir)" || {
+      detector_apt_install postgresql
+      DETECTOR_PG_BIN="$(_detector_pg_bindir)" || detector_die "PostgreSQL still not found after apt-get install postgresql"
+    }
+  fi
+}
+
+# Runs a command as the cluster's owner: `postgres` when we are root (initdb refuses root), else us.
+_detector_pg_as_owner() {
+  if [[ $EUID -eq 0 ]]; then runuser -u "$DETECTOR_PG_OWNER" -- "$@"; else "$@"; fi
+}
+
+_detector_pg_paths() {
+  if [[ $EUID -eq 0 ]]; then
+    DETECTOR_PG_OWNER=postgres
+    id -u postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+    if ! runuser -u postgres -- test -x "$DETECTOR_ROOT"; then
+      detector_die "the postgres user cannot reach $DETECTOR_ROOT (a parent folder is not world-executable); chmod o+x the parents or clone elsewhere"
+    fi
+  else
+    DETECTOR_PG_OWNER="$(id -un)"
+  fi
+  DETECTOR_PG_SOCKDIR="$DETECTOR_RUN_DIR/pg"
+  # A unix socket path (dir + /.s.PGSQL.NNNNN) must fit in 107 bytes.
+  if ((${#DETECTOR_PG_SOCKDIR} + 18 > 100)); then
+    DETECTOR_PG_SOCKDIR="/tmp/detector-pg-$(printf '%s' "$DETECTOR_ROOT" | md5sum | cut -c1-10)"
+  fi
+  DETECTOR_PG_LOG="$DETECTOR_PGDATA/postgres.log"
+}
+
+_detector_pg_password() {
+  local f="$DETECTOR_RUN_DIR/pg-password"
+  if [[ ! -s $f ]]; then
+    (umask 077; od -An -tx1 -N24 /dev/urandom | tr -d ' \n' >"$f")
+  fi
+  DETECTOR_PG_PASSWORD="$(<"$f")"
+}
+
+# psql as the superuser over the private unix socket (trust, reachable only by the owner/root).
+detector_psql_admin() {
+  "$DETECTOR_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$DETECTOR_PG_SOCKDIR" -p "$DETECTOR_PG_PORT" \
+    -U "$DETECTOR_PG_SUPERUSER" "$@"
+}
+
+_detector_pg_running() {
+  [[ -f $DETECTOR_PGDATA/PG_VERSION ]] && _detector_pg_as_owner "$DETECTOR_PG_BIN/pg_ctl" -D "$DETECTOR_PGDATA" status >/dev/null 2>&1
+}
+
+_detector_pg_init() {
+  detector_log "Creating PostgreSQL cluster in $DETECTOR_PGDATA"
+  mkdir -p "$DETECTOR_PGDATA"
+  [[ $EUID -eq 0 ]] && chown "$DETECTOR_PG_OWNER": "$DETECTOR_PGDATA"
+  chmod 700 "$DETECTOR_PGDATA"
+  _detector_pg_as_owner "$DETECTOR_PG_BIN/initdb" -D "$DETECTOR_PGDATA" -U "$DETECTOR_PG_SUPERUSER" \
+    -E UTF8 --locale=C.UTF-8 --auth-local=trust --auth-host=scram-sha-256 >"$DETECTOR_RUN_DIR/initdb.log" 2>&1 || {
+    cat "$DETECTOR_RUN_DIR/initdb.log" >&2
+    rm -rf "$DETECTOR_PGDATA"
+    detector_die "initdb failed"
+  }
+  # Superuser only over the owner-only unix socket; everything else: password over 127.0.0.1.
+  _detector_pg_as_owner tee "$DETECTOR_PGDATA/pg_hba.conf" >/dev/null <<'EOF'
+# TYPE  DATABASE  USER  ADDRESS       METHOD
+local   all       all                 trust
+host    all       all   127.0.0.1/32  scram-sha-256
+EOF
+  _detector_pg_as_owner sh -c "echo \"include_if_exists = 'detector-dev.conf'\" >> '$DETECTOR_PGDATA/postgresql.conf'"
+}
+
+# Starts the private cluster if it is not running (idempotent) and ensures the role.
+detector_pg_start() {
+  mkdir -p "$DETECTOR_RUN_DIR"
+  detector_pg_bindir
+  _detector_pg_paths
+  _detector_pg_password
+  (
+    flock 9
+    [[ -f $DETECTOR_PGDATA/PG_VERSION ]] || _detector_pg_init
+    if _detector_pg_running; then
+      local port
+      port="$(sed -n 4p "$DETECTOR_PGDATA/postmaster.pid" 2>/dev/null || true)"
+      if [[ -n $port && $port != "$DETECTOR_PG_PORT" ]]; then
+        detector_die "the cluster is already running on port $port, not $DETECTOR_PG_PORT; run './run.sh stop' first"
+      fi
+      detector_log "PostgreSQL already running on $DETECTOR_PG_HOST:$DETECTOR_PG_PORT"
+    else
+      mkdir -p "$DETECTOR_PG_SOCKDIR"
+      [[ $EUID -eq 0 ]] && chown "$DETECTOR_PG_OWNER": "$DETECTOR_PG_SOCKDIR"
+      chmod 700 "$DETECTOR_PG_SOCKDIR"
+      # Settings are rewritten at each start so a new DETECTOR_PG_PORT takes effect.
+      _detector_pg_as_owner tee "$DETECTOR_PGDATA/detector-dev.conf" >/dev/null <<EOF
+# Written by deploy/dev-env.sh at each start; edits are lost.
+listen_addresses = '$DETECTOR_PG_HOST'
+port = $DETECTOR_PG_PORT
+unix_socket_directories = '$DETECTOR_PG_SOCKDIR'
+max_connections = 200
+synchronous_commit = off
+EOF
+      detector_log "Starting PostgreSQL on $DETECTOR_PG_HOST:$DETECTOR_PG_PORT (log: $DETECTOR_PG_LOG)"
+      if ! _detector_pg_as_owner "$DETECTOR_PG_BIN/pg_ctl" -D "$DETECTOR_PGDATA" -l "$DETECTOR_PG_LOG" -w -t 60 start >/dev/null 9>&-; then
+        tail -n 20 "$DETECTOR_PG_LOG" >&2 || true
+        detector_die "PostgreSQL did not start (is port $DETECTOR_PG_PORT in use? see $DETECTOR_PG_LOG)"
+      fi
+    fi
+    detector_psql_admin -d postgres -v role="$DETECTOR_PG_ROLE" -v pw="$DETECTOR_PG_PASSWORD" <<'SQL'
+SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role')
+WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
+-- Always re-sync the password with .run/pg-password (it may have been regenerated).
+SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB PASSWORD %L', :'role', :'pw') \gexec
+SQL
+  ) 9>"$DETECTOR_RUN_DIR/pg.lock"
+}
+
+# Creates database $1 owned by the detector role if it does not exist.
+detector_pg_ensure_db() {
+  local db="$1"
+  detector_psql_admin -d postgres -v db="$db" -v role="$DETECTOR_PG_ROLE" <<'SQL'
+SELECT format('CREATE DATABASE %I OWNER %I', :'db', :'role')
+WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'db') \gexec
+SQL
+}
+
+detector_pg_stop() {
+  detector_pg_bindir
+  _detector_pg_paths
+  if _detector_pg_running; then
+    detector_log "Stopping PostgreSQL ($DETECTOR_PGDATA)"
+    _detector_pg_as_owner "$DETECTOR_PG_BIN/pg_ctl" -D "$DETECTOR_PGDATA" -m fast -w -t 60 stop >/dev/null
+  else
+    detector_log "PostgreSQL is not running"
+  fi
+}
+
+detector_pg_status() {
+  detector_pg_bindir
+  _detector_pg_paths
+  if _detector_pg_running; then
+    echo "PostgreSQL running: $DETECTOR_PGDATA on $DETECTOR_PG_HOST:$(sed -n 4p "$DETECTOR_PGDATA/postmaster.pid")"
+  else
+    echo "PostgreSQL not running ($DETECTOR_PGDATA)"; return 3
+  fi
+}
+
+detector_connection_string() {
+  printf 'Host=%s;Port=%s;Database=%s;Username=%s;Password=%s' \
+    "$DETECTOR_PG_HOST" "$DETECTOR_PG_PORT" "$1" "$DETECTOR_PG_ROLE" "$DETECTOR_PG_PASSWORD"
+}
+
+# Exports the service's configuration for database $1. Values already set are kept
+# (except the connection string, which always points at the private cluster).
+detector_export_env() {
+  local db="$1"
+  export Database__ConnectionString
+  Database__ConnectionString="$(detector_connection_string "$db")"
+  export Models__Directory="${Models__Directory:-$DETECTOR_SHARED/models}"
+  # Migrations straight from the repo, so a fresh db/NNNN_*.sql applies without a copy step.
+  if [[ -z ${Database__MigrationsPath:-} && -d $DETECTOR_ROOT/db ]]; then
+    export Database__MigrationsPath="$DETECTOR_ROOT/db"
+  fi
+}

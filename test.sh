@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Builds the solution once (Release) and runs every test project against the private
+# PostgreSQL cluster (database detector_test). Extra arguments go to `dotnet test`,
+# e.g. ./test.sh --filter Unit. The last line printed is "N passed, N failed[, N skipped]".
+set -euo pipefail
+# shellcheck source=deploy/dev-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/deploy/dev-env.sh"
+cd "$DETECTOR_ROOT"
+
+results_dir="$DETECTOR_RUN_DIR/test-results"
+
+summary() { # summary PASSED FAILED SKIPPED
+  local line="$1 passed, $2 failed"
+  (($3 > 0)) && line+=", $3 skipped"
+  echo "$line"
+}
+
+detector_require_dotnet
+detector_require_tools
+# In CI, a cluster this run started is stopped again at the end (locally it stays up for the next run).
+pg_was_running=0
+detector_pg_status >/dev/null 2>&1 && pg_was_running=1
+detector_pg_start
+detector_pg_ensure_db detector_test
+detector_export_env detector_test
+export DETECTOR_SHARED
+export ImageStore__Path="${ImageStore__Path:-$DETECTOR_RUN_DIR/test-data/images}"
+
+rm -rf "$results_dir"
+mkdir -p "$results_dir" "$ImageStore__Path"
+
+detector_log "Building Detector.sln (Release)"
+if ! dotnet build Detector.sln -c Release -nologo; then
+  echo "test.sh: build failed" >&2
+  summary 0 0 0
+  exit 1
+fi
+
+# Test projects of the solution (one TRX file each, named after the project).
+mapfile -t projects < <(dotnet sln Detector.sln list | tr '\\' '/' | grep -E '\.csproj$' |
+  while read -r p; do
+    [[ -f $p ]] && grep -qiE '<IsTestProject>[[:space:]]*true|Microsoft\.NET\.Test\.Sdk' "$p" && echo "$p"
+  done)
+((${#projects[@]})) || detector_warn "no test projects found in Detector.sln"
+
+test_rc=0
+for project in "${projects[@]}"; do
+  name="$(basename "$project" .csproj)"
+  detector_log "Testing $name"
+  dotnet test "$project" -c Release --no-build --nologo \
+    --results-directory "$results_dir" \
+    --logger "trx;LogFileName=$name.trx" \
+    --logger "console;verbosity=${DETECTOR_TEST_VERBOSITY:-normal}" \
+    "$@" || test_rc=$?
+done
+
+# Sum the <Counters .../> of every TRX file.
+passed=0 failed=0 skipped=0 total=0
+counter() { grep -oE "[[:space:]]$1=\"[0-9]+\"" <<<"$2" | grep -oE '[0-9]+' || echo 0; }
+shopt -s nullglob
+trx_files=("$results_dir"/*.trx)
+for trx in "${trx_files[@]}"; do
+  counters="$(grep -oE '<Counters[^>]*>' "$trx" | head -n1 || true)"
+  [[ -n $counters ]] || { detector_warn "no <Counters> in $trx"; test_rc=1; continue; }
+  total=$((total + $(counter total "$counters")))
+  passed=$((passed + $(counter passed "$counters")))
+  failed=$((failed + $(counter failed "$counters") + $(counter error "$counters") + $(counter timeout "$counters") + $(counter aborted "$counters")))
+  # VSTest leaves notExecuted at 0 for skipped xUnit tests; they show as total - executed.
+  not_run=$(($(counter notExecuted "$counters") + $(counter inconclusive "$counters")))
+  unexecuted=$(($(counter total "$counters") - $(counter executed "$counters")))
+  skipped=$((skipped + (not_run > unexecuted ? not_run : unexecuted)))
+done
+if ((${#trx_files[@]} < ${#projects[@]})); then
+  detector_warn "expected ${#projects[@]} TRX file(s) in $results_dir, found ${#trx_files[@]} (a test run crashed?)"
+  ((test_rc != 0)) || test_rc=1
+fi
+# dotnet test failing with no failed test counted (crash, abort, bad arguments) still fails the run.
+if ((test_rc != 0 && failed == 0)); then
+  detector_warn "dotnet test exited with code $test_rc"
+fi
+
+if [[ ${CI:-} == true && $pg_was_running == 0 ]]; then
+  detector_pg_stop >/dev/null 2>&1 || true
+fi
+
+echo "TRX results: $results_dir"
+summary "$passed" "$failed" "$skipped"
+if ((failed > 0 || test_rc != 0 || passed + failed == 0)); then
+  exit 1
+fi
