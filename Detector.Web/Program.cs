@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Detector.Modules.Common;
 using Detector.Modules.Common.Database;
+using Detector.Modules.Evaluation;
 using Detector.Modules.Inference;
 using Detector.Modules.Ingestion;
 using Detector.Modules.Models;
@@ -71,7 +72,8 @@ builder.Services
     .AddPreprocessing()
     .AddInference()
     .AddResults()
-    .AddIngestion();
+    .AddIngestion()
+    .AddEvaluation();
 
 var app = builder.Build();
 
@@ -91,6 +93,11 @@ app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http
     }
 });
 app.UseHttpMetrics();
+
+// Before authentication: the API description is public; every operation in it still needs a key.
+app.UseSwagger();
+app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Detector API v1"));
+
 app.UseAuthentication();
 app.Use(async (http, next) =>
 {
@@ -101,9 +108,6 @@ app.Use(async (http, next) =>
     }
 });
 app.UseAuthorization();
-
-app.UseSwagger();
-app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Detector API v1"));
 
 app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
 app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();

@@ -1,0 +1,58 @@
+using System.Net;
+using System.Text.Json;
+
+namespace Detector.Tests.Integration;
+
+[Collection(ApiCollection.Name)]
+public sealed class OperationsTests(DetectorApiFactory factory)
+{
+    [Fact]
+    public async Task Liveness_and_readiness_are_healthy_once_models_are_warm()
+    {
+        using var client = factory.CreateAnonymousClient();
+        using var live = await client.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+        using var ready = await client.GetAsync("/health/ready");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("Healthy", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Metrics_expose_http_inference_and_image_outcome_series()
+    {
+        var (tenant, _) = await factory.CreateTenantClientAsync();
+        using (await tenant.PostAsync("/v1/detect", DetectorApiFactory.ImageForm(BadImages.Dog)))
+        {
+        }
+
+        using var client = factory.CreateAnonymousClient();
+        var metrics = await client.GetStringAsync("/metrics");
+        Assert.Contains("http_request_duration_seconds", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_inference_duration_seconds_bucket{model=\"yolox_nano_416\"", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_images_total{model=\"yolox_nano_416\",outcome=\"ok\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_batch_size", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_queue_depth", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Swagger_documents_every_endpoint_with_its_errors()
+    {
+        using var client = factory.CreateAnonymousClient();
+        using var doc = JsonDocument.Parse(await client.GetStringAsync("/swagger/v1/swagger.json"));
+        var paths = doc.RootElement.GetProperty("paths");
+        foreach (var path in new[] { "/v1/detect", "/v1/results", "/v1/results/{id}", "/v1/models", "/v1/admin/tenants" })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), path + " is documented");
+        }
+
+        var detect = paths.GetProperty("/v1/detect").GetProperty("post");
+        Assert.Equal("DetectObjects", detect.GetProperty("operationId").GetString());
+        foreach (var status in new[] { "200", "400", "401", "413", "415", "422", "503" })
+        {
+            Assert.True(detect.GetProperty("responses").TryGetProperty(status, out _), "detect documents " + status);
+        }
+
+        using var ui = await client.GetAsync("/swagger/index.html");
+        Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
+    }
+}
