@@ -10,7 +10,8 @@ namespace Detector.Modules.Inference.Runtime;
 /// </summary>
 internal sealed class OutputLayout
 {
-    private OutputLayout(IReadOnlyList<string> names, IReadOnlyList<long[]> shapes, IReadOnlyList<GflLevel> levels)
+    /// <summary>Probe is the way in for a real session; tests build a layout for a hand-made head directly.</summary>
+    internal OutputLayout(IReadOnlyList<string> names, IReadOnlyList<long[]> shapes, IReadOnlyList<GflLevel> levels)
     {
         Names = names;
         Shapes = shapes;
