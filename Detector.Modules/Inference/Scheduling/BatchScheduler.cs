@@ -96,14 +96,8 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     /// <summary>Queues an admitted request; completes when its batch has run.</summary>
     public Task<BatchInfo> EnqueueAsync(WorkItem item, CancellationToken cancellationToken)
     {
-        item.EnqueuedTimestamp = Stopwatch.GetTimestamp();
-        lock (_gate)
-        {
-            _queues[(int)item.Priority].AddLast(item.Node);
-            _queued++;
-            _metrics.QueueDepth.Set(_queued);
-        }
-
+        // Register before queueing, so the registration exists before any executor can complete
+        // the item; a token already cancelled marks the item cancelled and it is never queued.
         if (cancellationToken.CanBeCanceled)
         {
             item.Registration = cancellationToken.Register(static state =>
@@ -111,6 +105,19 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
                 var (scheduler, work, token) = ((BatchScheduler, WorkItem, CancellationToken))state!;
                 scheduler.TryCancel(work, token);
             }, (this, item, cancellationToken));
+        }
+
+        item.EnqueuedTimestamp = Stopwatch.GetTimestamp();
+        lock (_gate)
+        {
+            if (item.State != WorkItem.Queued)
+            {
+                return item.Completion.Task;
+            }
+
+            _queues[(int)item.Priority].AddLast(item.Node);
+            _queued++;
+            _metrics.QueueDepth.Set(_queued);
         }
 
         _signal.Release();
@@ -127,9 +134,12 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
             }
 
             item.State = WorkItem.Cancelled;
-            item.Node.List?.Remove(item.Node);
-            _queued--;
-            _metrics.QueueDepth.Set(_queued);
+            if (item.Node.List is { } queue)
+            {
+                queue.Remove(item.Node);
+                _queued--;
+                _metrics.QueueDepth.Set(_queued);
+            }
         }
 
         _metrics.Cancelled.Inc();
@@ -171,6 +181,7 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
             for (var i = 0; i < dropped; i++)
             {
                 _metrics.Expired.Inc();
+                expired[i].Registration.Dispose();
                 expired[i].Completion.TrySetException(new ProblemException(504, ErrorCodes.DeadlineExceeded, "Deadline exceeded", "The request's deadline passed while it waited for inference."));
                 expired[i] = null!;
             }
@@ -273,6 +284,7 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
             _metrics.Failed.Inc(n);
             for (var i = 0; i < n; i++)
             {
+                batch[i].Registration.Dispose();
                 batch[i].Completion.TrySetException(new ProblemException(503, ErrorCodes.InferenceFailed, "Inference failed", "The model failed to run this batch; retry later.", ex) { RetryAfterSeconds = 1 });
                 batch[i] = null!;
             }
@@ -325,6 +337,7 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
 
         foreach (var item in left)
         {
+            item.Registration.Dispose();
             item.Completion.TrySetException(new ProblemException(503, ErrorCodes.Overloaded, "Shutting down", "The service is shutting down; retry on another instance.") { RetryAfterSeconds = 1 });
         }
     }

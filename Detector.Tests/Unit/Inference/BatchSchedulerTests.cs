@@ -150,6 +150,23 @@ public sealed class BatchSchedulerTests
     }
 
     [Fact]
+    public async Task Request_whose_caller_already_left_is_never_queued()
+    {
+        await using var h = SchedulerHarness.Create(executors: 1, maxBatch: 4, maxDelay: Forever);
+        using var cts = new CancellationTokenSource();
+        await cts.CancelAsync();
+
+        var doomed = h.Enqueue(SchedulerHarness.Item(21), cts.Token);
+
+        Assert.True(doomed.IsCanceled);
+        Assert.Equal(0, h.Scheduler.QueueDepth);
+        var later = SchedulerHarness.Item(22);
+        await h.Enqueue(later).WaitAsync(Guard);
+        Assert.False(h.Runtime.Saw(21));
+        ReturnOutputs([later]);
+    }
+
+    [Fact]
     public async Task Ten_thousand_concurrent_requests_each_get_their_own_result()
     {
         const int Count = 10_000;
