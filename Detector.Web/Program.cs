@@ -13,6 +13,8 @@ using Detector.Web;
 using Detector.Web.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.OpenApi;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Prometheus;
 using Serilog;
 using Serilog.Context;
@@ -61,6 +63,20 @@ builder.Services.AddSwaggerGen(o =>
     o.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
     o.SupportNonNullableReferenceTypes();
 });
+// Traces: the pipeline's own spans (detect > preprocess / inference / postprocess), ASP.NET Core,
+// outgoing HTTP and Npgsql, exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.
+builder.Services.AddOpenTelemetry()
+    .ConfigureResource(r => r.AddService("detector"))
+    .WithTracing(tracing =>
+    {
+        tracing.AddSource(DetectorTelemetry.SourceName, "Npgsql")
+            .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments("/metrics") && !http.Request.Path.StartsWithSegments("/health"))
+            .AddHttpClientInstrumentation();
+        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        {
+            tracing.AddOtlpExporter();
+        }
+    });
 builder.Services.AddHealthChecks()
     .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
     .AddCheck<ModelsHealthCheck>("models", tags: ["ready"]);

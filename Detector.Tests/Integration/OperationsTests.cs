@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 
@@ -32,6 +34,30 @@ public sealed class OperationsTests(DetectorApiFactory factory)
         Assert.Contains("detector_images_total{model=\"yolox_nano_416\",outcome=\"ok\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_batch_size", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_queue_depth", metrics, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Detection_emits_a_detect_span_with_preprocess_inference_and_postprocess_children()
+    {
+        var stopped = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "Detector",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = stopped.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var (tenant, _) = await factory.CreateTenantClientAsync();
+        using (var response = await tenant.PostAsync("/v1/detect?model=picodet_s_320", DetectorApiFactory.ImageForm(BadImages.Dog)))
+        {
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        var detect = stopped.First(a => a.OperationName == "detect" && (string?)a.GetTagItem("detector.model") == "picodet_s_320");
+        var children = stopped.Where(a => a.ParentSpanId == detect.SpanId).Select(a => a.OperationName).Order().ToList();
+        Assert.Equal(["inference", "postprocess", "preprocess"], children);
+        Assert.NotNull(detect.GetTagItem("detector.batch_size"));
     }
 
     [Fact]
