@@ -93,9 +93,29 @@ builder.Services
 
 var app = builder.Build();
 
-if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+try
 {
-    await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+    // Options are validated here rather than on the first request: a misconfigured replica must
+    // never report ready.
+    app.Services.GetRequiredService<Microsoft.Extensions.Options.IStartupValidator>().Validate();
+    if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+    {
+        await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+    }
+}
+catch (Exception ex) when (ex is Microsoft.Extensions.Options.OptionsValidationException
+    || (ex is AggregateException agg && agg.InnerExceptions.All(e => e is Microsoft.Extensions.Options.OptionsValidationException)))
+{
+    var failures = ex is AggregateException all
+        ? all.InnerExceptions.Cast<Microsoft.Extensions.Options.OptionsValidationException>().SelectMany(e => e.Failures)
+        : ((Microsoft.Extensions.Options.OptionsValidationException)ex).Failures;
+    app.Logger.LogCritical("Invalid configuration, not starting: {Failures}", string.Join("; ", failures));
+    return 1;
+}
+catch (Npgsql.NpgsqlException ex)
+{
+    app.Logger.LogCritical("Database unavailable at start-up, not starting: {Reason}", ex.Message);
+    return 1;
 }
 
 app.UseExceptionHandler();

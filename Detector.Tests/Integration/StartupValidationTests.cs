@@ -1,0 +1,34 @@
+using System.Diagnostics;
+
+namespace Detector.Tests.Integration;
+
+public sealed class StartupValidationTests
+{
+    [Fact]
+    public async Task Service_refuses_to_start_with_invalid_configuration_and_names_the_problems()
+    {
+        var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["Detector__AdminApiKey"] = "short";
+        start.Environment["Database__ConnectionString"] = "";
+        start.Environment["Inference__MaxBatchSize"] = "0";
+        start.Environment["Models__Directory"] = TestPaths.Models;
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the service exits by itself");
+        var output = await stdout + await stderr;
+
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("Invalid configuration", output, StringComparison.Ordinal);
+        Assert.Contains("AdminApiKey", output, StringComparison.Ordinal);
+        Assert.Contains("ConnectionString", output, StringComparison.Ordinal);
+        Assert.Contains("MaxBatchSize", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
+    }
+}
