@@ -36,7 +36,7 @@ internal sealed class ModelCatalog : IModelCatalog
                 continue;
             }
 
-            var manifest = ToManifest(doc, name, modelDir, path);
+            var manifest = ToManifest(doc, name, modelDir, path, o.PreferFp16Variant);
             _byName.Add(manifest.Name, manifest);
             logger.LogInformation("Model {Model} version {Version} ({Family}) from {File}", manifest.Name, manifest.Version, manifest.Family, manifest.FilePath);
         }
@@ -61,12 +61,17 @@ internal sealed class ModelCatalog : IModelCatalog
 
     public ModelManifest? Find(string name) => _byName.GetValueOrDefault(name);
 
-    internal static ModelManifest ToManifest(ManifestDocument doc, string name, string modelDir, string source)
+    internal static ModelManifest ToManifest(ManifestDocument doc, string name, string modelDir, string source, bool preferFp16 = false)
     {
         string Fail(string what) => throw new InvalidOperationException($"Manifest '{source}': {what}.");
 
         var file = doc.File ?? name + ".onnx";
         var filePath = Path.IsPathRooted(file) ? file : Path.Combine(modelDir, file);
+        var fp16 = Path.Combine(Path.GetDirectoryName(filePath)!, Path.GetFileNameWithoutExtension(filePath) + "_fp16.onnx");
+        if (preferFp16 && File.Exists(fp16))
+        {
+            filePath = fp16;
+        }
         if (!File.Exists(filePath))
         {
             Fail($"model file '{filePath}' not found (set Models__Directory)");

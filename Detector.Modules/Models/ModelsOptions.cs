@@ -17,6 +17,12 @@ public sealed class ModelsOptions
     [Required]
     public string Default { get; set; } = "yolox_nano_416";
 
+    /// <summary>
+    /// Serve `&lt;file&gt;_fp16.onnx` instead of `&lt;file&gt;.onnx` where it exists (GPU deployments).
+    /// The variant must keep float32 inputs and outputs (e.g. onnxconverter-common keep_io_types).
+    /// </summary>
+    public bool PreferFp16Variant { get; set; }
+
     /// <summary>Names to serve; empty serves every manifest found.</summary>
     public IList<string> Enabled { get; } = [];
 }
