@@ -62,6 +62,7 @@ builder.Services.AddSwaggerGen(o =>
     });
     o.AddSecurityRequirement(document => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
     o.SupportNonNullableReferenceTypes();
+    o.OperationFilter<ExampleOperationFilter>();
 });
 // Traces: the pipeline's own spans (detect > preprocess / inference / postprocess), ASP.NET Core,
 // outgoing HTTP and Npgsql, exported over OTLP when OTEL_EXPORTER_OTLP_ENDPOINT is set.

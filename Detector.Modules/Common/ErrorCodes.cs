@@ -22,4 +22,5 @@ public static class ErrorCodes
     public const string RateLimited = "rate_limited";
     public const string ModelNotReady = "model_not_ready";
     public const string InferenceFailed = "inference_failed";
+    public const string StorageUnavailable = "storage_unavailable";
 }

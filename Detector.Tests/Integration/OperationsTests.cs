@@ -78,6 +78,9 @@ public sealed class OperationsTests(DetectorApiFactory factory)
             Assert.True(detect.GetProperty("responses").TryGetProperty(status, out _), "detect documents " + status);
         }
 
+        var example = detect.GetProperty("responses").GetProperty("200").GetProperty("content").GetProperty("application/json").GetProperty("example");
+        Assert.Equal("dog", example.GetProperty("detections")[0].GetProperty("label").GetString());
+
         using var ui = await client.GetAsync("/swagger/index.html");
         Assert.Equal(HttpStatusCode.OK, ui.StatusCode);
     }

@@ -18,6 +18,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
             BadHttpRequestException { StatusCode: 413 } => new ProblemException(413, ErrorCodes.PayloadTooLarge, "Payload too large", "The request body is larger than allowed."),
             BadHttpRequestException b => new ProblemException(b.StatusCode, ErrorCodes.ValidationFailed, "Bad request", b.Message),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemException(499, "client_closed_request", "Client closed request"),
+            Npgsql.NpgsqlException or TimeoutException => new ProblemException(503, ErrorCodes.StorageUnavailable, "Storage unavailable", "The database did not answer; retry shortly.") { RetryAfterSeconds = 2 },
             _ => null,
         };
 
