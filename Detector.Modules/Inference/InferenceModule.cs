@@ -1,3 +1,4 @@
+using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
 using Microsoft.Extensions.Hosting;
 
@@ -8,10 +9,7 @@ public static class InferenceModule
 {
     public static IServiceCollection AddInference(this IServiceCollection services)
     {
-        services.AddOptions<InferenceOptions>()
-            .BindConfiguration(InferenceOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<InferenceOptions>(InferenceOptions.SectionName);
         services.AddSingleton<InferenceHost>();
         services.AddSingleton<IInferenceReadiness>(sp => sp.GetRequiredService<InferenceHost>());
         services.AddHostedService(sp => sp.GetRequiredService<InferenceHost>());

@@ -13,14 +13,8 @@ public static class IngestionModule
 {
     public static IServiceCollection AddIngestion(this IServiceCollection services)
     {
-        services.AddOptions<IngestionOptions>()
-            .BindConfiguration(IngestionOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddOptions<ImageStoreOptions>()
-            .BindConfiguration(ImageStoreOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<IngestionOptions>(IngestionOptions.SectionName);
+        services.AddValidatedOptions<ImageStoreOptions>(ImageStoreOptions.SectionName);
         services.AddSingleton<IImageStore, FileImageStore>();
         services.AddScoped<IValidator<SubmitImageRequest>, SubmitImageValidator>();
         return services;

@@ -1,3 +1,4 @@
+using Detector.Modules.Common;
 using Detector.Modules.Models.Contracts;
 using Detector.Modules.Models.ListModels;
 using Microsoft.AspNetCore.Builder;
@@ -11,10 +12,7 @@ public static class ModelsModule
 {
     public static IServiceCollection AddModels(this IServiceCollection services)
     {
-        services.AddOptions<ModelsOptions>()
-            .BindConfiguration(ModelsOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
         services.AddSingleton<IModelCatalog, ModelCatalog>();
         return services;
     }

@@ -1,3 +1,4 @@
+using Detector.Modules.Common;
 using Detector.Modules.Preprocessing.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -9,10 +10,7 @@ public static class PreprocessingModule
     /// <summary>Registers <see cref="IImagePreprocessor"/> (stateless, so one instance serves every request) and its options.</summary>
     public static IServiceCollection AddPreprocessing(this IServiceCollection services)
     {
-        services.AddOptions<PreprocessingOptions>()
-            .BindConfiguration(PreprocessingOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<PreprocessingOptions>(PreprocessingOptions.SectionName);
         services.TryAddSingleton<IImagePreprocessor, SkiaImagePreprocessor>();
         return services;
     }

@@ -14,10 +14,7 @@ public static class TenancyModule
 {
     public static IServiceCollection AddTenancy(this IServiceCollection services)
     {
-        services.AddOptions<TenancyOptions>()
-            .BindConfiguration(TenancyOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<TenancyOptions>(TenancyOptions.SectionName);
         services.AddMemoryCache();
         services.AddSingleton<TenantStore>();
         services.AddScoped<IValidator<CreateTenantRequest>, CreateTenantValidator>();

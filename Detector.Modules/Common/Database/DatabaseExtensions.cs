@@ -1,3 +1,4 @@
+using Detector.Modules.Common;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -9,10 +10,7 @@ public static class DatabaseExtensions
     /// <summary>Registers the process's one NpgsqlDataSource (it owns the connection pool) and the migration runner.</summary>
     public static IServiceCollection AddDetectorDatabase(this IServiceCollection services)
     {
-        services.AddOptions<DatabaseOptions>()
-            .BindConfiguration(DatabaseOptions.SectionName)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.SectionName);
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<DatabaseOptions>>().Value;
