@@ -3,6 +3,7 @@ using Detector.Modules.Common;
 using Detector.Modules.Common.Database;
 using Detector.Modules.Inference;
 using Detector.Modules.Ingestion;
+using Detector.Modules.Jobs;
 using Detector.Modules.Models;
 using Detector.Modules.Preprocessing;
 using Detector.Modules.Results;
@@ -71,7 +72,8 @@ builder.Services
     .AddPreprocessing()
     .AddInference()
     .AddResults()
-    .AddIngestion();
+    .AddIngestion()
+    .AddJobs(builder.Configuration);
 
 var app = builder.Build();
 
@@ -114,6 +116,7 @@ app.MapTenancyEndpoints();
 app.MapModelsEndpoints();
 app.MapIngestionEndpoints();
 app.MapResultsEndpoints();
+app.MapJobsEndpoints();
 
 await app.RunAsync();
 return 0;
