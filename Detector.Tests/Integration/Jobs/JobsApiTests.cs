@@ -188,6 +188,38 @@ public sealed class JobsApiTests(JobsApiFactory factory) : IClassFixture<JobsApi
         }
     }
 
+    [Fact]
+    public async Task A_sync_request_preferring_async_that_misses_its_deadline_becomes_a_one_image_job()
+    {
+        using var client = await factory.NewTenantAsync();
+        var image = File.ReadAllBytes(CocoFiles[0]);
+
+        using var plain = new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = new ByteArrayContent(image) };
+        plain.Content.Headers.ContentType = new("image/jpeg");
+        plain.Headers.Add("X-Deadline-Ms", "1");
+        using (var r = await client.SendAsync(plain))
+        {
+            Assert.True(r.StatusCode is HttpStatusCode.GatewayTimeout or HttpStatusCode.ServiceUnavailable, r.StatusCode.ToString());
+        }
+
+        using var preferAsync = new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = new ByteArrayContent(image) };
+        preferAsync.Content.Headers.ContentType = new("image/jpeg");
+        preferAsync.Headers.Add("X-Deadline-Ms", "1");
+        preferAsync.Headers.Add("Prefer", "respond-async, wait=1");
+        using var response = await client.SendAsync(preferAsync);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"{(int)response.StatusCode}: {body}");
+        Assert.Equal("respond-async", response.Headers.GetValues("Preference-Applied").Single());
+        var accepted = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(accepted.GetProperty("status_url").GetString(), response.Headers.Location!.ToString());
+
+        var job = await WaitForTerminalAsync(client, accepted.GetProperty("status_url").GetString()!, Timeout);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        Assert.Equal("sync_fallback", job.GetProperty("source").GetString());
+        var page = await GetJsonAsync(client, accepted.GetProperty("results_url").GetString()!);
+        Assert.Equal("job", page.GetProperty("items")[0].GetProperty("result").GetProperty("source").GetString());
+    }
+
     private static string ListCursor(int index) =>
         Convert.ToBase64String(Encoding.UTF8.GetBytes("i:" + index)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }
