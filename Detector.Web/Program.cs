@@ -4,6 +4,7 @@ using Detector.Modules.Common.Database;
 using Detector.Modules.Evaluation;
 using Detector.Modules.Inference;
 using Detector.Modules.Ingestion;
+using Detector.Modules.Jobs;
 using Detector.Modules.Models;
 using Detector.Modules.Preprocessing;
 using Detector.Modules.Results;
@@ -90,7 +91,8 @@ builder.Services
     .AddInference()
     .AddResults()
     .AddIngestion()
-    .AddEvaluation();
+    .AddEvaluation()
+    .AddJobs(builder.Configuration);
 
 var app = builder.Build();
 
@@ -155,6 +157,7 @@ app.MapTenancyEndpoints();
 app.MapModelsEndpoints();
 app.MapIngestionEndpoints();
 app.MapResultsEndpoints();
+app.MapJobsEndpoints();
 
 await app.RunAsync();
 return 0;

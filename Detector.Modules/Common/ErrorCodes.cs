@@ -23,4 +23,14 @@ public static class ErrorCodes
     public const string ModelNotReady = "model_not_ready";
     public const string InferenceFailed = "inference_failed";
     public const string StorageUnavailable = "storage_unavailable";
+    public const string ImageMissing = "image_missing";
+    public const string TooManyImages = "too_many_images";
+    public const string JobNotFound = "job_not_found";
+    public const string WebhooksNotConfigured = "webhooks_not_configured";
+    public const string UrlForbidden = "url_forbidden";
+    public const string UrlFetchFailed = "url_fetch_failed";
+    public const string UrlTooLarge = "url_too_large";
+    public const string UrlTimeout = "url_timeout";
+    public const string UrlNotAnImage = "url_not_an_image";
+    public const string UrlTooManyRedirects = "url_too_many_redirects";
 }

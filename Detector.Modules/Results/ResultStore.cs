@@ -51,6 +51,16 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
         return json is null ? null : JsonSerializer.Deserialize<ResultDocument>(json, Json);
     }
 
+    public async Task<IReadOnlyDictionary<Guid, ResultDocument>> GetManyAsync(Guid tenantId, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var rows = await connection.QueryAsync<(Guid Id, string Document)>(new CommandDefinition(
+            """
+            SELECT id, document::text FROM results.results WHERE tenant_id = @tenantId AND id = ANY(@ids)
+            """, new { tenantId, ids = ids.ToArray() }, cancellationToken: cancellationToken));
+        return rows.ToDictionary(r => r.Id, r => JsonSerializer.Deserialize<ResultDocument>(r.Document, Json)!);
+    }
+
     public async Task<ResultPage> ListAsync(Guid tenantId, int limit, string? cursor, CancellationToken cancellationToken)
     {
         var (afterTime, afterId) = cursor is null ? (DateTimeOffset.MaxValue, Guid.Empty) : DecodeCursor(cursor);

@@ -1,6 +1,8 @@
 using System.Security.Cryptography;
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Common;
 using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -10,7 +12,11 @@ namespace Detector.Modules.Ingestion.SubmitImage;
 
 internal static class SubmitImageEndpoint
 {
-    public static async Task<Ok<ResultDocument>> Handle(
+    /// <summary>
+    /// With <c>Prefer: respond-async</c> (RFC 7240), a request that cannot be served in time
+    /// (overloaded, deadline passed, model loading) becomes a one-image job: 202 and its status URL.
+    /// </summary>
+    public static async Task<Results<Ok<ResultDocument>, Accepted<JobAccepted>>> Handle(
         [AsParameters] SubmitImageRequest query,
         HttpContext http,
         IObjectDetector detector,
@@ -23,19 +29,31 @@ internal static class SubmitImageEndpoint
         using var upload = await ImageBody.ReadAsync(http.Request, options.Value.MaxUploadBytes, ct);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(upload.Bytes.Span));
 
-        var outcome = await detector.DetectAsync(new DetectionRequest
+        var detectionOptions = new DetectionOptions
         {
-            Image = upload.Bytes,
-            Model = query.Model,
-            Options = new DetectionOptions
+            MinScore = query.MinScore ?? 0.25f,
+            Iou = query.Iou ?? 0.45f,
+            MaxDetections = query.MaxDetections ?? 100,
+        };
+        DetectionOutcome outcome;
+        try
+        {
+            outcome = await detector.DetectAsync(new DetectionRequest
             {
-                MinScore = query.MinScore ?? 0.25f,
-                Iou = query.Iou ?? 0.45f,
-                MaxDetections = query.MaxDetections ?? 100,
-            },
-            Priority = DetectionPriority.Interactive,
-            Deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
-        }, ct);
+                Image = upload.Bytes,
+                Model = query.Model,
+                Options = detectionOptions,
+                Priority = DetectionPriority.Interactive,
+                Deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
+            }, ct);
+        }
+        catch (ProblemException p) when (p.Status is 503 or 504 && p.Code != ErrorCodes.InferenceFailed && PrefersAsync(http.Request)
+            && http.RequestServices.GetService<IJobSubmitter>() is { } jobs)
+        {
+            var accepted = await jobs.SubmitAsync(tenantId, [new JobImage(upload.Bytes, upload.FileName)], query.Model, detectionOptions, ct);
+            http.Response.Headers["Preference-Applied"] = "respond-async";
+            return TypedResults.Accepted(accepted.StatusUrl, accepted);
+        }
 
         await images.PutAsync(sha256, upload.Bytes, ct);
         var document = ToDocument(outcome, sha256, "sync");
@@ -43,6 +61,22 @@ internal static class SubmitImageEndpoint
         http.Response.Headers["X-Queue-Wait-Ms"] = outcome.Timings.QueueMs.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["X-Batch-Size"] = outcome.Timings.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Ok(document);
+    }
+
+    private static bool PrefersAsync(HttpRequest request)
+    {
+        foreach (var value in request.Headers["Prefer"])
+        {
+            foreach (var preference in (value ?? "").Split(','))
+            {
+                if (preference.Split(';')[0].Trim().Equals("respond-async", StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     internal static ResultDocument ToDocument(DetectionOutcome outcome, string sha256, string source)

@@ -28,5 +28,8 @@ public interface IResultStore
 
     Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken);
 
+    /// <summary>The tenant's results among <paramref name="ids"/>, by id; ids of other tenants are simply absent.</summary>
+    Task<IReadOnlyDictionary<Guid, ResultDocument>> GetManyAsync(Guid tenantId, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
+
     Task<ResultPage> ListAsync(Guid tenantId, int limit, string? cursor, CancellationToken cancellationToken);
 }

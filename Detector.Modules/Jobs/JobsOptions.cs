@@ -1,0 +1,123 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Detector.Modules.Jobs;
+
+internal sealed class JobsOptions
+{
+    public const string SectionName = "Jobs";
+
+    /// <summary>Most images (files or URLs) one job may carry.</summary>
+    [Range(1, 100_000)]
+    public int MaxImagesPerJob { get; set; } = 500;
+
+    /// <summary>Most bytes of images one multipart job may upload in all.</summary>
+    [Range(1024, long.MaxValue)]
+    public long MaxTotalBytes { get; set; } = 500L * 1024 * 1024;
+
+    /// <summary>Largest single image; set from Ingestion:MaxUploadBytes so sync and async agree.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxImageBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>Items per Hangfire job; a chunk's items run concurrently so the batch scheduler sees full batches.</summary>
+    [Range(1, 256)]
+    public int ChunkSize { get; set; } = 8;
+
+    /// <summary>Attempts per item for transient failures (overload, database, network) before it fails.</summary>
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = 6;
+
+    /// <summary>First retry delay of an item; doubles per attempt up to <see cref="RetryMaxDelaySeconds"/>.</summary>
+    [Range(0.01, 86_400)]
+    public double RetryInitialDelaySeconds { get; set; } = 5;
+
+    [Range(0.01, 86_400)]
+    public double RetryMaxDelaySeconds { get; set; } = 600;
+
+    /// <summary>Recorded on each item as processed_by; defaults to machine name and process id.</summary>
+    [MaxLength(200)]
+    public string? InstanceId { get; set; }
+
+    /// <summary>How often the recovery sweep looks for orphaned items and undelivered webhooks.</summary>
+    [Range(0.1, 3600)]
+    public double SweepIntervalSeconds { get; set; } = 15;
+
+    /// <summary>How long an open item may sit with no live Hangfire job before the sweep re-enqueues it.</summary>
+    [Range(0.1, 86_400)]
+    public double OrphanGraceSeconds { get; set; } = 60;
+
+    public string ResolveInstanceId() =>
+        string.IsNullOrWhiteSpace(InstanceId) ? $"{Environment.MachineName}:{Environment.ProcessId}" : InstanceId;
+}
+
+internal sealed class HangfireSettings
+{
+    public const string SectionName = "Jobs:Hangfire";
+
+    /// <summary>Hangfire's PostgreSQL schema.</summary>
+    [Required]
+    [RegularExpression("^[a-z_][a-z0-9_]*$")]
+    public string Schema { get; set; } = "hangfire";
+
+    /// <summary>Whether this instance runs a Hangfire server (workers); the API works without one.</summary>
+    public bool RunServer { get; set; } = true;
+
+    /// <summary>Hangfire workers; 0 means the processor count.</summary>
+    [Range(0, 1000)]
+    public int WorkerCount { get; set; }
+
+    [Range(10, 60_000)]
+    public int QueuePollIntervalMs { get; set; } = 500;
+
+    /// <summary>How often scheduled (delayed) jobs are moved to their queue; retries and webhook backoff wait on it.</summary>
+    [Range(100, 60_000)]
+    public int SchedulePollingIntervalMs { get; set; } = 1000;
+
+    /// <summary>A fetched job whose worker died becomes visible again after this long (sliding while the worker lives).</summary>
+    [Range(1, 86_400)]
+    public int InvisibilityTimeoutSeconds { get; set; } = 60;
+
+    public int ResolveWorkerCount() => WorkerCount > 0 ? WorkerCount : Environment.ProcessorCount;
+}
+
+internal sealed class UrlFetchOptions
+{
+    public const string SectionName = "Jobs:UrlFetch";
+
+    /// <summary>
+    /// host:port (or host, any port) entries exempt from the address policy, for tests and private
+    /// deployments; everything else must resolve only to public addresses.
+    /// </summary>
+    public IList<string> AllowedHosts { get; } = [];
+
+    /// <summary>Largest image fetched; 0 means Ingestion:MaxUploadBytes.</summary>
+    [Range(0, 1L << 31)]
+    public long MaxBytes { get; set; }
+
+    [Range(0.1, 600)]
+    public double TimeoutSeconds { get; set; } = 30;
+
+    [Range(0, 10)]
+    public int MaxRedirects { get; set; } = 3;
+}
+
+internal sealed class WebhookOptions
+{
+    public const string SectionName = "Jobs:Webhooks";
+
+    /// <summary>HMAC-SHA256 key of Detector-Signature; callbacks are refused at submission when unset.</summary>
+    [MinLength(16)]
+    public string? SigningSecret { get; set; }
+
+    /// <summary>Delivery attempts in all; with the defaults 1 min doubling to 1 h, 12 attempts span about 7 hours.</summary>
+    [Range(1, 1000)]
+    public int MaxAttempts { get; set; } = 12;
+
+    [Range(0.01, 86_400)]
+    public double InitialDelaySeconds { get; set; } = 60;
+
+    [Range(0.01, 86_400)]
+    public double MaxDelaySeconds { get; set; } = 3600;
+
+    [Range(0.1, 600)]
+    public double TimeoutSeconds { get; set; } = 10;
+}

@@ -1,0 +1,57 @@
+using Detector.Modules.Jobs.Webhooks;
+using Hangfire;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Modules.Jobs.Processing;
+
+/// <summary>Puts job work on Hangfire (through DI, never the static API) and records which Hangfire job holds it.</summary>
+internal sealed class JobDispatcher(IBackgroundJobClient client, JobStore store, IOptions<JobsOptions> options)
+{
+    /// <summary>Enqueues the items [0, total) in chunks of ChunkSize.</summary>
+    public Task EnqueueAllAsync(Guid tenantId, Guid jobId, int total, string queue, CancellationToken ct) =>
+        EnqueueAsync(tenantId, jobId, Enumerable.Range(0, total).ToList(), queue, ct);
+
+    /// <summary>Enqueues the given item indexes, grouping consecutive ones into chunks.</summary>
+    public async Task EnqueueAsync(Guid tenantId, Guid jobId, IReadOnlyList<int> indexes, string queue, CancellationToken ct)
+    {
+        var chunkSize = options.Value.ChunkSize;
+        var chunks = new List<(int First, int Last, string HangfireId)>();
+        var i = 0;
+        while (i < indexes.Count)
+        {
+            var first = indexes[i];
+            var last = first;
+            i++;
+            while (i < indexes.Count && indexes[i] == last + 1 && last - first + 1 < chunkSize)
+            {
+                last = indexes[i];
+                i++;
+            }
+
+            var (f, l) = (first, last);
+            var id = client.Enqueue<JobWorker>(queue, w => w.ProcessAsync(tenantId, jobId, f, l, CancellationToken.None));
+            chunks.Add((f, l, id));
+        }
+
+        await store.SetHangfireIdsAsync(jobId, chunks, ct);
+    }
+
+    /// <summary>Schedules a single item's retry after <paramref name="delay"/>.</summary>
+    public async Task ScheduleRetryAsync(Guid tenantId, Guid jobId, int index, string queue, TimeSpan delay, CancellationToken ct)
+    {
+        var id = client.Schedule<JobWorker>(queue, w => w.ProcessAsync(tenantId, jobId, index, index, CancellationToken.None), delay);
+        await store.SetHangfireIdsAsync(jobId, [(index, index, id)], ct);
+    }
+
+    public async Task EnqueueWebhookAsync(Guid jobId, TimeSpan? delay, CancellationToken ct)
+    {
+        var id = delay is { } d
+            ? client.Schedule<WebhookSender>(w => w.DeliverAsync(jobId, CancellationToken.None), d)
+            : client.Enqueue<WebhookSender>(w => w.DeliverAsync(jobId, CancellationToken.None));
+        await store.SetWebhookJobAsync(jobId, id, ct);
+    }
+
+    /// <summary>Exponential backoff: initial * 2^(attempt - 1), capped.</summary>
+    public static TimeSpan Backoff(int attempt, double initialSeconds, double maxSeconds) =>
+        TimeSpan.FromSeconds(Math.Min(maxSeconds, initialSeconds * Math.Pow(2, Math.Max(0, attempt - 1))));
+}

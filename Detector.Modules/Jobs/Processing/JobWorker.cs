@@ -1,0 +1,224 @@
+using System.ComponentModel;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Detector.Modules.Common;
+using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Jobs.UrlFetch;
+using Detector.Modules.Results.Contracts;
+using Hangfire;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Modules.Jobs.Processing;
+
+/// <summary>
+/// Runs one chunk of a job's items through the detection pipeline at background priority.
+/// Idempotent: items are claimed and finished with guarded state changes and the result id is a
+/// function of (job, index), so a retried, duplicated or resumed execution adds nothing twice.
+/// </summary>
+internal sealed partial class JobWorker(
+    JobStore store,
+    JobDispatcher dispatcher,
+    IImageStore images,
+    IObjectDetector detector,
+    IInferenceReadiness readiness,
+    IResultStore results,
+    UrlFetcher fetcher,
+    IOptions<JobsOptions> options,
+    ILogger<JobWorker> logger)
+{
+    private readonly JobsOptions _options = options.Value;
+    private readonly string _instance = options.Value.ResolveInstanceId();
+
+    // Unexpected failures (database down while claiming) are retried by Hangfire; item-level
+    // transient failures are rescheduled per item below with our own backoff.
+    [DisplayName("Detect · tenant {0} · job {1} · items {2}–{3}")]
+    [AutomaticRetry(Attempts = 5, DelaysInSeconds = [5, 15, 60, 300, 900])]
+    public async Task ProcessAsync(Guid tenantId, Guid jobId, int first, int last, CancellationToken cancellationToken)
+    {
+        using var activity = DetectorTelemetry.Source.StartActivity("job.chunk");
+        activity?.SetTag("detector.job_id", jobId);
+        activity?.SetTag("detector.tenant_id", tenantId);
+        activity?.SetTag("detector.items", $"{first}-{last}");
+
+        var job = await store.GetForWorkerAsync(jobId, cancellationToken);
+        if (job is null || job.TenantId != tenantId)
+        {
+            LogJobMissing(logger, jobId);
+            return;
+        }
+
+        await readiness.WhenReady.WaitAsync(TimeSpan.FromMinutes(5), cancellationToken);
+        var items = await store.StartItemsAsync(jobId, first, last, _instance, cancellationToken);
+        if (items.Count == 0)
+        {
+            return;
+        }
+
+        var tasks = new Task[items.Count];
+        for (var i = 0; i < items.Count; i++)
+        {
+            tasks[i] = ProcessItemAsync(job, items[i], cancellationToken);
+        }
+
+        await Task.WhenAll(tasks);
+    }
+
+    private async Task ProcessItemAsync(JobRow job, ItemRow item, CancellationToken ct)
+    {
+        using var activity = DetectorTelemetry.Source.StartActivity("job.item");
+        activity?.SetTag("detector.job_id", job.Id);
+        activity?.SetTag("detector.item_index", item.Idx);
+        try
+        {
+            byte[] bytes;
+            string sha256;
+            if (item.ImageSha256 is { } stored)
+            {
+                sha256 = stored.Trim();
+                bytes = await images.GetAsync(sha256, ct)
+                    ?? throw new ProblemException(500, ErrorCodes.ImageMissing, "Image missing", "The stored image of this item is gone from the image store.");
+            }
+            else
+            {
+                bytes = await fetcher.FetchImageAsync(new Uri(item.Url!), ct);
+                sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+                await images.PutAsync(sha256, bytes, ct);
+            }
+
+            var outcome = await detector.DetectAsync(new DetectionRequest
+            {
+                Image = bytes,
+                Model = job.Model,
+                Options = new DetectionOptions
+                {
+                    MinScore = job.MinScore ?? 0.25f,
+                    Iou = job.Iou ?? 0.45f,
+                    MaxDetections = job.MaxDetections ?? 100,
+                },
+                Priority = DetectionPriority.Background,
+            }, ct);
+
+            var resultId = JobStore.ResultIdFor(job.Id, item.Idx);
+            await results.SaveAsync(job.TenantId, ToDocument(resultId, outcome, sha256), ct);
+            await FinishAsync(job, item.Idx, "succeeded", resultId, null, null, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            throw; // shutting down: Hangfire puts the chunk back and the item is taken over
+        }
+        catch (Exception ex) when (IsPermanent(ex, out var code, out var detail))
+        {
+            await FinishAsync(job, item.Idx, "failed", null, code, detail, ct);
+        }
+        catch (Exception ex)
+        {
+            var (code, detail) = Describe(ex);
+            if (item.Attempts >= _options.MaxAttempts)
+            {
+                LogGaveUp(logger, job.Id, item.Idx, item.Attempts, code, ex);
+                await FinishAsync(job, item.Idx, "failed", null, code, detail, ct);
+                return;
+            }
+
+            var delay = JobDispatcher.Backoff(item.Attempts, _options.RetryInitialDelaySeconds, _options.RetryMaxDelaySeconds);
+            LogRetry(logger, job.Id, item.Idx, item.Attempts, code, delay.TotalSeconds);
+            JobsMetrics.ItemRetries.Inc();
+            await store.RequeueItemAsync(job.Id, item.Idx, code, detail, ct);
+            await dispatcher.ScheduleRetryAsync(job.TenantId, job.Id, item.Idx, item.Queue, delay, ct);
+        }
+    }
+
+    private async Task FinishAsync(JobRow job, int idx, string state, Guid? resultId, string? code, string? detail, CancellationToken ct)
+    {
+        var (changed, completion) = await store.FinishItemAsync(job.Id, idx, state, resultId, code, detail, _instance, ct);
+        if (!changed)
+        {
+            return;
+        }
+
+        JobsMetrics.Items.WithLabels(state).Inc();
+        if (completion is not null)
+        {
+            await OnCompletedAsync(completion, dispatcher, logger, ct);
+        }
+    }
+
+    /// <summary>Metrics, log and the webhook of a job that just reached a terminal status.</summary>
+    internal static async Task OnCompletedAsync(JobCompletion completion, JobDispatcher dispatcher, ILogger logger, CancellationToken ct)
+    {
+        var seconds = (completion.FinishedAt - completion.CreatedAt).TotalSeconds;
+        JobsMetrics.CompletionTime.WithLabels(completion.Status).Observe(Math.Max(0, seconds));
+        LogCompleted(logger, completion.JobId, completion.Status, seconds);
+        if (completion.HasCallback)
+        {
+            // If this enqueue is lost (crash), the sweep finds the pending webhook and enqueues it.
+            await dispatcher.EnqueueWebhookAsync(completion.JobId, null, ct);
+        }
+    }
+
+    /// <summary>Client-side problems (bad image, unknown model, forbidden URL) never get better by retrying.</summary>
+    private static bool IsPermanent(Exception ex, out string code, out string detail)
+    {
+        switch (ex)
+        {
+            case ProblemException p when p.Status is >= 400 and < 500 and not 408 and not 429:
+                code = p.Code;
+                detail = p.Detail ?? p.Title;
+                return true;
+            case UrlFetchException { Transient: false } u:
+                code = u.Code;
+                detail = u.Message;
+                return true;
+            default:
+                code = "";
+                detail = "";
+                return false;
+        }
+    }
+
+    private static (string Code, string Detail) Describe(Exception ex) => ex switch
+    {
+        ProblemException p => (p.Code, p.Detail ?? p.Title),
+        UrlFetchException u => (u.Code, u.Message),
+        TimeoutException => (ErrorCodes.DeadlineExceeded, ex.Message),
+        _ => (ErrorCodes.Internal, ex.GetType().Name + ": " + ex.Message),
+    };
+
+    internal static ResultDocument ToDocument(Guid id, DetectionOutcome outcome, string sha256)
+    {
+        var detections = new DetectedObject[outcome.Detections.Count];
+        for (var i = 0; i < detections.Length; i++)
+        {
+            var d = outcome.Detections[i];
+            detections[i] = new DetectedObject(d.Label, d.ClassId, MathF.Round(d.Score, 4), [Round(d.Box[0]), Round(d.Box[1]), Round(d.Box[2]), Round(d.Box[3])]);
+        }
+
+        var t = outcome.Timings;
+        return new ResultDocument(
+            id,
+            DateTimeOffset.UtcNow,
+            "job",
+            new ModelReference(outcome.ModelName, outcome.ModelVersion),
+            new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
+            detections,
+            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize));
+    }
+
+    private static float Round(float v) => MathF.Round(v, 1);
+
+    private static double Round(double v) => Math.Round(v, 2);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not found; dropping its Hangfire work")]
+    private static partial void LogJobMissing(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} item {Index} failed transiently ({Code}) on attempt {Attempt}; retrying in {DelaySeconds} s")]
+    private static partial void LogRetry(ILogger logger, Guid jobId, int index, int attempt, string code, double delaySeconds);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} item {Index} failed after {Attempts} attempts ({Code})")]
+    private static partial void LogGaveUp(ILogger logger, Guid jobId, int index, int attempts, string code, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {JobId} finished {Status} after {Seconds:F1} s")]
+    private static partial void LogCompleted(ILogger logger, Guid jobId, string status, double seconds);
+}

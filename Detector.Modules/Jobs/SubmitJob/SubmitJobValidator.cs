@@ -1,0 +1,27 @@
+using Detector.Modules.Jobs.UrlFetch;
+using FluentValidation;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Modules.Jobs.SubmitJob;
+
+internal sealed class SubmitJobValidator : AbstractValidator<SubmitJobRequest>
+{
+    public SubmitJobValidator(IOptions<WebhookOptions> webhooks)
+    {
+        RuleFor(r => r.Model).MaximumLength(100).Matches("^[A-Za-z0-9_.-]+$").When(r => r.Model is not null)
+            .WithMessage("model must be a model name from GET /v1/models.");
+        RuleFor(r => r.MinScore).InclusiveBetween(0f, 1f).When(r => r.MinScore.HasValue).WithMessage("min_score must be between 0 and 1.");
+        RuleFor(r => r.Iou).InclusiveBetween(0f, 1f).When(r => r.Iou.HasValue).WithMessage("iou must be between 0 and 1.");
+        RuleFor(r => r.MaxDetections).InclusiveBetween(1, 1000).When(r => r.MaxDetections.HasValue).WithMessage("max_detections must be between 1 and 1000.");
+        RuleFor(r => r.Priority).Must(p => p is "high" or "normal" or "low").When(r => r.Priority is not null)
+            .WithMessage("priority must be high, normal or low.");
+        RuleFor(r => r.CallbackUrl).Must(BeFetchable).When(r => r.CallbackUrl is not null)
+            .WithMessage("callback_url must be an absolute http or https URL of at most 2048 characters.");
+        RuleFor(r => r.CallbackUrl).Must(_ => !string.IsNullOrEmpty(webhooks.Value.SigningSecret)).When(r => r.CallbackUrl is not null)
+            .WithErrorCode(Common.ErrorCodes.WebhooksNotConfigured)
+            .WithMessage("callback_url needs Jobs:Webhooks:SigningSecret to be configured on the server.");
+    }
+
+    public static bool BeFetchable(string? url) =>
+        url is { Length: <= 2048 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && UrlFetcher.IsFetchable(uri);
+}
