@@ -49,7 +49,10 @@ internal sealed class ApiKeyAuthenticationHandler(
         if (!cache.TryGetValue(cacheKey, out Guid? tenantId))
         {
             tenantId = await store.FindTenantByKeyAsync(key, Context.RequestAborted);
-            cache.Set(cacheKey, tenantId, TimeSpan.FromSeconds(tenancyOptions.Value.KeyCacheSeconds));
+            if (tenancyOptions.Value.KeyCacheSeconds > 0)
+            {
+                cache.Set(cacheKey, tenantId, TimeSpan.FromSeconds(tenancyOptions.Value.KeyCacheSeconds));
+            }
         }
 
         return tenantId is { } id
