@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Detector.Bench;
 
 /// <summary>One answered (or failed) request. Status -1: transport error or client timeout.</summary>
-internal readonly record struct Sample(double Ms, int Status, int Batch, double QueueMs, bool RetryAfter, double DoneAtS);
+internal readonly record struct Sample(double Ms, int Status, int Batch, double QueueMs, bool RetryAfter, double DoneAtS, double DecodeMs = double.NaN, double InferMs = double.NaN, double ServerMs = double.NaN);
 
 /// <summary>What one load phase measured, with CPU and RSS of the service over its window.</summary>
 internal sealed class Phase
@@ -55,6 +55,9 @@ internal sealed class Phase
             ["mean_batch"] = Stats.N(MeanBatch),
             ["queue_p50_ms"] = Stats.N(QueueP(50)),
             ["queue_p99_ms"] = Stats.N(QueueP(99)),
+            ["decode_p50_ms"] = Stats.N(Stats.Percentile([.. Ok.Select(s => s.DecodeMs)], 50)),
+            ["batch_inference_mean_ms"] = Stats.N(Stats.Mean([.. Ok.Select(s => s.InferMs)])),
+            ["server_total_p50_ms"] = Stats.N(Stats.Percentile([.. Ok.Select(s => s.ServerMs)], 50)),
             ["cpu_percent"] = Stats.N(CpuPercent, 1),
             ["rss_end_mib"] = Stats.N(RssEndMiB, 1),
             ["rss_peak_mib"] = Stats.N(RssPeakMiB, 1),
@@ -118,16 +121,19 @@ internal sealed class HttpLoad : IDisposable
             var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             var status = (int)resp.StatusCode;
             int batch = 0;
-            double queue = double.NaN;
+            double queue = double.NaN, decode = double.NaN, infer = double.NaN, server = double.NaN;
             if (status == 200)
             {
                 using var doc = JsonDocument.Parse(body);
                 var t = doc.RootElement.GetProperty("timings");
                 batch = t.GetProperty("batch_size").GetInt32();
                 queue = t.GetProperty("queue_ms").GetDouble();
+                decode = t.GetProperty("decode_ms").GetDouble();
+                infer = t.GetProperty("inference_ms").GetDouble();
+                server = t.GetProperty("total_ms").GetDouble();
             }
 
-            return new Sample(ms, status, batch, queue, resp.Headers.RetryAfter is not null, clock.Elapsed.TotalSeconds);
+            return new Sample(ms, status, batch, queue, resp.Headers.RetryAfter is not null, clock.Elapsed.TotalSeconds, decode, infer, server);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or JsonException or KeyNotFoundException)
         {
