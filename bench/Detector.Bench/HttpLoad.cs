@@ -24,6 +24,9 @@ internal sealed class Phase
 
     public double RssMeanMiB { get; init; } = double.NaN;
 
+    /// <summary>Garbage collections in the service during the window, by generation (from /metrics).</summary>
+    public double[] GcDelta { get; set; } = [double.NaN, double.NaN, double.NaN];
+
     public IEnumerable<Sample> Ok => Samples.Where(s => s.Status == 200);
 
     public double Throughput => Ok.Count() / WindowS;
@@ -59,6 +62,10 @@ internal sealed class Phase
             ["batch_inference_mean_ms"] = Stats.N(Stats.Mean([.. Ok.Select(s => s.InferMs)])),
             ["server_total_p50_ms"] = Stats.N(Stats.Percentile([.. Ok.Select(s => s.ServerMs)], 50)),
             ["cpu_percent"] = Stats.N(CpuPercent, 1),
+            ["images_per_cpu_s"] = Stats.N(Throughput / (CpuPercent / 100), 1),
+            ["gc_gen0"] = Stats.N(GcDelta[0], 0),
+            ["gc_gen1"] = Stats.N(GcDelta[1], 0),
+            ["gc_gen2"] = Stats.N(GcDelta[2], 0),
             ["rss_end_mib"] = Stats.N(RssEndMiB, 1),
             ["rss_peak_mib"] = Stats.N(RssPeakMiB, 1),
             ["load_avg"] = LoadAverage.Read(),
@@ -146,7 +153,10 @@ internal sealed class HttpLoad : IDisposable
     /// <paramref name="duration"/> or until <paramref name="maxRequests"/> answers. Only answers
     /// completed inside the window count. <paramref name="onProgress"/> sees the answer count.
     /// </summary>
-    public async Task<Phase> ClosedAsync(IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, long maxRequests = long.MaxValue, Action<long>? onProgress = null)
+    public Task<Phase> ClosedAsync(IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, long maxRequests = long.MaxValue, Action<long>? onProgress = null) =>
+        WithGc(() => ClosedCoreAsync(images, concurrency, duration, maxRequests, onProgress));
+
+    private async Task<Phase> ClosedCoreAsync(IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, long maxRequests, Action<long>? onProgress)
     {
         var samples = new List<Sample>();
         long next = -1, done = 0;
@@ -201,6 +211,18 @@ internal sealed class HttpLoad : IDisposable
     /// </summary>
     public async Task<(Phase Phase, long Skipped)> OpenAsync(IReadOnlyList<byte[]> images, double rate, TimeSpan duration, int maxOutstanding = 4096)
     {
+        long skipped = 0;
+        var phase = await WithGc(async () =>
+        {
+            var (p, s) = await OpenCoreAsync(images, rate, duration, maxOutstanding);
+            skipped = s;
+            return p;
+        });
+        return (phase, skipped);
+    }
+
+    private async Task<(Phase Phase, long Skipped)> OpenCoreAsync(IReadOnlyList<byte[]> images, double rate, TimeSpan duration, int maxOutstanding)
+    {
         var samples = new List<Sample>();
         var tasks = new List<Task>();
         long sent = 0, skipped = 0;
@@ -248,6 +270,41 @@ internal sealed class HttpLoad : IDisposable
             RssPeakMiB = rss.Peak,
             RssMeanMiB = rss.Mean,
         }, skipped);
+    }
+
+    /// <summary>dotnet_collection_count_total by generation from the service's /metrics.</summary>
+    public async Task<double[]> GcCountsAsync()
+    {
+        var result = new[] { double.NaN, double.NaN, double.NaN };
+        try
+        {
+            var text = await _http.GetStringAsync(new Uri(_detect, "/metrics"));
+            foreach (var line in text.Split('\n'))
+            {
+                if (line.StartsWith("dotnet_collection_count_total{generation=\"", StringComparison.Ordinal))
+                {
+                    var g = line[42] - '0';
+                    if (g is >= 0 and <= 2)
+                    {
+                        result[g] = double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+                    }
+                }
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or FormatException)
+        {
+        }
+
+        return result;
+    }
+
+    private async Task<Phase> WithGc(Func<Task<Phase>> run)
+    {
+        var before = await GcCountsAsync();
+        var phase = await run();
+        var after = await GcCountsAsync();
+        phase.GcDelta = [after[0] - before[0], after[1] - before[1], after[2] - before[2]];
+        return phase;
     }
 
     public void Dispose() => _http.Dispose();

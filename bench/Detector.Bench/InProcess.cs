@@ -126,7 +126,10 @@ internal static class InProcess
             {
                 await RunClosed(detector, images, c, ctx.D(2, 1), null);
                 var samples = new List<(double Ms, int Batch)>();
+                var self = new ProcStats(Environment.ProcessId);
+                var cpu0 = self.CpuSeconds();
                 var elapsed = await RunClosed(detector, images, c, ctx.D(8, 4), samples);
+                var cpu = (self.CpuSeconds() - cpu0) / elapsed.TotalSeconds * 100;
                 var lat = samples.Select(s => s.Ms).ToList();
                 var row = new JsonObject
                 {
@@ -137,6 +140,9 @@ internal static class InProcess
                     ["p95_ms"] = Stats.N(Stats.Percentile(lat, 95)),
                     ["p99_ms"] = Stats.N(Stats.Percentile(lat, 99)),
                     ["mean_batch"] = Stats.N(samples.Count == 0 ? double.NaN : samples.Average(s => s.Batch)),
+                    ["cpu_percent"] = Stats.N(cpu, 1),
+                    ["images_per_cpu_s"] = Stats.N(samples.Count / elapsed.TotalSeconds / (cpu / 100), 1),
+                    ["load_avg"] = LoadAverage.Read(),
                 };
                 rows.Add(row);
                 Log.Info($"part 2 pipeline: c={c,2}: {row["images_per_s"]} img/s, p50 {row["p50_ms"]} ms, p99 {row["p99_ms"]} ms, mean batch {row["mean_batch"]}");

@@ -133,11 +133,11 @@ internal static class Summary
         {
             sb.AppendLine("## 2. In-process pipeline (IObjectDetector.DetectAsync, no HTTP)");
             sb.AppendLine();
-            sb.AppendLine("| concurrency | images/s | p50 ms | p95 ms | p99 ms | mean batch |");
-            sb.AppendLine("|---|---|---|---|---|---|");
+            sb.AppendLine("| concurrency | images/s | p50 ms | p95 ms | p99 ms | mean batch | CPU % (bench process) | img per CPU-s | load avg |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
             foreach (var x in pipe)
             {
-                sb.AppendLine($"| {x!["concurrency"]} | {x["images_per_s"]} | {x["p50_ms"]} | {x["p95_ms"]} | {x["p99_ms"]} | {x["mean_batch"]} |");
+                sb.AppendLine($"| {x!["concurrency"]} | {x["images_per_s"]} | {x["p50_ms"]} | {x["p95_ms"]} | {x["p99_ms"]} | {x["mean_batch"]} | {x["cpu_percent"]} | {x["images_per_cpu_s"]} | {x["load_avg"]} |");
             }
 
             sb.AppendLine();
@@ -174,11 +174,11 @@ internal static class Summary
         {
             sb.AppendLine("## 3-7. HTTP POST /v1/detect (real service, closed loop unless noted)");
             sb.AppendLine();
-            sb.AppendLine("| concurrency | ok/requests | images/s | p50 ms | p95 ms | p99 ms | mean batch | queue p99 ms | server total p50 ms | decode p50 ms | batch run mean ms | CPU % | RSS end MiB | RSS peak MiB | load avg |");
-            sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            sb.AppendLine("| concurrency | ok/requests | images/s | p50 ms | p95 ms | p99 ms | mean batch | queue p99 ms | server total p50 ms | decode p50 ms | batch run mean ms | CPU % | img per CPU-s | GC gen0/1/2 | RSS end MiB | RSS peak MiB | load avg |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var (name, x) in httpRows)
             {
-                sb.AppendLine($"| {name} | {x["ok"]}/{x["requests"]} | {x["images_per_s"]} | {x["p50_ms"]} | {x["p95_ms"]} | {x["p99_ms"]} | {x["mean_batch"]} | {x["queue_p99_ms"]} | {x["server_total_p50_ms"]} | {x["decode_p50_ms"]} | {x["batch_inference_mean_ms"]} | {x["cpu_percent"]} | {x["rss_end_mib"]} | {x["rss_peak_mib"]} | {x["load_avg"]} |");
+                sb.AppendLine($"| {name} | {x["ok"]}/{x["requests"]} | {x["images_per_s"]} | {x["p50_ms"]} | {x["p95_ms"]} | {x["p99_ms"]} | {x["mean_batch"]} | {x["queue_p99_ms"]} | {x["server_total_p50_ms"]} | {x["decode_p50_ms"]} | {x["batch_inference_mean_ms"]} | {x["cpu_percent"]} | {x["images_per_cpu_s"]} | {x["gc_gen0"]}/{x["gc_gen1"]}/{x["gc_gen2"]} | {x["rss_end_mib"]} | {x["rss_peak_mib"]} | {x["load_avg"]} |");
             }
 
             sb.AppendLine();
