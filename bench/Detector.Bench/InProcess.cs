@@ -79,6 +79,8 @@ internal static class InProcess
         {
             var times = new List<double>();
             long allocated = 0;
+            var self = new ProcStats(Environment.ProcessId);
+            var cpu0 = self.CpuSeconds();
             var sw = Stopwatch.StartNew();
             while (sw.Elapsed < window || times.Count < 5)
             {
@@ -89,6 +91,7 @@ internal static class InProcess
                 allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
             }
 
+            var cpu = (self.CpuSeconds() - cpu0) / sw.Elapsed.TotalSeconds * 100;
             var meanMs = Stats.Mean(times);
             var row = new JsonObject
             {
@@ -99,6 +102,9 @@ internal static class InProcess
                 ["ms_per_image"] = Stats.N(meanMs / b),
                 ["images_per_s"] = Stats.N(b * 1000.0 / meanMs, 1),
                 ["managed_bytes_allocated_per_run"] = allocated / times.Count,
+                ["cpu_percent"] = Stats.N(cpu, 1),
+                ["images_per_cpu_s"] = Stats.N(b * 1000.0 / meanMs / (cpu / 100), 1),
+                ["load_avg"] = LoadAverage.Read(),
             };
             rows.Add(row);
             Log.Info($"part 1 raw: batch {b,2}: {meanMs,7:F1} ms/batch, {b * 1000.0 / meanMs,6:F1} img/s, {allocated / times.Count} B allocated per Run");

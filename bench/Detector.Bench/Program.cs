@@ -179,7 +179,7 @@ try
                 const int first = 2_000;
                 Log.Info($"part 6: soak, {total} requests at c=16");
                 double rssFirst = double.NaN;
-                var soak = await load.ClosedAsync(coco, 16, TimeSpan.FromSeconds(quick ? 200 : 480), total, n =>
+                var soak = await load.ClosedAsync(coco, 16, TimeSpan.FromSeconds(quick ? 150 : 400), total, n =>
                 {
                     if (n == first)
                     {
