@@ -12,7 +12,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 // Usage:
 //   Detector.Bench all [--quick] [--out DIR] [--root DIR] [--parts 1,2,3,4,5,6,7,micro]
 //   Detector.Bench micro [BenchmarkDotNet args, e.g. --filter '*']
-var command = args.Length > 0 ? args[0] : "all";
+var command = args.Length > 0 ? args[0] : "help";
 string? Opt(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
 var root = Path.GetFullPath(Opt("--root") ?? FindRoot(Directory.GetCurrentDirectory()));
 

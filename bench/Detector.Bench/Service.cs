@@ -70,6 +70,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
             psi.Environment["Database__MigrationsPath"] = Path.Combine(ctx.Root, "db");
         }
 
+        // Tuning experiments: BENCH_SVC_<NAME>=value in the environment becomes <NAME>=value for the service.
+        foreach (var entry in Environment.GetEnvironmentVariables().Cast<System.Collections.DictionaryEntry>())
+        {
+            if (entry.Key is string k0 && k0.StartsWith("BENCH_SVC_", StringComparison.Ordinal) && k0.Length > 10)
+            {
+                psi.Environment[k0[10..]] = entry.Value as string;
+            }
+        }
+
         foreach (var (k, v) in extraEnv)
         {
             psi.Environment[k] = v;

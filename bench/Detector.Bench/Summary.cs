@@ -7,7 +7,8 @@ namespace Detector.Bench;
 /// <summary>summary.md: every target of issue 3 with measured value, target and PASS/FAIL, then the detail tables.</summary>
 internal static class Summary
 {
-    private static double D(JsonNode? n) => n is JsonValue v && v.TryGetValue<double>(out var d) ? d : double.NaN;
+    private static double D(JsonNode? n) =>
+        n is JsonValue v && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN;
 
     private static string F(double v, int digits = 1) => double.IsFinite(v) ? v.ToString("F" + digits, CultureInfo.InvariantCulture) : "n/a";
 
