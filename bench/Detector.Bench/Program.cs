@@ -202,20 +202,54 @@ try
                 Log.Info($"part 6: {soak.Samples.Count} answered ({soak.Ok.Count()} ok) in {soak.WindowS:F0} s; RSS {rssFirst:F1} -> {rssLast:F1} MiB");
                 Save();
             }
+
+            // --- Part 4: batching off (service B, max batch 1) against on (service A), and the raw
+            // batch-16 ceiling, in interleaved rounds so drifting machine load hits all three alike.
+            if (parts.Contains("4"))
+            {
+                await using var off = await ServiceProcess.StartAsync(ctx, "batching-off", adminKey, dataDir, new Dictionary<string, string> { ["Inference__MaxBatchSize"] = "1" });
+                var offKey = await off.CreateTenantAsync(adminKey, "bench-off");
+                using var offLoad = new HttpLoad(off.BaseUrl, offKey, off.Proc);
+                await offLoad.ClosedAsync(coco, 16, ctx.D(5, 3));
+                await using var raw = new RawSession(ctx);
+                var rounds = quick ? 2 : 4;
+                var window = ctx.D(5, 4);
+                var onPhases = new List<Phase>();
+                var offPhases = new List<Phase>();
+                long rawImages = 0;
+                double rawSeconds = 0;
+                for (var round = 0; round < rounds; round++)
+                {
+                    var (ri, rs) = raw.Measure(16, TimeSpan.FromSeconds(2));
+                    rawImages += ri;
+                    rawSeconds += rs;
+                    await load.ClosedAsync(coco, 16, TimeSpan.FromSeconds(1));
+                    onPhases.Add(await load.ClosedAsync(coco, 16, window));
+                    await offLoad.ClosedAsync(coco, 16, TimeSpan.FromSeconds(1));
+                    offPhases.Add(await offLoad.ClosedAsync(coco, 16, window));
+                    Log.Info($"part 4 round {round + 1}/{rounds}: raw b16 {ri / rs:F1} img/s, on {onPhases[^1].Throughput:F1}, off {offPhases[^1].Throughput:F1} img/s");
+                }
+
+                static Phase Merge(List<Phase> ps) => new()
+                {
+                    Samples = [.. ps.SelectMany(p => p.Samples)],
+                    WindowS = ps.Sum(p => p.WindowS),
+                    CpuPercent = ps.Sum(p => p.CpuPercent * p.WindowS) / ps.Sum(p => p.WindowS),
+                    RssEndMiB = ps[^1].RssEndMiB,
+                    RssPeakMiB = ps.Max(p => p.RssPeakMiB),
+                    GcDelta = [ps.Sum(p => p.GcDelta[0]), ps.Sum(p => p.GcDelta[1]), ps.Sum(p => p.GcDelta[2])],
+                };
+
+                var on = Merge(onPhases);
+                var offMerged = Merge(offPhases);
+                R["part4_batching_off"] = offMerged.ToJson(new JsonObject { ["concurrency"] = 16, ["max_batch_size"] = 1, ["rounds"] = rounds });
+                R["part4_batching_on_paired"] = on.ToJson(new JsonObject { ["concurrency"] = 16, ["rounds"] = rounds });
+                R["part4_raw_b16_paired"] = new JsonObject { ["images_per_s"] = Stats.N(rawImages / rawSeconds, 1), ["seconds"] = Stats.N(rawSeconds, 1) };
+                Log.Info($"part 4: interleaved c=16: on {on.Throughput:F1}, off {offMerged.Throughput:F1} img/s ({on.Throughput / offMerged.Throughput:F2}x); raw b16 {rawImages / rawSeconds:F1} img/s");
+                Save();
+            }
         }
 
-        // --- Service B: batching off (max batch 1) ---
-        if (parts.Contains("4"))
-        {
-            await using var svc = await ServiceProcess.StartAsync(ctx, "batching-off", adminKey, dataDir, new Dictionary<string, string> { ["Inference__MaxBatchSize"] = "1" });
-            var key = await svc.CreateTenantAsync(adminKey, "bench-off");
-            using var load = new HttpLoad(svc.BaseUrl, key, svc.Proc);
-            await load.ClosedAsync(coco, 16, ctx.D(5, 3));
-            var off = await load.ClosedAsync(coco, 16, ctx.D(20, 8));
-            R["part4_batching_off"] = off.ToJson(new JsonObject { ["concurrency"] = 16, ["max_batch_size"] = 1 });
-            Log.Info($"part 4: batching off c=16: {off.Throughput:F1} img/s, p50 {off.P(50):F1} ms, batch {off.MeanBatch:F2}");
-            Save();
-        }
     }
 
     if (parts.Contains("7"))
