@@ -1,0 +1,394 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Detector.Bench;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+
+// Usage:
+//   Detector.Bench all [--quick] [--out DIR] [--root DIR] [--parts 1,2,3,4,5,6,7,micro]
+//   Detector.Bench micro [BenchmarkDotNet args, e.g. --filter '*']
+var command = args.Length > 0 ? args[0] : "help";
+string? Opt(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+var root = Path.GetFullPath(Opt("--root") ?? FindRoot(Directory.GetCurrentDirectory()));
+
+if (command == "micro")
+{
+    var artifacts = Path.Combine(root, "bench", "results", "micro-" + DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture));
+    var bdnArgs = args.Skip(1).Where(a => a != "--root").ToArray();
+    return BatchLoopBenchmarks.RunBenchmarkDotNet(bdnArgs.Length == 0 ? ["--filter", "*"] : bdnArgs, artifacts);
+}
+
+if (command != "all")
+{
+    Console.Error.WriteLine("usage: Detector.Bench all [--quick] [--out DIR] [--parts 1,2,...,7,micro] | micro [BenchmarkDotNet args]");
+    return 2;
+}
+
+var quick = args.Contains("--quick");
+var outDir = Path.GetFullPath(Opt("--out") ?? Path.Combine(root, "bench", "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
+Directory.CreateDirectory(outDir);
+var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+var ctx = new BenchContext { Root = root, OutDir = outDir, Quick = quick };
+var R = ctx.Results;
+var started = Stopwatch.StartNew();
+R["meta"] = new JsonObject
+{
+    ["started_at"] = DateTimeOffset.Now.ToString("O"),
+    ["quick"] = quick,
+    ["model"] = ctx.Model,
+    ["cores"] = Environment.ProcessorCount,
+    ["commit"] = Git(root, "rev-parse", "--short", "HEAD"),
+    ["load_avg_start"] = LoadAverage.Read(),
+    ["dotnet"] = Environment.Version.ToString(),
+    ["max_batch_delay_ms"] = MaxDelayMs(ctx),
+};
+Log.Info($"results -> {outDir} (quick={quick}, load average {LoadAverage.Read()})");
+
+void Save()
+{
+    ((JsonObject)R["meta"]!)["elapsed_s"] = Math.Round(started.Elapsed.TotalSeconds, 1);
+    File.WriteAllText(Path.Combine(outDir, "results.json"), R.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+}
+
+var exitCode = 0;
+var dataDir = Path.Combine(outDir, "service-data");
+try
+{
+    if (parts.Contains("1"))
+    {
+        Log.Info("part 1: raw ONNX Runtime ceiling");
+        R["part1_raw"] = await InProcess.RawCeiling(ctx);
+        Save();
+    }
+
+    if (parts.Contains("micro"))
+    {
+        Log.Info("micro: allocation probe of the batch loop (BatchScheduler + fake executor)");
+        R["micro_alloc_probe"] = BatchLoopBenchmarks.Probe(quick ? 1000 : 3000);
+        Save();
+    }
+
+    if (parts.Contains("2"))
+    {
+        Log.Info("part 2: in-process pipeline (IObjectDetector, no HTTP)");
+        R["part2_pipeline"] = await InProcess.Pipeline(ctx);
+        Save();
+    }
+
+    var needService = parts.Overlaps(["3", "4", "5", "6", "7"]);
+    if (needService)
+    {
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        var coco = ctx.LoadAllCoco().Select(i => i.Bytes).ToList();
+        Directory.CreateDirectory(dataDir);
+
+        // --- Service A: batching on (the shipped configuration) ---
+        await using (var svc = await ServiceProcess.StartAsync(ctx, "batching-on", adminKey, dataDir, new Dictionary<string, string>()))
+        {
+            var key = await svc.CreateTenantAsync(adminKey, "bench-on");
+            using var load = new HttpLoad(svc.BaseUrl, key, svc.Proc);
+            R["service_on"] = new JsonObject { ["pid"] = svc.Pid, ["log"] = svc.LogPath, ["rss_after_ready_mib"] = Stats.N(svc.Proc.RssMiB(), 1) };
+            Log.Info("warm-up at c=16");
+            await load.ClosedAsync(coco, 16, ctx.D(5, 3));
+
+            if (parts.Contains("3"))
+            {
+                var rows = new JsonArray();
+                foreach (var c in new[] { 1, 4, 16, 64 })
+                {
+                    await load.ClosedAsync(coco, c, ctx.D(2, 1));
+                    var p = await load.ClosedAsync(coco, c, ctx.D(20, 8));
+                    rows.Add(p.ToJson(new JsonObject { ["concurrency"] = c }));
+                    Log.Info($"part 3 http: c={c,2}: {p.Throughput,6:F1} img/s, p50 {p.P(50),6:F1} p95 {p.P(95),6:F1} p99 {p.P(99),6:F1} ms, batch {p.MeanBatch:F2}, queue p99 {p.QueueP(99):F1} ms, cpu {p.CpuPercent:F0}%, rss {p.RssEndMiB:F0} MiB, codes {string.Join(' ', p.Samples.GroupBy(s => s.Status).Select(g => $"{g.Key}x{g.Count()}"))}");
+                    Save();
+                }
+
+                R["part3_http"] = new JsonObject { ["concurrency"] = rows };
+                Save();
+            }
+
+            if (parts.Contains("5"))
+            {
+                Log.Info("part 5: sustainable load (closed loop c=16), then 3x that rate open loop");
+                var steady = await load.ClosedAsync(coco, 16, ctx.D(10, 5));
+                var sustainable = steady.Throughput;
+                var rate = 3 * sustainable;
+                Log.Info($"part 5: sustainable {sustainable:F1} img/s (rss mean {steady.RssMeanMiB:F0} MiB); open loop at {rate:F1} req/s");
+                var (over, skipped) = await load.OpenAsync(coco, rate, ctx.D(30, 10));
+                var alive = !svc.HasExited && await Live(svc.BaseUrl);
+                Log.Info($"part 5: overload: {over.Samples.Count} sent, codes {string.Join(' ', over.Samples.GroupBy(s => s.Status).Select(g => $"{g.Key}x{g.Count()}"))}, accepted p95 {over.P(95):F1} ms, rss peak {over.RssPeakMiB:F0} MiB, alive {alive}");
+                var after = alive ? await load.ClosedAsync(coco, 16, TimeSpan.FromSeconds(10)) : null;
+                var five = new JsonObject
+                {
+                    ["steady"] = steady.ToJson(new JsonObject { ["rss_mean_mib"] = Stats.N(steady.RssMeanMiB, 1) }),
+                    ["sustainable_images_per_s"] = Stats.N(sustainable, 1),
+                    ["open_loop_rate_per_s"] = Stats.N(rate, 1),
+                    ["overload"] = over.ToJson(new JsonObject
+                    {
+                        ["client_skipped"] = skipped,
+                        ["accepted_per_s"] = Stats.N(over.Throughput, 1),
+                        ["rejected_503"] = over.Samples.Count(s => s.Status == 503),
+                        ["rejected_503_without_retry_after"] = over.Samples.Count(s => s.Status == 503 && !s.RetryAfter),
+                        ["other_status_or_error"] = over.Samples.Count(s => s.Status is not (200 or 503)),
+                        ["rss_mean_mib"] = Stats.N(over.RssMeanMiB, 1),
+                    }),
+                    ["alive_after"] = alive,
+                    ["after"] = after?.ToJson(),
+                };
+                R["part5_overload"] = five;
+                if (after is not null)
+                {
+                    Log.Info($"part 5: afterwards {after.Throughput:F1} img/s ({after.Throughput / sustainable:F2}x sustainable)");
+                }
+
+                Save();
+            }
+
+            if (parts.Contains("7"))
+            {
+                Log.Info("part 7: 12 MP photos vs 640x480 originals at c=1");
+                var photos = Photos.Get12Mp(ctx);
+                var originals = ctx.LoadImages().Select(i => i.Bytes).ToList();
+                var big = photos.Select(p => p.Bytes).ToList();
+                var (w, h) = Photos.Size(big[0]);
+                await load.ClosedAsync(originals, 1, ctx.D(2, 1));
+                var small = await load.ClosedAsync(originals, 1, ctx.D(12, 6));
+                await load.ClosedAsync(big, 1, ctx.D(2, 1));
+                var large = await load.ClosedAsync(big, 1, ctx.D(12, 6));
+                R["part7_12mp"] = new JsonObject
+                {
+                    ["photo_example_size"] = $"{w}x{h}",
+                    ["photo_mean_bytes"] = (long)big.Average(b => b.Length),
+                    ["original_mean_bytes"] = (long)originals.Average(b => b.Length),
+                    ["originals"] = small.ToJson(),
+                    ["photos_12mp"] = large.ToJson(),
+                    ["p50_ratio"] = Stats.N(large.P(50) / small.P(50), 3),
+                };
+                Log.Info($"part 7: p50 {small.P(50):F1} ms (640x480) vs {large.P(50):F1} ms (12 MP) = {large.P(50) / small.P(50):F2}x");
+                Save();
+            }
+
+            if (parts.Contains("6"))
+            {
+                var total = quick ? 4_000 : 20_000;
+                const int first = 2_000;
+                Log.Info($"part 6: soak, {total} requests at c=16");
+                double rssFirst = double.NaN;
+                var soak = await load.ClosedAsync(coco, 16, TimeSpan.FromSeconds(quick ? 150 : 400), total, n =>
+                {
+                    if (n == first)
+                    {
+                        rssFirst = svc.Proc.RssMiB();
+                        Log.Info($"part 6: RSS after {first}: {rssFirst:F1} MiB");
+                    }
+                    else if (n % 5000 == 0)
+                    {
+                        Log.Info($"part 6: {n} answered, RSS {svc.Proc.RssMiB():F1} MiB");
+                    }
+                });
+                var rssLast = svc.Proc.RssMiB();
+                R["part6_soak"] = soak.ToJson(new JsonObject
+                {
+                    ["target_requests"] = total,
+                    ["rss_after_2000_mib"] = Stats.N(rssFirst, 1),
+                    ["rss_after_all_mib"] = Stats.N(rssLast, 1),
+                    ["rss_growth"] = Stats.N(rssLast / rssFirst - 1, 4),
+                });
+                Log.Info($"part 6: {soak.Samples.Count} answered ({soak.Ok.Count()} ok) in {soak.WindowS:F0} s; RSS {rssFirst:F1} -> {rssLast:F1} MiB");
+                Save();
+            }
+
+            // --- Part 4: batching off (service B, max batch 1) against on (service A), and the raw
+            // batch-16 ceiling, in interleaved rounds so drifting machine load hits all three alike.
+            if (parts.Contains("4"))
+            {
+                await using var off = await ServiceProcess.StartAsync(ctx, "batching-off", adminKey, dataDir, new Dictionary<string, string> { ["Inference__MaxBatchSize"] = "1" });
+                var offKey = await off.CreateTenantAsync(adminKey, "bench-off");
+                using var offLoad = new HttpLoad(off.BaseUrl, offKey, off.Proc);
+                await offLoad.ClosedAsync(coco, 16, ctx.D(5, 3));
+                await using var raw = new RawSession(ctx);
+                var rounds = quick ? 2 : 4;
+                var window = ctx.D(5, 4);
+                var onPhases = new List<Phase>();
+                var offPhases = new List<Phase>();
+                long rawImages = 0;
+                double rawSeconds = 0;
+                for (var round = 0; round < rounds; round++)
+                {
+                    var (ri, rs) = raw.Measure(16, TimeSpan.FromSeconds(2));
+                    rawImages += ri;
+                    rawSeconds += rs;
+                    await load.ClosedAsync(coco, 16, TimeSpan.FromSeconds(1));
+                    onPhases.Add(await load.ClosedAsync(coco, 16, window));
+                    await offLoad.ClosedAsync(coco, 16, TimeSpan.FromSeconds(1));
+                    offPhases.Add(await offLoad.ClosedAsync(coco, 16, window));
+                    Log.Info($"part 4 round {round + 1}/{rounds}: raw b16 {ri / rs:F1} img/s, on {onPhases[^1].Throughput:F1}, off {offPhases[^1].Throughput:F1} img/s");
+                }
+
+                static Phase Merge(List<Phase> ps) => new()
+                {
+                    Samples = [.. ps.SelectMany(p => p.Samples)],
+                    WindowS = ps.Sum(p => p.WindowS),
+                    CpuPercent = ps.Sum(p => p.CpuPercent * p.WindowS) / ps.Sum(p => p.WindowS),
+                    RssEndMiB = ps[^1].RssEndMiB,
+                    RssPeakMiB = ps.Max(p => p.RssPeakMiB),
+                    GcDelta = [ps.Sum(p => p.GcDelta[0]), ps.Sum(p => p.GcDelta[1]), ps.Sum(p => p.GcDelta[2])],
+                };
+
+                var on = Merge(onPhases);
+                var offMerged = Merge(offPhases);
+                R["part4_batching_off"] = offMerged.ToJson(new JsonObject { ["concurrency"] = 16, ["max_batch_size"] = 1, ["rounds"] = rounds });
+                R["part4_batching_on_paired"] = on.ToJson(new JsonObject { ["concurrency"] = 16, ["rounds"] = rounds });
+                R["part4_raw_b16_paired"] = new JsonObject { ["images_per_s"] = Stats.N(rawImages / rawSeconds, 1), ["seconds"] = Stats.N(rawSeconds, 1) };
+                Log.Info($"part 4: interleaved c=16: on {on.Throughput:F1}, off {offMerged.Throughput:F1} img/s ({on.Throughput / offMerged.Throughput:F2}x); raw b16 {rawImages / rawSeconds:F1} img/s");
+                Save();
+            }
+        }
+
+    }
+
+    if (parts.Contains("7"))
+    {
+        Log.Info("part 7: accuracy, eval --scale 1 and --scale 4");
+        var m1 = await Eval(ctx, 1);
+        var m4 = await Eval(ctx, 4);
+        R["part7_accuracy"] = new JsonObject { ["map_scale1"] = m1, ["map_scale4"] = m4, ["delta"] = Stats.N(Math.Abs(m4 - m1), 4) };
+        Log.Info($"part 7: mAP {m1:F4} (scale 1) vs {m4:F4} (scale 4)");
+        Save();
+    }
+}
+catch (Exception ex)
+{
+    Log.Info($"FAILED: {ex}");
+    R["error"] = ex.ToString();
+    exitCode = 1;
+}
+finally
+{
+    ((JsonObject)R["meta"]!)["load_avg_end"] = LoadAverage.Read();
+    Save();
+    try
+    {
+        if (Directory.Exists(dataDir))
+        {
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
+    catch (IOException)
+    {
+    }
+}
+
+var summary = Summary.Write(ctx);
+File.WriteAllText(Path.Combine(outDir, "summary.md"), summary);
+Console.WriteLine(summary);
+Log.Info($"done in {started.Elapsed.TotalMinutes:F1} min: {Path.Combine(outDir, "results.json")}, {Path.Combine(outDir, "summary.md")}");
+return exitCode;
+
+static string FindRoot(string dir)
+{
+    for (var d = new DirectoryInfo(dir); d is not null; d = d.Parent)
+    {
+        if (File.Exists(Path.Combine(d.FullName, "Detector.sln")))
+        {
+            return d.FullName;
+        }
+    }
+
+    throw new InvalidOperationException("run from inside the repository (Detector.sln not found) or pass --root");
+}
+
+static string Git(string root, params string[] a)
+{
+    try
+    {
+        var psi = new ProcessStartInfo("git") { WorkingDirectory = root, RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var x in a)
+        {
+            psi.ArgumentList.Add(x);
+        }
+
+        using var p = Process.Start(psi)!;
+        var s = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return s;
+    }
+    catch (Exception)
+    {
+        return "unknown";
+    }
+}
+
+static int MaxDelayMs(BenchContext ctx)
+{
+    var env = Environment.GetEnvironmentVariable("Inference__MaxBatchDelayMs");
+    if (int.TryParse(env, CultureInfo.InvariantCulture, out var v))
+    {
+        return v;
+    }
+
+    var json = JsonNode.Parse(File.ReadAllText(Path.Combine(ctx.WebDir, "appsettings.json")));
+    return json?["Inference"]?["MaxBatchDelayMs"]?.GetValue<int>() ?? 5;
+}
+
+static async Task<bool> Live(string baseUrl)
+{
+    using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+    try
+    {
+        using var r = await http.GetAsync($"{baseUrl}/health/live");
+        return r.IsSuccessStatusCode;
+    }
+    catch (Exception)
+    {
+        return false;
+    }
+}
+
+static async Task<double> Eval(BenchContext ctx, int scale)
+{
+    var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = ctx.OutDir };
+    foreach (var a in new[]
+    {
+        ctx.WebDll, "eval", "--model", ctx.Model,
+        "--annotations", Path.Combine(ctx.DatasetDir, "annotations", "instances_val2017.json"),
+        "--images", Path.Combine(ctx.DatasetDir, "val2017"),
+        "--scale", scale.ToString(CultureInfo.InvariantCulture),
+        "--out", Path.Combine(ctx.OutDir, $"eval-results-scale{scale}.json"),
+    })
+    {
+        psi.ArgumentList.Add(a);
+    }
+
+    psi.Environment["Models__Directory"] = ctx.ModelsDir;
+    psi.Environment["Models__Enabled__0"] = ctx.Model;
+    psi.Environment["Models__Default"] = ctx.Model;
+    using var p = Process.Start(psi)!;
+    var stdout = p.StandardOutput.ReadToEndAsync();
+    var stderr = p.StandardError.ReadToEndAsync();
+    using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+    try
+    {
+        await p.WaitForExitAsync(cts.Token);
+    }
+    catch (OperationCanceledException)
+    {
+        p.Kill(entireProcessTree: true);
+        throw new TimeoutException($"eval --scale {scale} took over 5 minutes");
+    }
+
+    var text = await stdout;
+    await File.WriteAllTextAsync(Path.Combine(ctx.OutDir, $"eval-scale{scale}.txt"), text + await stderr);
+    var m = Regex.Match(text, @"mAP@\[\.5:\.95\]\s+([0-9.]+)");
+    if (p.ExitCode != 0 || !m.Success)
+    {
+        throw new InvalidOperationException($"eval --scale {scale} failed (exit {p.ExitCode}); see eval-scale{scale}.txt");
+    }
+
+    return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,219 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Detector.Bench;
+
+/// <summary>summary.md: every target of issue 3 with measured value, target and PASS/FAIL, then the detail tables.</summary>
+internal static class Summary
+{
+    private static double D(JsonNode? n) =>
+        n is JsonValue v && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN;
+
+    private static string F(double v, int digits = 1) => double.IsFinite(v) ? v.ToString("F" + digits, CultureInfo.InvariantCulture) : "n/a";
+
+    public static string Write(BenchContext ctx)
+    {
+        var r = ctx.Results;
+        var meta = r["meta"]!;
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Detector benchmark — {meta["model"]}, CPU, {(ctx.Quick ? "quick" : "full")} run");
+        sb.AppendLine();
+        sb.AppendLine($"Started {meta["started_at"]}, commit {meta["commit"]}, {meta["cores"]} cores, .NET {meta["dotnet"]}, elapsed {meta["elapsed_s"]} s.");
+        sb.AppendLine($"Load average (1/5/15 min): start {meta["load_avg_start"]}, end {meta["load_avg_end"]}. The load generator runs on the same cores as the service; other work on the machine makes every number noisy.");
+        if (r["error"] is { } err)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"**The run failed:** `{err.ToString().Split('\n')[0]}`");
+        }
+
+        sb.AppendLine();
+
+        var raw = r["part1_raw"];
+        var rawRows = raw?["batches"]?.AsArray() ?? [];
+        double RawMs(int b) => D(rawRows.FirstOrDefault(x => (int)x!["batch"]! == b)?["ms_per_batch_mean"]);
+        var ceiling = D(raw?["ceiling_images_per_s"]);
+        var raw1 = RawMs(1);
+        var batch8 = RawMs(8);
+        var delay = D(meta["max_batch_delay_ms"]);
+        var http = r["part3_http"]?["concurrency"]?.AsArray() ?? [];
+        JsonNode? Http(int c) => http.FirstOrDefault(x => (int)x!["concurrency"]! == c);
+        var c16 = D(Http(16)?["images_per_s"]);
+        var off16 = D(r["part4_batching_off"]?["images_per_s"]);
+        var c1p50 = D(Http(1)?["p50_ms"]);
+
+        var onPaired = D(r["part4_batching_on_paired"]?["images_per_s"]);
+        var rawPaired = D(r["part4_raw_b16_paired"]?["images_per_s"]);
+        var rows = new List<(string Target, string Measured, string Goal, bool? Pass)>
+        {
+            ("HTTP c=16 throughput / raw ceiling (part 3 vs part 1)", $"{F(c16)} / {F(ceiling)} img/s = {F(c16 / ceiling, 2)}", "≥ 0.70", Check(c16 / ceiling >= 0.7, c16, ceiling)),
+            ("same, interleaved rounds (part 4: HTTP c=16 vs raw batch 16)", $"{F(onPaired)} / {F(rawPaired)} img/s = {F(onPaired / rawPaired, 2)}", "≥ 0.70", Check(onPaired / rawPaired >= 0.7, onPaired, rawPaired)),
+            ("Batching on / off at c=16 (interleaved rounds)", $"{F(onPaired)} / {F(off16)} img/s = {F(onPaired / off16, 2)}x; per CPU-s {F(D(r["part4_batching_on_paired"]?["images_per_cpu_s"]))} / {F(D(r["part4_batching_off"]?["images_per_cpu_s"]))}", "≥ 1.40x", Check(onPaired / off16 >= 1.4, onPaired, off16)),
+            ("c=1 p50 latency", $"{F(c1p50)} ms (raw batch-1 {F(raw1)} ms)", $"≤ {F(raw1 + 12)} ms (raw + 12)", Check(c1p50 <= raw1 + 12, c1p50, raw1)),
+        };
+        foreach (var c in new[] { 1, 4, 16, 64 })
+        {
+            var q = D(Http(c)?["queue_p99_ms"]);
+            rows.Add(($"p99 queue wait, c={c}", $"{F(q)} ms", $"≤ {F(delay + batch8)} ms (delay {F(delay, 0)} + batch-8 run {F(batch8)})", Check(q <= delay + batch8, q, batch8)));
+        }
+
+        var five = r["part5_overload"];
+        if (five is not null)
+        {
+            var over = five["overload"]!;
+            var other = D(over["other_status_or_error"]);
+            var noRetry = D(over["rejected_503_without_retry_after"]);
+            var skipped = D(over["client_skipped"]);
+            rows.Add(("Overload 3x: only 200 and 503+Retry-After", $"{over["status_codes"]!.ToJsonString()}; other {F(other, 0)}, 503 w/o Retry-After {F(noRetry, 0)}, client-skipped {F(skipped, 0)}", "other = 0", Check(other == 0 && noRetry == 0 && skipped == 0, other, noRetry)));
+            var p95 = D(over["p95_ms"]);
+            rows.Add(("Overload 3x: accepted p95 / idle p50", $"{F(p95)} / {F(c1p50)} ms = {F(p95 / c1p50, 2)}x", "≤ 4x", Check(p95 / c1p50 <= 4, p95, c1p50)));
+            var peak = D(over["rss_peak_mib"]);
+            var steady = D(five["steady"]?["rss_mean_mib"]);
+            rows.Add(("Overload 3x: RSS peak / steady", $"{F(peak)} / {F(steady)} MiB = {F(peak / steady, 2)}x", "≤ 1.5x", Check(peak / steady <= 1.5, peak, steady)));
+            var alive = five["alive_after"]?.GetValue<bool>() ?? false;
+            rows.Add(("Overload 3x: service alive", alive ? "yes" : "NO", "alive", alive));
+            var after = D(five["after"]?["images_per_s"]);
+            var sus = D(five["sustainable_images_per_s"]);
+            rows.Add(("After overload: throughput / sustainable", $"{F(after)} / {F(sus)} img/s = {F(after / sus, 2)}", "≥ 0.90", Check(after / sus >= 0.9, after, sus)));
+        }
+
+        var soak = r["part6_soak"];
+        if (soak is not null)
+        {
+            var a = D(soak["rss_after_2000_mib"]);
+            var b = D(soak["rss_after_all_mib"]);
+            var n = D(soak["ok"]);
+            var target = D(soak["target_requests"]);
+            rows.Add(("Soak: RSS after all vs after 2,000", $"{F(a)} → {F(b)} MiB ({F((b / a - 1) * 100)} %), {F(n, 0)}/{F(target, 0)} ok{(n < target ? " (time cap hit: INCOMPLETE)" : "")}", "within ±10 %", n < target ? false : Check(Math.Abs(b / a - 1) <= 0.10, a, b)));
+        }
+
+        var p7 = r["part7_12mp"];
+        if (p7 is not null)
+        {
+            var s = D(p7["originals"]?["p50_ms"]);
+            var l = D(p7["photos_12mp"]?["p50_ms"]);
+            rows.Add(("12 MP p50 / 640x480 p50 at c=1", $"{F(l)} / {F(s)} ms = {F(l / s, 2)}x ({p7["photo_example_size"]})", "≤ 2.5x", Check(l / s <= 2.5, l, s)));
+        }
+
+        var acc = r["part7_accuracy"];
+        if (acc is not null)
+        {
+            var m1 = D(acc["map_scale1"]);
+            var m4 = D(acc["map_scale4"]);
+            rows.Add(("mAP scale 4 vs scale 1", $"{F(m4, 4)} vs {F(m1, 4)} (Δ {F(Math.Abs(m4 - m1), 4)})", "Δ ≤ 0.01", Check(Math.Abs(m4 - m1) <= 0.01, m1, m4)));
+        }
+
+        var probe = r["micro_alloc_probe"]?["rows"]?.AsArray();
+        if (probe is not null)
+        {
+            var worst = probe.Max(x => D(x!["bytes_per_batch_in_loop"]));
+            rows.Add(("Batch loop allocation per batch (fake executor)", $"max {F(worst, 0)} B/batch over batch 1/8 × output 256/301665", "≈ 0 (≤ 64 B)", Check(worst <= 64, worst, 0)));
+        }
+
+        sb.AppendLine("## Targets");
+        sb.AppendLine();
+        sb.AppendLine("| Target | Measured | Goal | Result |");
+        sb.AppendLine("|---|---|---|---|");
+        foreach (var (t, m, g, p) in rows)
+        {
+            sb.AppendLine($"| {t} | {m} | {g} | {(p is null ? "n/a" : p.Value ? "PASS" : "**FAIL**")} |");
+        }
+
+        sb.AppendLine();
+        if (rawRows.Count > 0)
+        {
+            sb.AppendLine($"## 1. Raw ONNX Runtime ({raw!["provider"]}, intra-op threads {raw["intra_op_threads"]} = auto when 0, graph {raw["graph_optimization"]})");
+            sb.AppendLine();
+            sb.AppendLine("| batch | ms/batch | ms/image | images/s | CPU % | img per CPU-s | managed B per Run | load avg |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|");
+            foreach (var x in rawRows)
+            {
+                sb.AppendLine($"| {x!["batch"]} | {x["ms_per_batch_mean"]} | {x["ms_per_image"]} | {x["images_per_s"]} | {x["cpu_percent"]} | {x["images_per_cpu_s"]} | {x["managed_bytes_allocated_per_run"]} | {x["load_avg"]} |");
+            }
+
+            sb.AppendLine();
+        }
+
+        if (r["part2_pipeline"]?["concurrency"]?.AsArray() is { } pipe)
+        {
+            sb.AppendLine("## 2. In-process pipeline (IObjectDetector.DetectAsync, no HTTP)");
+            sb.AppendLine();
+            sb.AppendLine("| concurrency | images/s | p50 ms | p95 ms | p99 ms | mean batch | CPU % (bench process) | img per CPU-s | load avg |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|");
+            foreach (var x in pipe)
+            {
+                sb.AppendLine($"| {x!["concurrency"]} | {x["images_per_s"]} | {x["p50_ms"]} | {x["p95_ms"]} | {x["p99_ms"]} | {x["mean_batch"]} | {x["cpu_percent"]} | {x["images_per_cpu_s"]} | {x["load_avg"]} |");
+            }
+
+            sb.AppendLine();
+        }
+
+        var httpRows = http.Select(x => ($"{x!["concurrency"]}", x)).ToList();
+        if (r["part4_batching_on_paired"] is { } onRow)
+        {
+            httpRows.Add(("16, batching on (part 4 rounds)", onRow));
+        }
+
+        if (r["part4_batching_off"] is { } offRow)
+        {
+            httpRows.Add(("16, batching off (part 4 rounds)", offRow));
+        }
+
+        if (five is not null)
+        {
+            httpRows.Add(("16, steady (part 5)", five["steady"]!));
+            httpRows.Add(($"open loop {five["open_loop_rate_per_s"]}/s (3x)", five["overload"]!));
+            if (five["after"] is { } af)
+            {
+                httpRows.Add(("16, after overload", af));
+            }
+        }
+
+        if (soak is not null)
+        {
+            httpRows.Add(($"16, soak {soak["target_requests"]}", soak));
+        }
+
+        if (p7 is not null)
+        {
+            httpRows.Add(("1, 640x480 (part 7)", p7["originals"]!));
+            httpRows.Add(("1, 12 MP (part 7)", p7["photos_12mp"]!));
+        }
+
+        if (httpRows.Count > 0)
+        {
+            sb.AppendLine("## 3-7. HTTP POST /v1/detect (real service, closed loop unless noted)");
+            sb.AppendLine();
+            sb.AppendLine("| concurrency | ok/requests | images/s | p50 ms | p95 ms | p99 ms | mean batch | queue p99 ms | server total p50 ms | decode p50 ms | batch run mean ms | CPU % | img per CPU-s | GC gen0/1/2 | RSS end MiB | RSS peak MiB | load avg |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            foreach (var (name, x) in httpRows)
+            {
+                sb.AppendLine($"| {name} | {x["ok"]}/{x["requests"]} | {x["images_per_s"]} | {x["p50_ms"]} | {x["p95_ms"]} | {x["p99_ms"]} | {x["mean_batch"]} | {x["queue_p99_ms"]} | {x["server_total_p50_ms"]} | {x["decode_p50_ms"]} | {x["batch_inference_mean_ms"]} | {x["cpu_percent"]} | {x["images_per_cpu_s"]} | {x["gc_gen0"]}/{x["gc_gen1"]}/{x["gc_gen2"]} | {x["rss_end_mib"]} | {x["rss_peak_mib"]} | {x["load_avg"]} |");
+            }
+
+            sb.AppendLine();
+            sb.AppendLine("CPU % is utime+stime of the service process over the window (100 % = one core). Server total = timings.total_ms (admission to postprocess end, without HTTP, upload read, DB and image store); batch run = timings.inference_ms of the batch each request ran in.");
+            sb.AppendLine();
+        }
+
+        if (probe is not null)
+        {
+            sb.AppendLine("## Micro: allocations of the batch loop (BatchScheduler with a fake executor)");
+            sb.AppendLine();
+            sb.AppendLine("| batch | output floats | B/op scheduled | B/op caller only | B per batch in loop | caller B per request |");
+            sb.AppendLine("|---|---|---|---|---|---|");
+            foreach (var x in probe)
+            {
+                sb.AppendLine($"| {x!["batch_size"]} | {x["output_floats"]} | {x["bytes_per_op_schedule_and_run"]} | {x["bytes_per_op_caller_only"]} | {x["bytes_per_batch_in_loop"]} | {x["caller_bytes_per_request"]} |");
+            }
+
+            sb.AppendLine();
+            sb.AppendLine("One op = a blocker batch of 1 + a full batch queued behind it + the idle wait after it (two loop cycles). BenchmarkDotNet version: `dotnet run -c Release --project bench/Detector.Bench -- micro`.");
+            sb.AppendLine();
+        }
+
+        return sb.ToString();
+    }
+
+    private static bool? Check(bool pass, double a, double b) => double.IsFinite(a) && double.IsFinite(b) ? pass : null;
+}

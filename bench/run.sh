@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Detector benchmark (issue 3), YOLOX-nano on CPU. One command:
+#   ./bench/run.sh            full run (about 11 minutes)
+#   ./bench/run.sh --quick    shorter windows, 4,000-request soak (about 4 minutes)
+#   ./bench/run.sh --parts 1,3,micro [--quick]    only some parts (1-7, micro)
+#   ./bench/run.sh micro      BenchmarkDotNet memory-diagnoser run of the batch loop only
+# Builds Release, starts the private PostgreSQL (deploy/dev-env.sh) with a fresh database
+# detector_bench, runs the parts and writes bench/results/<timestamp>/{results.json,summary.md}
+# (git-ignored), then prints the summary. The service runs as a child process on a free port of
+# 127.0.0.1 and is stopped on every exit path. PostgreSQL is left running (./run.sh stop stops it).
+set -euo pipefail
+# A port of its own so the benchmark does not collide with clusters of other checkouts.
+export DETECTOR_PG_PORT="${DETECTOR_PG_PORT:-55437}"
+# shellcheck source=../deploy/dev-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../deploy/dev-env.sh"
+cd "$DETECTOR_ROOT"
+
+detector_require_dotnet
+detector_log "Building Detector.Web and Detector.Bench (Release)"
+dotnet build Detector.Web/Detector.Web.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+dotnet build bench/Detector.Bench/Detector.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
+bench_dll=bench/Detector.Bench/bin/Release/net10.0/Detector.Bench.dll
+
+if [[ ${1:-} == micro ]]; then
+  shift
+  exec dotnet "$bench_dll" micro "$@"
+fi
+
+detector_require_tools
+detector_pg_start
+# A fresh database for every run.
+detector_psql_admin -d postgres -c "DROP DATABASE IF EXISTS detector_bench WITH (FORCE)"
+detector_pg_ensure_db detector_bench
+detector_export_env detector_bench
+export Models__Directory
+
+out="bench/results/$(date +%Y%m%d-%H%M%S)"
+mkdir -p "$out"
+bench_pid=""
+cleanup() {
+  local rc=$? pid
+  trap - EXIT INT TERM
+  [[ -n $bench_pid ]] && kill -TERM "$bench_pid" 2>/dev/null && wait "$bench_pid" 2>/dev/null
+  # The harness kills the service itself; this catches a harness that died hard.
+  if [[ -s $out/service.pid ]]; then
+    pid="$(<"$out/service.pid")"
+    if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q Detector.Web; then
+      detector_warn "stopping leftover service pid $pid"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rm -f "$out/service.pid"
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+detector_log "Running the benchmark -> $out (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
+dotnet "$bench_dll" all --root "$DETECTOR_ROOT" --out "$out" "$@" &
+bench_pid=$!
+set +e
+wait "$bench_pid"
+rc=$?
+set -e
+bench_pid=""
+exit "$rc"
