@@ -53,6 +53,13 @@ public sealed class InferenceOptions
     [Range(1, 1_000_000)]
     public int QueueCapacity { get; set; } = 128;
 
+    /// <summary>
+    /// Latency budget for admission: a request is refused (503 + Retry-After) when the work already
+    /// admitted would keep it queued longer than this, judged from measured throughput. 0 = off.
+    /// </summary>
+    [Range(0, 600_000)]
+    public int MaxQueueWaitMs { get; set; }
+
     /// <summary>Concurrent batches per model.</summary>
     [Range(1, 64)]
     public int ExecutorSlots { get; set; } = 1;
@@ -82,4 +89,7 @@ public sealed class ModelSchedulingOverride
 
     [Range(1, 64)]
     public int? ExecutorSlots { get; set; }
+
+    [Range(0, 600_000)]
+    public int? MaxQueueWaitMs { get; set; }
 }

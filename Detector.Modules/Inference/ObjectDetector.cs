@@ -62,13 +62,15 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             };
         }
 
-        var input = ArrayPool<float>.Shared.Rent(scheduler.InputLength);
+        float[]? input = null;
         try
         {
             PreprocessedImage pre;
             await _preprocessGate.WaitAsync(cancellationToken);
             try
             {
+                // Rented only once decoding can start, so requests waiting for a decode slot hold no tensor.
+                input = scheduler.RentInput();
                 using var span = DetectorTelemetry.Source.StartActivity("preprocess");
                 pre = _preprocessor.Preprocess(request.Image, manifest.Preprocess, input.AsSpan(0, scheduler.InputLength));
             }
@@ -100,7 +102,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             }
             finally
             {
-                ArrayPool<float>.Shared.Return(item.Output!);
+                scheduler.Return(item.Output!);
                 item.Output = null;
             }
 
@@ -132,9 +134,26 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(input);
+            if (input is not null)
+            {
+                scheduler.Return(input);
+            }
+
             scheduler.Release();
         }
+    }
+
+    public bool IsSaturated(string? model, out int retryAfterSeconds)
+    {
+        retryAfterSeconds = 0;
+        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } manifest || !_host.TryGet(manifest.Name, out var loaded) || !loaded.Scheduler.IsSaturated)
+        {
+            return false;
+        }
+
+        Images.WithLabels(manifest.Name, "rejected").Inc();
+        retryAfterSeconds = loaded.Scheduler.EstimateRetryAfterSeconds();
+        return true;
     }
 
     private static Detection[] Postprocess(LoadedModel model, float[] output, InputTransform transform, DetectionOptions options)

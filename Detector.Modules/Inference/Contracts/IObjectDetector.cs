@@ -53,6 +53,13 @@ public sealed record DetectionOutcome(
 public interface IObjectDetector
 {
     Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Cheap pre-check, before an upload is read: true when the model would refuse a new request
+    /// now, with the seconds a client should wait. Unknown or loading models answer false (the
+    /// detect call itself reports those).
+    /// </summary>
+    bool IsSaturated(string? model, out int retryAfterSeconds);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

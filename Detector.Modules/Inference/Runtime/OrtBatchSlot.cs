@@ -17,6 +17,7 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     private readonly float[][] _outputs;
     private readonly OrtValue[]?[] _inputValues;
     private readonly OrtValue[]?[] _outputValues;
+    private readonly OrtIoBinding?[] _bindings;
     private readonly long[] _inputShape;
 
     public OrtBatchSlot(OrtModelRunner runner, int maxBatch)
@@ -38,6 +39,7 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
 
         _inputValues = new OrtValue[]?[maxBatch + 1];
         _outputValues = new OrtValue[]?[maxBatch + 1];
+        _bindings = new OrtIoBinding?[maxBatch + 1];
     }
 
     public int MaxBatch { get; }
@@ -48,11 +50,28 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
 
     public Span<float> InputSlot(int index) => _input.AsSpan(index * InputLength, InputLength);
 
+    /// <summary>
+    /// Runs through an IoBinding made once per batch size: the name/value Run overload builds
+    /// fresh native arrays on every call, a binding does not.
+    /// </summary>
     public void Run(int batchSize)
     {
-        var inputs = _inputValues[batchSize] ??= [CreateInput(batchSize)];
-        var outputs = _outputValues[batchSize] ??= CreateOutputs(batchSize);
-        _runner.Session.Run(_runOptions, _inputNames, inputs, _outputNames, outputs);
+        var binding = _bindings[batchSize] ??= CreateBinding(batchSize);
+        _runner.Session.RunWithBinding(_runOptions, binding);
+    }
+
+    private OrtIoBinding CreateBinding(int n)
+    {
+        var inputs = _inputValues[n] = [CreateInput(n)];
+        var outputs = _outputValues[n] = CreateOutputs(n);
+        var binding = _runner.Session.CreateIoBinding();
+        binding.BindInput(_inputNames[0], inputs[0]);
+        for (var i = 0; i < outputs.Length; i++)
+        {
+            binding.BindOutput(_outputNames[i], outputs[i]);
+        }
+
+        return binding;
     }
 
     public void CopyOutput(int index, Span<float> destination)
@@ -88,6 +107,11 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
 
     public void Dispose()
     {
+        foreach (var binding in _bindings)
+        {
+            binding?.Dispose();
+        }
+
         foreach (var set in _inputValues)
         {
             foreach (var v in set ?? [])

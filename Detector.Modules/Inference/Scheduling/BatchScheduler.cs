@@ -22,7 +22,9 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     private readonly SchedulerSettings _settings;
     private readonly SchedulerMetrics _metrics;
     private readonly ILogger _logger;
-    private readonly Task[] _loops;
+    private readonly Thread[] _loops;
+    private readonly ArrayPool<float> _buffers;
+    private readonly long _maxQueueWaitTicks;
     private readonly long _maxDelayTicks;
     private int _queued;
     private int _admitted;
@@ -42,13 +44,29 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _maxDelayTicks = (long)(settings.MaxDelay.TotalSeconds * Stopwatch.Frequency);
-        _loops = new Task[executors.Count];
+        _maxQueueWaitTicks = (long)(settings.MaxQueueWait.TotalSeconds * Stopwatch.Frequency);
+
+        // One pool per model, sized for every admitted request's input plus every output in
+        // flight, so steady traffic reuses buffers instead of allocating 2 MB arrays on the LOH.
+        var buffersInFlight = settings.QueueCapacity + (executors.Count * _settings.MaxBatchSize);
+        _buffers = ArrayPool<float>.Create(Math.Max(executors[0].InputLength, executors[0].OutputLength), 2 * buffersInFlight);
+
+        // Executors block in the model run for tens of milliseconds; dedicated threads keep that
+        // off the thread pool, which serves HTTP and decoding.
+        _loops = new Thread[executors.Count];
         for (var i = 0; i < executors.Count; i++)
         {
             var executor = executors[i];
-            _loops[i] = Task.Factory.StartNew(() => RunLoopAsync(executor), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+            _loops[i] = new Thread(() => RunLoop(executor)) { IsBackground = true, Name = $"batch:{model}:{i}" };
+            _loops[i].Start();
         }
     }
+
+    /// <summary>An input tensor buffer of at least <see cref="InputLength"/> floats from this model's pool.</summary>
+    public float[] RentInput() => _buffers.Rent(InputLength);
+
+    /// <summary>Gives back an input or output buffer obtained from this scheduler.</summary>
+    public void Return(float[] buffer) => _buffers.Return(buffer);
 
     public string Model { get; }
 
@@ -69,7 +87,7 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
         while (true)
         {
             var current = Volatile.Read(ref _admitted);
-            if (current >= _settings.QueueCapacity)
+            if (current >= _settings.QueueCapacity || WaitWouldExceedBudget(current))
             {
                 _metrics.Rejected.Inc();
                 return false;
@@ -83,6 +101,22 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     }
 
     public void Release() => Interlocked.Decrement(ref _admitted);
+
+    /// <summary>Whether the work already admitted would keep a new request waiting longer than MaxQueueWait.</summary>
+    public bool IsSaturated => Volatile.Read(ref _admitted) >= _settings.QueueCapacity || WaitWouldExceedBudget(Volatile.Read(ref _admitted));
+
+    // Admission by expected wait rather than only by count: under overload, accepted requests
+    // keep a bounded latency and the rest are refused at once, instead of everyone queueing.
+    private bool WaitWouldExceedBudget(int admitted)
+    {
+        if (_maxQueueWaitTicks <= 0 || admitted < _settings.MaxBatchSize * _executors.Count)
+        {
+            return false;
+        }
+
+        var rate = Volatile.Read(ref _imagesPerSecond);
+        return rate > 0 && admitted / rate * Stopwatch.Frequency > _maxQueueWaitTicks;
+    }
 
     /// <summary>Seconds until the queue ahead of a new request is likely drained, from measured throughput.</summary>
     public int EstimateRetryAfterSeconds()
@@ -146,7 +180,7 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
         item.Completion.TrySetCanceled(token);
     }
 
-    private async Task RunLoopAsync(IBatchExecutor executor)
+    private void RunLoop(IBatchExecutor executor)
     {
         var batch = new WorkItem[_settings.MaxBatchSize];
         var expired = new WorkItem[_settings.MaxBatchSize];
@@ -192,7 +226,7 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
                 {
                     try
                     {
-                        await _signal.WaitAsync(wait, stop);
+                        _signal.Wait(wait, stop);
                     }
                     catch (OperationCanceledException)
                     {
@@ -305,14 +339,14 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
             batch[i] = null!;
             var queueMs = Stopwatch.GetElapsedTime(item.EnqueuedTimestamp, start).TotalMilliseconds;
             _metrics.QueueWaitSeconds.Observe(queueMs / 1000.0);
-            var output = ArrayPool<float>.Shared.Rent(executor.OutputLength);
+            var output = _buffers.Rent(executor.OutputLength);
             executor.CopyOutput(i, output);
             item.Output = output;
             item.Registration.Dispose();
             if (!item.Completion.TrySetResult(new BatchInfo(n, queueMs, inferenceMs)))
             {
                 item.Output = null;
-                ArrayPool<float>.Shared.Return(output);
+                _buffers.Return(output);
             }
         }
     }
@@ -345,7 +379,13 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync();
-        await Task.WhenAll(_loops);
+        await Task.Run(() =>
+        {
+            foreach (var loop in _loops)
+            {
+                loop.Join();
+            }
+        });
         _stopping.Dispose();
         _signal.Dispose();
     }

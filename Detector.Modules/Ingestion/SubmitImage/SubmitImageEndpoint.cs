@@ -26,6 +26,14 @@ internal static class SubmitImageEndpoint
         CancellationToken ct)
     {
         var tenantId = http.User.GetTenantId();
+
+        // Refuse before reading the upload: a saturated model answers in microseconds, and the
+        // client is told when to come back. Callers that prefer async get a job instead.
+        if (!PrefersAsync(http.Request) && detector.IsSaturated(query.Model, out var retryAfter))
+        {
+            throw new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", "The model's queue is full; retry later.") { RetryAfterSeconds = retryAfter };
+        }
+
         using var upload = await ImageBody.ReadAsync(http.Request, options.Value.MaxUploadBytes, ct);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(upload.Bytes.Span));
 

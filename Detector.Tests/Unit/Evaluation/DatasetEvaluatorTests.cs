@@ -209,6 +209,12 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
+        public bool IsSaturated(string? model, out int retryAfterSeconds)
+        {
+            retryAfterSeconds = 0;
+            return false;
+        }
+
         public Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken)
         {
             using var bitmap = SKBitmap.Decode(request.Image.ToArray());
