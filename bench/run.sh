@@ -10,7 +10,6 @@
 # 127.0.0.1 and is stopped on every exit path. PostgreSQL is left running (./run.sh stop stops it).
 set -euo pipefail
 # A port of its own so the benchmark does not collide with clusters of other checkouts.
-export DETECTOR_PG_PORT="${DETECTOR_PG_PORT:-55437}"
 # shellcheck source=../deploy/dev-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/dev-env.sh"
 cd "$DETECTOR_ROOT"
