@@ -63,6 +63,8 @@ public class BatchLoopBenchmarks
     private float[] _input = null!;
     private CancellationTokenSource _cts = null!;
     private readonly Completer _completer = new();
+    private Action<float[]> _returnToScheduler = null!;
+    private static readonly Action<float[]> ReturnToShared = a => System.Buffers.ArrayPool<float>.Shared.Return(a);
 
     [Params(1, 8)]
     public int BatchSize { get; set; }
@@ -80,6 +82,7 @@ public class BatchLoopBenchmarks
         _blockerInput[0] = FakeExecutor.BlockerMarker;
         _input = new float[InputLength];
         _cts = new CancellationTokenSource();
+        _returnToScheduler = _scheduler.Return;
     }
 
     [GlobalCleanup]
@@ -108,10 +111,10 @@ public class BatchLoopBenchmarks
         }
 
         _executor.Gate.Set();
-        await Complete(blocker, blockerTask);
+        await Complete(blocker, blockerTask, _returnToScheduler);
         for (var i = 0; i < BatchSize; i++)
         {
-            var info = await Complete(items[i], tasks[i]);
+            var info = await Complete(items[i], tasks[i], _returnToScheduler);
             if (info.BatchSize != BatchSize)
             {
                 throw new InvalidOperationException($"expected a batch of {BatchSize}, got {info.BatchSize}");
@@ -140,7 +143,7 @@ public class BatchLoopBenchmarks
         ThreadPool.UnsafeQueueUserWorkItem(_completer, preferLocal: false);
         for (var i = 0; i <= BatchSize; i++)
         {
-            await Complete(items[i], tasks[i]);
+            await Complete(items[i], tasks[i], ReturnToShared);
         }
     }
 
@@ -162,10 +165,11 @@ public class BatchLoopBenchmarks
         }
     }
 
-    private static async Task<BatchInfo> Complete(WorkItem item, Task<BatchInfo> task)
+    // Outputs go back where they came from: the scheduler's own pool, or the shared pool for the baseline.
+    private static async Task<BatchInfo> Complete(WorkItem item, Task<BatchInfo> task, Action<float[]> giveBack)
     {
         var info = await task;
-        System.Buffers.ArrayPool<float>.Shared.Return(item.Output!);
+        giveBack(item.Output!);
         item.Output = null;
         return info;
     }

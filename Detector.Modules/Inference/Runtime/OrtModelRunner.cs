@@ -106,6 +106,8 @@ internal sealed partial class OrtModelRunner : IDisposable
             so.IntraOpNumThreads = options.IntraOpThreads;
         }
 
+        so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+
         return so;
     }
 

@@ -190,7 +190,7 @@ public sealed class BatchSchedulerTests
                 Interlocked.Increment(ref mismatches);
             }
 
-            ArrayPool<float>.Shared.Return(item.Output!);
+            h.Scheduler.Return(item.Output!);
         }).WaitAsync(TimeSpan.FromMinutes(2));
 
         Assert.Equal(0, mismatches);
