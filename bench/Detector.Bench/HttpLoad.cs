@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Detector.Bench;
 
 /// <summary>One answered (or failed) request. Status -1: transport error or client timeout.</summary>
-internal readonly record struct Sample(double Ms, int Status, int Batch, double QueueMs, bool RetryAfter, double DoneAtS, double DecodeMs = double.NaN, double InferMs = double.NaN, double ServerMs = double.NaN);
+internal readonly record struct Sample(double Ms, int Status, int Batch, double QueueMs, bool RetryAfter, double DoneAtS, double DecodeMs = double.NaN, double InferMs = double.NaN, double ServerMs = double.NaN, double RetryAfterS = 0);
 
 /// <summary>What one load phase measured, with CPU and RSS of the service over its window.</summary>
 internal sealed class Phase
@@ -140,7 +140,7 @@ internal sealed class HttpLoad : IDisposable
                 server = t.GetProperty("total_ms").GetDouble();
             }
 
-            return new Sample(ms, status, batch, queue, resp.Headers.RetryAfter is not null, clock.Elapsed.TotalSeconds, decode, infer, server);
+            return new Sample(ms, status, batch, queue, resp.Headers.RetryAfter is not null, clock.Elapsed.TotalSeconds, decode, infer, server, resp.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or JsonException or KeyNotFoundException)
         {
@@ -182,6 +182,16 @@ internal sealed class HttpLoad : IDisposable
                     }
 
                     onProgress?.Invoke(Interlocked.Increment(ref done));
+                }
+
+                // A well-behaved client: a 503 with Retry-After means wait that long, not retry at once.
+                if (s.Status == 503 && s.RetryAfterS > 0)
+                {
+                    var left = duration - clock.Elapsed;
+                    if (left > TimeSpan.Zero)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(Math.Min(s.RetryAfterS, left.TotalSeconds)));
+                    }
                 }
             }
         })).ToArray();

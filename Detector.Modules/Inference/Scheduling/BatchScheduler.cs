@@ -109,7 +109,9 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     // keep a bounded latency and the rest are refused at once, instead of everyone queueing.
     private bool WaitWouldExceedBudget(int admitted)
     {
-        if (_maxQueueWaitTicks <= 0 || admitted < _settings.MaxBatchSize * _executors.Count)
+        // Always admit a running batch plus a full one behind it per executor, so the model never
+        // idles for lack of admitted work; the budget only trims the backlog beyond that.
+        if (_maxQueueWaitTicks <= 0 || admitted < 2 * _settings.MaxBatchSize * _executors.Count)
         {
             return false;
         }
