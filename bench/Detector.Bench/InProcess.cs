@@ -182,7 +182,23 @@ internal static class InProcess
             {
                 var i = Interlocked.Increment(ref next);
                 var t0 = Stopwatch.GetTimestamp();
-                var outcome = await detector.DetectAsync(new DetectionRequest { Image = images[i % images.Count].Bytes }, CancellationToken.None);
+                DetectionOutcome outcome;
+                try
+                {
+                    outcome = await detector.DetectAsync(new DetectionRequest { Image = images[i % images.Count].Bytes }, CancellationToken.None);
+                }
+                catch (Detector.Modules.Common.ProblemException p) when (p.Status == 503)
+                {
+                    // Admission control refused it: back off as told, like a well-behaved client.
+                    var left = duration - sw.Elapsed;
+                    if (left > TimeSpan.Zero)
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(Math.Min(p.RetryAfterSeconds ?? 1, left.TotalSeconds)));
+                    }
+
+                    continue;
+                }
+
                 var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
                 if (samples is not null && sw.Elapsed <= duration)
                 {
