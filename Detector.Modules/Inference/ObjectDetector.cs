@@ -53,7 +53,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         activity?.SetTag("detector.model_version", manifest.Version);
         var started = Stopwatch.GetTimestamp();
         var scheduler = model.Scheduler;
-        if (!scheduler.TryAdmit())
+        if (!scheduler.TryAdmit(request.Priority))
         {
             Images.WithLabels(manifest.Name, "rejected").Inc();
             throw new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", $"Model '{name}' has a full queue; retry later.")
@@ -139,7 +139,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 scheduler.Return(input);
             }
 
-            scheduler.Release();
+            scheduler.Release(request.Priority);
         }
     }
 

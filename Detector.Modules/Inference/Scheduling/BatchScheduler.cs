@@ -28,6 +28,7 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     private readonly long _maxDelayTicks;
     private int _queued;
     private int _admitted;
+    private int _admittedInteractive;
     private int _busy;
     private double _imagesPerSecond;
 
@@ -82,12 +83,24 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     /// Reserves room for one request before it is preprocessed, so an overloaded model refuses
     /// in microseconds instead of decoding an image it cannot serve.
     /// </summary>
-    public bool TryAdmit()
+    /// <remarks>
+    /// Interactive requests also face the wait budget, judged on the interactive work ahead of
+    /// them (they overtake background work in the queue). Background work only needs room: it
+    /// has no caller waiting, so it queues rather than bounce and retry.
+    /// </remarks>
+    public bool TryAdmit(DetectionPriority priority = DetectionPriority.Interactive)
     {
+        var interactive = priority == DetectionPriority.Interactive;
+        if (interactive && WaitWouldExceedBudget(Volatile.Read(ref _admittedInteractive)))
+        {
+            _metrics.Rejected.Inc();
+            return false;
+        }
+
         while (true)
         {
             var current = Volatile.Read(ref _admitted);
-            if (current >= _settings.QueueCapacity || WaitWouldExceedBudget(current))
+            if (current >= _settings.QueueCapacity)
             {
                 _metrics.Rejected.Inc();
                 return false;
@@ -95,15 +108,28 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
 
             if (Interlocked.CompareExchange(ref _admitted, current + 1, current) == current)
             {
+                if (interactive)
+                {
+                    Interlocked.Increment(ref _admittedInteractive);
+                }
+
                 return true;
             }
         }
     }
 
-    public void Release() => Interlocked.Decrement(ref _admitted);
+    public void Release(DetectionPriority priority = DetectionPriority.Interactive)
+    {
+        if (priority == DetectionPriority.Interactive)
+        {
+            Interlocked.Decrement(ref _admittedInteractive);
+        }
 
-    /// <summary>Whether the work already admitted would keep a new request waiting longer than MaxQueueWait.</summary>
-    public bool IsSaturated => Volatile.Read(ref _admitted) >= _settings.QueueCapacity || WaitWouldExceedBudget(Volatile.Read(ref _admitted));
+        Interlocked.Decrement(ref _admitted);
+    }
+
+    /// <summary>Whether a new interactive request would be refused now.</summary>
+    public bool IsSaturated => Volatile.Read(ref _admitted) >= _settings.QueueCapacity || WaitWouldExceedBudget(Volatile.Read(ref _admittedInteractive));
 
     // Admission by expected wait rather than only by count: under overload, accepted requests
     // keep a bounded latency and the rest are refused at once, instead of everyone queueing.
