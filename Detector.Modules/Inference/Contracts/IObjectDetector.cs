@@ -7,6 +7,18 @@ public sealed record DetectionOptions
     public float Iou { get; init; } = 0.45f;
 
     public int MaxDetections { get; init; } = 100;
+
+    /// <summary>Client-supplied values over the serving defaults, which live only here.</summary>
+    public static DetectionOptions From(float? minScore, float? iou, int? maxDetections)
+    {
+        var defaults = new DetectionOptions();
+        return new DetectionOptions
+        {
+            MinScore = minScore ?? defaults.MinScore,
+            Iou = iou ?? defaults.Iou,
+            MaxDetections = maxDetections ?? defaults.MaxDetections,
+        };
+    }
 }
 
 /// <summary>Scheduling class: sync callers wait on the answer and go first; async work fills the gaps.</summary>

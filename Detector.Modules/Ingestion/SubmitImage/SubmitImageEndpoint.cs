@@ -37,12 +37,7 @@ internal static class SubmitImageEndpoint
         using var upload = await ImageBody.ReadAsync(http.Request, options.Value.MaxUploadBytes, ct);
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(upload.Bytes.Span));
 
-        var detectionOptions = new DetectionOptions
-        {
-            MinScore = query.MinScore ?? 0.25f,
-            Iou = query.Iou ?? 0.45f,
-            MaxDetections = query.MaxDetections ?? 100,
-        };
+        var detectionOptions = DetectionOptions.From(query.MinScore, query.Iou, query.MaxDetections);
         DetectionOutcome outcome;
         try
         {

@@ -1,9 +1,10 @@
+using Detector.Modules.Inference.Contracts;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Detector.Modules.Ingestion.SubmitImage;
 
 /// <summary>Query options of POST /v1/detect; the image itself is the body.</summary>
-internal sealed class SubmitImageRequest
+internal sealed class SubmitImageRequest : IDetectionQuery
 {
     /// <summary>Model name (GET /v1/models); the default model when absent.</summary>
     [FromQuery(Name = "model")]

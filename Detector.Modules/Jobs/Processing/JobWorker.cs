@@ -91,12 +91,7 @@ internal sealed partial class JobWorker(
             {
                 Image = bytes,
                 Model = job.Model,
-                Options = new DetectionOptions
-                {
-                    MinScore = job.MinScore ?? 0.25f,
-                    Iou = job.Iou ?? 0.45f,
-                    MaxDetections = job.MaxDetections ?? 100,
-                },
+                Options = DetectionOptions.From(job.MinScore, job.Iou, job.MaxDetections),
                 Priority = DetectionPriority.Background,
             }, ct);
 

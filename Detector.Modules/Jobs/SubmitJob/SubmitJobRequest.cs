@@ -1,9 +1,10 @@
+using Detector.Modules.Inference.Contracts;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Detector.Modules.Jobs.SubmitJob;
 
 /// <summary>Options of POST /v1/jobs: query parameters for multipart uploads, or fields of the JSON body.</summary>
-internal sealed class SubmitJobRequest
+internal sealed class SubmitJobRequest : IDetectionQuery
 {
     /// <summary>Model name (GET /v1/models); the default model when absent.</summary>
     [FromQuery(Name = "model")]

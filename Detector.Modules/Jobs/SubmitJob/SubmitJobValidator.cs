@@ -1,3 +1,4 @@
+using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Jobs.UrlFetch;
 using FluentValidation;
 using Microsoft.Extensions.Options;
@@ -8,11 +9,7 @@ internal sealed class SubmitJobValidator : AbstractValidator<SubmitJobRequest>
 {
     public SubmitJobValidator(IOptions<WebhookOptions> webhooks)
     {
-        RuleFor(r => r.Model).MaximumLength(100).Matches("^[A-Za-z0-9_.-]+$").When(r => r.Model is not null)
-            .WithMessage("model must be a model name from GET /v1/models.");
-        RuleFor(r => r.MinScore).InclusiveBetween(0f, 1f).When(r => r.MinScore.HasValue).WithMessage("min_score must be between 0 and 1.");
-        RuleFor(r => r.Iou).InclusiveBetween(0f, 1f).When(r => r.Iou.HasValue).WithMessage("iou must be between 0 and 1.");
-        RuleFor(r => r.MaxDetections).InclusiveBetween(1, 1000).When(r => r.MaxDetections.HasValue).WithMessage("max_detections must be between 1 and 1000.");
+        Include(new DetectionQueryValidator());
         RuleFor(r => r.Priority).Must(p => p is "high" or "normal" or "low").When(r => r.Priority is not null)
             .WithMessage("priority must be high, normal or low.");
         RuleFor(r => r.CallbackUrl).Must(BeFetchable).When(r => r.CallbackUrl is not null)
