@@ -400,7 +400,7 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
     /// Open items whose Hangfire job is missing (the process died between commit and enqueue, or
     /// Hangfire expired it) or finished without finishing the item, and older than the grace period.
     /// </summary>
-    public async Task<IReadOnlyList<OpenItemRef>> FindOrphanedItemsAsync(string hangfireSchema, TimeSpan grace, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<OpenItemRef>> FindOrphanedItemsAsync(string hangfireSchema, TimeSpan grace, TimeSpan staleProcessing, int limit, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         // The schema name is validated by HangfireSettings ([a-z_][a-z0-9_]*); it cannot be a parameter.
@@ -413,11 +413,12 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
                 ON h.id = CASE WHEN i.hangfire_job_id ~ '^[0-9]+$' AND length(i.hangfire_job_id) <= 18 THEN i.hangfire_job_id::bigint END
             WHERE i.state IN ('queued', 'running')
               AND i.updated_at < now() - @grace
-              AND (h.id IS NULL OR h.statename IN ('Succeeded', 'Deleted', 'Failed'))
+              AND (h.id IS NULL OR h.statename IN ('Succeeded', 'Deleted', 'Failed')
+                   OR (h.statename = 'Processing' AND i.updated_at < now() - @staleProcessing))
             ORDER BY i.job_id, i.idx
             LIMIT @limit
             """,
-            new { grace, limit },
+            new { grace, staleProcessing, limit },
             cancellationToken: ct))).AsList();
     }
 

@@ -45,6 +45,14 @@ internal sealed class JobsOptions
     [Range(0.1, 86_400)]
     public double OrphanGraceSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// An item whose Hangfire job has been "Processing" this long without finishing is taken to
+    /// belong to a dead worker and is enqueued again (processing is idempotent, so a slow but
+    /// live worker only costs a duplicate no-op).
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 86_400)]
+    public double StaleProcessingSeconds { get; set; } = 120;
+
     public string ResolveInstanceId() =>
         string.IsNullOrWhiteSpace(InstanceId) ? $"{Environment.MachineName}:{Environment.ProcessId}" : InstanceId;
 }

@@ -56,7 +56,8 @@ internal sealed partial class RecoverySweep(
         {
             var schema = hangfire.Value.Schema;
             var grace = TimeSpan.FromSeconds(options.Value.OrphanGraceSeconds);
-            var orphans = await store.FindOrphanedItemsAsync(schema, grace, 5000, ct);
+            var stale = TimeSpan.FromSeconds(options.Value.StaleProcessingSeconds);
+            var orphans = await store.FindOrphanedItemsAsync(schema, grace, stale, 5000, ct);
             foreach (var group in orphans.GroupBy(o => (o.JobId, o.TenantId, o.Queue)))
             {
                 var indexes = group.Select(o => o.Idx).Order().ToList();

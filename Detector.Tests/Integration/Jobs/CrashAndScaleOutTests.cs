@@ -146,6 +146,7 @@ public sealed class CrashAndScaleOutTests(ITestOutputHelper output) : IAsyncLife
         ["Jobs__ChunkSize"] = "2",
         ["Jobs__SweepIntervalSeconds"] = "2",
         ["Jobs__OrphanGraceSeconds"] = "5",
+        ["Jobs__StaleProcessingSeconds"] = "30",
         ["Jobs__Hangfire__WorkerCount"] = "2",
         ["Jobs__Hangfire__QueuePollIntervalMs"] = "200",
         ["Jobs__Hangfire__InvisibilityTimeoutSeconds"] = "10",
