@@ -9,7 +9,7 @@ using Microsoft.Extensions.Options;
 namespace Detector.Modules.Inference;
 
 /// <summary>A served model: its session and the scheduler in front of it.</summary>
-internal sealed record LoadedModel(ModelManifest Manifest, OrtModelRunner Runner, BatchScheduler Scheduler);
+internal sealed record LoadedModel(ModelManifest Manifest, OrtModelRunner Runner, BatchScheduler Scheduler, PipelineMetrics Metrics);
 
 /// <summary>
 /// Loads every model in the background at start (so /health/live answers at once), warms each
@@ -75,7 +75,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
                 }
 
                 var scheduler = new BatchScheduler(manifest.Name, slots, settings, new SchedulerMetrics(manifest.Name, manifest.Version), loggerFactory.CreateLogger<BatchScheduler>());
-                _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler);
+                _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler, new PipelineMetrics(manifest.Name));
                 providers.Add(runner.Provider);
                 LogWarmed(_logger, manifest.Name, settings.MaxBatchSize, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }

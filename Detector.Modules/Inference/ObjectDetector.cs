@@ -14,14 +14,6 @@ namespace Detector.Modules.Inference;
 /// <summary>The single detection pipeline behind the API, async jobs and evaluation.</summary>
 internal sealed class ObjectDetector : IObjectDetector, IDisposable
 {
-    private static readonly Counter Images = Metrics.CreateCounter("detector_images_total", "Images processed, by model and outcome.", new CounterConfiguration { LabelNames = ["model", "outcome"] });
-
-    private static readonly Histogram Stages = Metrics.CreateHistogram("detector_stage_duration_seconds", "Per-image pipeline stage time.", new HistogramConfiguration
-    {
-        LabelNames = ["model", "stage"],
-        Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16),
-    });
-
     private readonly IModelCatalog _catalog;
     private readonly IImagePreprocessor _preprocessor;
     private readonly InferenceHost _host;
@@ -55,7 +47,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var scheduler = model.Scheduler;
         if (!scheduler.TryAdmit(request.Priority))
         {
-            Images.WithLabels(manifest.Name, "rejected").Inc();
+            model.Metrics.Rejected.Inc();
             throw new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", $"Model '{name}' has a full queue; retry later.")
             {
                 RetryAfterSeconds = scheduler.EstimateRetryAfterSeconds(),
@@ -79,7 +71,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 _preprocessGate.Release();
             }
 
-            Stages.WithLabels(manifest.Name, "decode").Observe(pre.DecodeMs / 1000.0);
+            model.Metrics.Decode.Observe(pre.DecodeMs / 1000.0);
             var deadline = request.Deadline ?? DateTimeOffset.UtcNow.AddMilliseconds(_options.DefaultDeadlineMs);
             var remaining = deadline - DateTimeOffset.UtcNow;
             var deadlineTimestamp = remaining <= TimeSpan.Zero
@@ -108,8 +100,8 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
 
             var postMs = Stopwatch.GetElapsedTime(postStart).TotalMilliseconds;
             var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            Stages.WithLabels(manifest.Name, "postprocess").Observe(postMs / 1000.0);
-            Images.WithLabels(manifest.Name, "ok").Inc();
+            model.Metrics.Postprocess.Observe(postMs / 1000.0);
+            model.Metrics.Ok.Inc();
             activity?.SetTag("detector.batch_size", info.BatchSize);
             activity?.SetTag("detector.detections", detections.Length);
             return new DetectionOutcome(
@@ -123,13 +115,13 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
         catch (ProblemException ex)
         {
-            Images.WithLabels(manifest.Name, ex.Code).Inc();
+            model.Metrics.Outcome(ex.Code).Inc();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
             throw;
         }
         catch (OperationCanceledException)
         {
-            Images.WithLabels(manifest.Name, "cancelled").Inc();
+            model.Metrics.Cancelled.Inc();
             throw;
         }
         finally
@@ -151,7 +143,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             return false;
         }
 
-        Images.WithLabels(manifest.Name, "rejected").Inc();
+        loaded.Metrics.Rejected.Inc();
         retryAfterSeconds = loaded.Scheduler.EstimateRetryAfterSeconds();
         return true;
     }

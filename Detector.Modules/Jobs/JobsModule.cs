@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Detector.Modules.Common;
 using Detector.Modules.Jobs.CancelJob;
 using Detector.Modules.Jobs.Contracts;
@@ -48,7 +49,7 @@ public static class JobsModule
         services.AddTransient<JobWorker>();
         services.AddHostedService<RecoverySweep>();
         services.AddScoped<IValidator<SubmitJobRequest>, SubmitJobValidator>();
-        services.AddScoped<IValidator<ListJobResultsRequest>, ListJobResultsValidator>();
+        services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
 
         // The storage is registered before AddHangfire (which only TryAdds one), so each host gets
         // its own instance on its own data source instead of the static JobStorage.Current.
@@ -105,7 +106,7 @@ public static class JobsModule
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}/results", ListJobResultsEndpoint.Handle)
-            .Validate<ListJobResultsRequest>()
+            .Validate<PageRequest>()
             .WithName("ListJobResults")
             .WithSummary("The job's items in submission order with status, error and result; pass next_cursor back as cursor.")
             .ProducesProblem(StatusCodes.Status400BadRequest)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Detector.Modules.Common;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Results.GetResult;
@@ -13,7 +14,7 @@ public static class ResultsModule
     public static IServiceCollection AddResults(this IServiceCollection services)
     {
         services.AddSingleton<IResultStore, ResultStore>();
-        services.AddScoped<IValidator<ListResultsRequest>, ListResultsValidator>();
+        services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
         return services;
     }
 
@@ -26,7 +27,7 @@ public static class ResultsModule
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", ListResultsEndpoint.Handle)
-            .Validate<ListResultsRequest>()
+            .Validate<PageRequest>()
             .WithName("ListResults")
             .WithSummary("Lists the calling tenant's results, newest first; pass next_cursor back as cursor for the next page.")
             .ProducesProblem(StatusCodes.Status400BadRequest)

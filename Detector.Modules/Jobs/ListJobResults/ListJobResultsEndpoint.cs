@@ -19,7 +19,7 @@ internal static class ListJobResultsEndpoint
 {
     /// <summary>Items in submission order; the opaque cursor is the last index served.</summary>
     public static async Task<Results<Ok<JobResultPage>, ProblemHttpResult>> Handle(
-        Guid id, [AsParameters] ListJobResultsRequest request, HttpContext http, JobStore store, IResultStore results, CancellationToken ct)
+        Guid id, [AsParameters] PageRequest request, HttpContext http, JobStore store, IResultStore results, CancellationToken ct)
     {
         var tenantId = http.User.GetTenantId();
         var job = await store.GetAsync(tenantId, id, ct);
@@ -28,8 +28,8 @@ internal static class ListJobResultsEndpoint
             return GetJobEndpoint.NotFound(http, id);
         }
 
-        var limit = request.Limit ?? 20;
-        var after = string.IsNullOrEmpty(request.Cursor) ? -1 : DecodeCursor(request.Cursor);
+        var limit = request.LimitOrDefault;
+        var after = request.CursorOrNull is { } cursor ? DecodeCursor(cursor) : -1;
         var rows = await store.ListItemsAsync(id, after, limit + 1, ct);
         var page = rows.Take(limit).ToList();
         var ids = page.Where(r => r.ResultId is not null).Select(r => r.ResultId!.Value).ToList();

@@ -1,3 +1,4 @@
+using Detector.Modules.Common;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -6,9 +7,9 @@ namespace Detector.Modules.Results.ListResults;
 
 internal static class ListResultsEndpoint
 {
-    public static async Task<Ok<ResultPage>> Handle([AsParameters] ListResultsRequest request, HttpContext http, IResultStore store, CancellationToken ct)
+    public static async Task<Ok<ResultPage>> Handle([AsParameters] PageRequest request, HttpContext http, IResultStore store, CancellationToken ct)
     {
-        var page = await store.ListAsync(http.User.GetTenantId(), request.Limit ?? 20, string.IsNullOrEmpty(request.Cursor) ? null : request.Cursor, ct);
+        var page = await store.ListAsync(http.User.GetTenantId(), request.LimitOrDefault, request.CursorOrNull, ct);
         return TypedResults.Ok(page);
     }
 }
