@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using Detector.Modules.Preprocessing.Contracts;
 
 namespace Detector.Modules.Preprocessing;
@@ -15,9 +17,11 @@ namespace Detector.Modules.Preprocessing;
 internal static unsafe class TensorWriter
 {
     private const int PrecisionBits = 32 - 8 - 2;
+    private const int Slack = 16;
 
     /// <param name="rgba">Decoded pixels in stored (un-oriented) layout, 4 bytes per pixel, R first.</param>
     /// <param name="orientation">EXIF orientation 1..8 to apply while sampling.</param>
+    /// <param name="vectorize">False forces the scalar passes, which the vector ones must equal bit for bit.</param>
     public static void Write(
         ReadOnlySpan<byte> rgba,
         int width,
@@ -26,7 +30,8 @@ internal static unsafe class TensorWriter
         int orientation,
         PreprocessSpec spec,
         LetterboxGeometry geometry,
-        Span<float> destination)
+        Span<float> destination,
+        bool vectorize = true)
     {
         var plane = spec.Width * spec.Height;
         if (destination.Length != 3 * plane)
@@ -84,17 +89,28 @@ internal static unsafe class TensorWriter
         var firstRow = vertical.Bounds[0];
         var lastRow = vertical.Bounds[(2 * nh) - 2] + vertical.Bounds[(2 * nh) - 1];
         var tempRows = lastRow - firstRow;
-        var temp = ArrayPool<byte>.Shared.Rent(tempRows * nw * 3);
+        // Slack past the end: the vector passes store a whole pixel (4 bytes) for each 3 and read 8 bytes at a time.
+        var temp = ArrayPool<byte>.Shared.Rent((tempRows * nw * 3) + Slack);
+        var row = ArrayPool<byte>.Shared.Rent((nw * 3) + Slack);
         try
         {
             fixed (byte* src = rgba)
             fixed (byte* mid = temp)
+            fixed (byte* rowBuffer = row)
             fixed (float* dst = destination)
             fixed (float* table = lut)
             {
-                HorizontalPass(src + origin, stepX, stepY, firstRow, tempRows, horizontal, mid, nw);
                 var (c0, c2) = spec.ColorOrder == ColorOrder.Bgr ? (2, 0) : (0, 2);
-                VerticalPass(mid, nw, vertical, firstRow, dst, table, c0, c2, plane, spec.Width, geometry);
+                if (vectorize && Sse41.IsSupported)
+                {
+                    HorizontalPassSse41(src + origin, stepX, stepY, firstRow, tempRows, horizontal, mid, nw);
+                    VerticalPassSse41(mid, nw, vertical, firstRow, rowBuffer, dst, table, c0, c2, plane, spec.Width, geometry);
+                }
+                else
+                {
+                    HorizontalPass(src + origin, stepX, stepY, firstRow, tempRows, horizontal, mid, nw);
+                    VerticalPass(mid, nw, vertical, firstRow, dst, table, c0, c2, plane, spec.Width, geometry);
+                }
             }
         }
         finally
@@ -102,6 +118,7 @@ internal static unsafe class TensorWriter
             horizontal.Return();
             vertical.Return();
             ArrayPool<byte>.Shared.Return(temp);
+            ArrayPool<byte>.Shared.Return(row);
         }
     }
 
@@ -173,6 +190,92 @@ internal static unsafe class TensorWriter
                     out0[x] = lut0[c0 == 0 ? r : b];
                     out1[x] = lut1[Clip8(s1)];
                     out2[x] = lut2[c2 == 0 ? r : b];
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The horizontal pass four channels at a time: each tap is one RGBA pixel, widened to four
+    /// int32 lanes and multiplied by its weight. Integer arithmetic, so the result equals the
+    /// scalar pass exactly; any orientation works because a tap is always 4 contiguous bytes.
+    /// </summary>
+    private static void HorizontalPassSse41(byte* src, int stepX, int stepY, int firstRow, int rows, in Coefficients k, byte* mid, int nw)
+    {
+        var half = Vector128.Create(1 << (PrecisionBits - 1));
+        fixed (int* bounds = k.Bounds)
+        fixed (int* weights = k.Weights)
+        {
+            for (var y = 0; y < rows; y++)
+            {
+                var row = src + ((long)(firstRow + y) * stepY);
+                var outRow = mid + ((long)y * nw * 3);
+                for (var x = 0; x < nw; x++)
+                {
+                    var xmin = bounds[2 * x];
+                    var count = bounds[(2 * x) + 1];
+                    var w = weights + (x * k.Size);
+                    var acc = half;
+                    var p = row + ((long)xmin * stepX);
+                    for (var i = 0; i < count; i++, p += stepX)
+                    {
+                        acc = Sse2.Add(acc, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), Vector128.Create(w[i])));
+                    }
+
+                    // Shift, saturate to 0..255 like Clip8, store RGBx; the next pixel overwrites the x.
+                    var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(acc, PrecisionBits), acc);
+                    *(int*)(outRow + (3 * x)) = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt32().ToScalar();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The vertical pass eight bytes of a packed RGB row at a time (the taps run down columns, so
+    /// neighbouring bytes share weights), into a row of uint8, then the table lookup that
+    /// normalises and splits the channels into planes.
+    /// </summary>
+    private static void VerticalPassSse41(byte* mid, int nw, in Coefficients k, int firstRow, byte* rowBuffer, float* dst, float* lut, int c0, int c2, int plane, int stride, LetterboxGeometry geometry)
+    {
+        var half = Vector128.Create(1 << (PrecisionBits - 1));
+        var lut0 = lut;
+        var lut1 = lut + 256;
+        var lut2 = lut + 512;
+        var rowBytes = nw * 3;
+        fixed (int* bounds = k.Bounds)
+        fixed (int* weights = k.Weights)
+        {
+            for (var y = 0; y < geometry.ResizedHeight; y++)
+            {
+                var ymin = bounds[2 * y] - firstRow;
+                var count = bounds[(2 * y) + 1];
+                var w = weights + (y * k.Size);
+                var top = mid + ((long)ymin * rowBytes);
+                for (var j = 0; j < rowBytes; j += 8)
+                {
+                    Vector128<int> lo = half, hi = half;
+                    var p = top + j;
+                    for (var i = 0; i < count; i++, p += rowBytes)
+                    {
+                        var weight = Vector128.Create(w[i]);
+                        lo = Sse2.Add(lo, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), weight));
+                        hi = Sse2.Add(hi, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p + 4), weight));
+                    }
+
+                    var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(lo, PrecisionBits), Sse2.ShiftRightArithmetic(hi, PrecisionBits));
+                    *(long*)(rowBuffer + j) = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt64().ToScalar();
+                }
+
+                var out0 = dst + ((geometry.OffsetY + y) * stride) + geometry.OffsetX;
+                var out1 = out0 + plane;
+                var out2 = out1 + plane;
+                var r0 = rowBuffer + c0;
+                var r2 = rowBuffer + c2;
+                for (var x = 0; x < nw; x++)
+                {
+                    out0[x] = lut0[r0[3 * x]];
+                    out1[x] = lut1[rowBuffer[(3 * x) + 1]];
+                    out2[x] = lut2[r2[3 * x]];
                 }
             }
         }
