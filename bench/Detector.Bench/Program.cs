@@ -46,6 +46,7 @@ R["meta"] = new JsonObject
     ["load_avg_start"] = LoadAverage.Read(),
     ["dotnet"] = Environment.Version.ToString(),
     ["max_batch_delay_ms"] = MaxDelayMs(ctx),
+    ["max_batch_size"] = ServiceSetting(ctx, "MaxBatchSize"),
 };
 Log.Info($"results -> {outDir} (quick={quick}, load average {LoadAverage.Read()})");
 
@@ -324,16 +325,21 @@ static string Git(string root, params string[] a)
     }
 }
 
-static int MaxDelayMs(BenchContext ctx)
+static int MaxDelayMs(BenchContext ctx) => ServiceSetting(ctx, "MaxBatchDelayMs");
+
+// An Inference setting as the service sees it: BENCH_SVC_ override, then the environment, then appsettings.json.
+static int ServiceSetting(BenchContext ctx, string name)
 {
-    var env = Environment.GetEnvironmentVariable("Inference__MaxBatchDelayMs");
-    if (int.TryParse(env, CultureInfo.InvariantCulture, out var v))
+    foreach (var env in new[] { "BENCH_SVC_Inference__" + name, "Inference__" + name })
     {
-        return v;
+        if (int.TryParse(Environment.GetEnvironmentVariable(env), CultureInfo.InvariantCulture, out var v))
+        {
+            return v;
+        }
     }
 
     var json = JsonNode.Parse(File.ReadAllText(Path.Combine(ctx.WebDir, "appsettings.json")));
-    return json?["Inference"]?["MaxBatchDelayMs"]?.GetValue<int>() ?? 5;
+    return json?["Inference"]?[name]?.GetValue<int>() ?? 0;
 }
 
 static async Task<bool> Live(string baseUrl)

@@ -11,14 +11,15 @@ using Microsoft.Extensions.Options;
 namespace Detector.Bench;
 
 /// <summary>
-/// A raw session kept open (same SessionOptions as the service, one slot of max batch 16 with
-/// prepared tensors), so the raw ceiling can be measured in rounds interleaved with HTTP load.
+/// A raw session kept open (same SessionOptions as the service, ExecutorSlots slots of max batch
+/// 16 with prepared tensors, run in parallel like the scheduler runs them), so the raw ceiling can
+/// be measured in rounds interleaved with HTTP load.
 /// </summary>
 internal sealed class RawSession : IAsyncDisposable
 {
     private readonly IHost _host;
     private readonly OrtModelRunner _runner;
-    private readonly OrtBatchSlot _slot;
+    private readonly OrtBatchSlot[] _slots;
 
     public RawSession(BenchContext ctx)
     {
@@ -27,16 +28,20 @@ internal sealed class RawSession : IAsyncDisposable
         var pre = _host.Services.GetRequiredService<IImagePreprocessor>();
         var manifest = _host.Services.GetRequiredService<IModelCatalog>().Find(ctx.Model) ?? throw new InvalidOperationException($"model {ctx.Model} not found");
         _runner = OrtModelRunner.Load(manifest, options, NullLogger.Instance);
-        _slot = _runner.CreateSlot(16);
+        _slots = new OrtBatchSlot[Math.Max(1, options.ExecutorSlots)];
         var images = ctx.LoadImages();
-        for (var i = 0; i < 16; i++)
+        for (var s = 0; s < _slots.Length; s++)
         {
-            pre.Preprocess(images[i % images.Count].Bytes, manifest.Preprocess, _slot.InputSlot(i));
-        }
+            _slots[s] = _runner.CreateSlot(16);
+            for (var i = 0; i < 16; i++)
+            {
+                pre.Preprocess(images[(i + s) % images.Count].Bytes, manifest.Preprocess, _slots[s].InputSlot(i));
+            }
 
-        foreach (var b in new[] { 1, 8, 16 })
-        {
-            _slot.Run(b);
+            foreach (var b in new[] { 1, 8, 16 })
+            {
+                _slots[s].Run(b);
+            }
         }
     }
 
@@ -45,10 +50,25 @@ internal sealed class RawSession : IAsyncDisposable
     {
         var n = 0;
         var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < window || n < 2 * batch)
+        var threads = _slots.Select(slot => new Thread(() =>
         {
-            _slot.Run(batch);
-            n += batch;
+            var runs = 0;
+            while (sw.Elapsed < window || runs < 2)
+            {
+                slot.Run(batch);
+                runs++;
+            }
+
+            Interlocked.Add(ref n, runs * batch);
+        })).ToArray();
+        foreach (var t in threads)
+        {
+            t.Start();
+        }
+
+        foreach (var t in threads)
+        {
+            t.Join();
         }
 
         return (n, sw.Elapsed.TotalSeconds);

@@ -31,10 +31,13 @@ internal static class Summary
 
         var raw = r["part1_raw"];
         var rawRows = raw?["batches"]?.AsArray() ?? [];
-        double RawMs(int b) => D(rawRows.FirstOrDefault(x => (int)x!["batch"]! == b)?["ms_per_batch_mean"]);
+        // Batch times of the service's own layout (the batches the scheduler actually runs).
+        double RawMs(int b) => D(rawRows.FirstOrDefault(x => (int)x!["batch"]! == b && (string?)x["layout"] is null or "service")?["ms_per_batch_mean"]);
         var ceiling = D(raw?["ceiling_images_per_s"]);
-        var raw1 = RawMs(1);
-        var batch8 = RawMs(8);
+        // The c=1 target is held to the fastest batch-1 run of any layout, not only the service's.
+        var raw1 = rawRows.Where(x => (int)x!["batch"]! == 1).Select(x => D(x!["ms_per_batch_p50"])).DefaultIfEmpty(double.NaN).Min();
+        var maxBatch = (int)D(meta["max_batch_size"]);
+        var rawMax = RawMs(new[] { 1, 4, 8, 16 }.FirstOrDefault(b => b >= maxBatch, 16));
         var delay = D(meta["max_batch_delay_ms"]);
         var http = r["part3_http"]?["concurrency"]?.AsArray() ?? [];
         JsonNode? Http(int c) => http.FirstOrDefault(x => (int)x!["concurrency"]! == c);
@@ -54,7 +57,7 @@ internal static class Summary
         foreach (var c in new[] { 1, 4, 16, 64 })
         {
             var q = D(Http(c)?["queue_p99_ms"]);
-            rows.Add(($"p99 queue wait, c={c}", $"{F(q)} ms", $"≤ {F(delay + batch8)} ms (delay {F(delay, 0)} + batch-8 run {F(batch8)})", Check(q <= delay + batch8, q, batch8)));
+            rows.Add(($"p99 queue wait, c={c}", $"{F(q)} ms", $"≤ {F(delay + rawMax)} ms (delay {F(delay, 0)} + raw run of a max batch of {maxBatch}: {F(rawMax)})", Check(q <= delay + rawMax, q, rawMax)));
         }
 
         var five = r["part5_overload"];
@@ -82,9 +85,10 @@ internal static class Summary
         {
             var a = D(soak["rss_after_2000_mib"]);
             var b = D(soak["rss_after_all_mib"]);
-            var n = D(soak["ok"]);
+            var n = D(soak["requests"]);
+            var ok = D(soak["ok"]);
             var target = D(soak["target_requests"]);
-            rows.Add(("Soak: RSS after all vs after 2,000", $"{F(a)} → {F(b)} MiB ({F((b / a - 1) * 100)} %), {F(n, 0)}/{F(target, 0)} ok{(n < target ? " (time cap hit: INCOMPLETE)" : "")}", "within ±10 %", n < target ? false : Check(Math.Abs(b / a - 1) <= 0.10, a, b)));
+            rows.Add(("Soak: RSS after all vs after 2,000", $"{F(a)} → {F(b)} MiB ({F((b / a - 1) * 100)} %); {F(n, 0)}/{F(target, 0)} answered, {F(ok, 0)} ok{(n < target ? " (time cap hit: INCOMPLETE)" : "")}", "within ±10 %", n < target ? false : Check(Math.Abs(b / a - 1) <= 0.10, a, b)));
         }
 
         var p7 = r["part7_12mp"];
@@ -107,7 +111,8 @@ internal static class Summary
         if (probe is not null)
         {
             var worst = probe.Max(x => D(x!["bytes_per_batch_in_loop"]));
-            rows.Add(("Batch loop allocation per batch (fake executor)", $"max {F(worst, 0)} B/batch over batch 1/8 × output 256/301665", "≈ 0 (≤ 64 B)", Check(worst <= 64, worst, 0)));
+            var worstThread = probe.Max(x => D(x!["loop_thread_bytes_per_cycle"]));
+            rows.Add(("Batch loop allocation per batch (fake executor)", $"max {F(worst, 0)} B/batch (all threads, scheduled − caller-only); loop thread max {F(worstThread, 1)} B/cycle; over batch 1/8 × output 256/301665", "≈ 0 (≤ 64 B)", Check(worst <= 64 && worstThread <= 64, worst, worstThread)));
         }
 
         sb.AppendLine("## Targets");
@@ -122,16 +127,31 @@ internal static class Summary
         sb.AppendLine();
         if (rawRows.Count > 0)
         {
-            sb.AppendLine($"## 1. Raw ONNX Runtime ({raw!["provider"]}, intra-op threads {raw["intra_op_threads"]} = auto when 0, graph {raw["graph_optimization"]})");
+            sb.AppendLine($"## 1. Raw ONNX Runtime ({raw!["provider"]}, graph {raw["graph_optimization"]}, spinning {raw["allow_spinning"]}; ceiling {raw["ceiling_images_per_s"]} img/s from {raw["ceiling_layout"]})");
             sb.AppendLine();
-            sb.AppendLine("| batch | ms/batch | ms/image | images/s | CPU % | img per CPU-s | managed B per Run | load avg |");
-            sb.AppendLine("|---|---|---|---|---|---|---|---|");
+            sb.AppendLine("Layouts: `service` = the service's session options with ExecutorSlots runs in parallel on one session; `single-session-default-threads` = intra-op threads = cores (0), one run at a time.");
+            sb.AppendLine();
+            sb.AppendLine("| layout | intra-op threads | parallel runs | batch | ms/batch | ms/image | images/s | CPU % | img per CPU-s | managed B per Run | load avg |");
+            sb.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var x in rawRows)
             {
-                sb.AppendLine($"| {x!["batch"]} | {x["ms_per_batch_mean"]} | {x["ms_per_image"]} | {x["images_per_s"]} | {x["cpu_percent"]} | {x["images_per_cpu_s"]} | {x["managed_bytes_allocated_per_run"]} | {x["load_avg"]} |");
+                sb.AppendLine($"| {x!["layout"]} | {x["intra_op_threads"]} | {x["parallel_runs"]} | {x["batch"]} | {x["ms_per_batch_mean"]} | {x["ms_per_image"]} | {x["images_per_s"]} | {x["cpu_percent"]} | {x["images_per_cpu_s"]} | {x["managed_bytes_allocated_per_run"]} | {x["load_avg"]} |");
             }
 
             sb.AppendLine();
+            if (raw["decode"] is JsonObject decode)
+            {
+                sb.AppendLine("CPU decode ceiling (IImagePreprocessor.Preprocess on the COCO JPEGs: sniff, decode, orient, resize, normalise):");
+                sb.AppendLine();
+                sb.AppendLine("| threads | images/s | p50 ms per image | mean ms per image |");
+                sb.AppendLine("|---|---|---|---|");
+                foreach (var (_, x) in decode)
+                {
+                    sb.AppendLine($"| {x!["threads"]} | {x["images_per_s"]} | {x["ms_per_image_p50"]} | {x["ms_per_image_mean"]} |");
+                }
+
+                sb.AppendLine();
+            }
         }
 
         if (r["part2_pipeline"]?["concurrency"]?.AsArray() is { } pipe)
@@ -200,11 +220,11 @@ internal static class Summary
         {
             sb.AppendLine("## Micro: allocations of the batch loop (BatchScheduler with a fake executor)");
             sb.AppendLine();
-            sb.AppendLine("| batch | output floats | B/op scheduled | B/op caller only | B per batch in loop | caller B per request |");
-            sb.AppendLine("|---|---|---|---|---|---|");
+            sb.AppendLine("| batch | output floats | B/op scheduled | B/op caller only | B per batch in loop | loop thread B per cycle | caller B per request |");
+            sb.AppendLine("|---|---|---|---|---|---|---|");
             foreach (var x in probe)
             {
-                sb.AppendLine($"| {x!["batch_size"]} | {x["output_floats"]} | {x["bytes_per_op_schedule_and_run"]} | {x["bytes_per_op_caller_only"]} | {x["bytes_per_batch_in_loop"]} | {x["caller_bytes_per_request"]} |");
+                sb.AppendLine($"| {x!["batch_size"]} | {x["output_floats"]} | {x["bytes_per_op_schedule_and_run"]} | {x["bytes_per_op_caller_only"]} | {x["bytes_per_batch_in_loop"]} | {x["loop_thread_bytes_per_cycle"]} | {x["caller_bytes_per_request"]} |");
             }
 
             sb.AppendLine();

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
@@ -23,7 +22,8 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     private readonly SchedulerMetrics _metrics;
     private readonly ILogger _logger;
     private readonly Thread[] _loops;
-    private readonly ArrayPool<float> _buffers;
+    private readonly TensorPool _inputs;
+    private readonly TensorPool _outputs;
     private readonly long _maxQueueWaitTicks;
     private readonly long _maxDelayTicks;
     private int _queued;
@@ -47,10 +47,16 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
         _maxDelayTicks = (long)(settings.MaxDelay.TotalSeconds * Stopwatch.Frequency);
         _maxQueueWaitTicks = (long)(settings.MaxQueueWait.TotalSeconds * Stopwatch.Frequency);
 
-        // One pool per model, sized for every admitted request's input plus every output in
-        // flight, so steady traffic reuses buffers instead of allocating 2 MB arrays on the LOH.
+        // Pools per model, sized for every admitted request's input plus every output in flight,
+        // so steady traffic reuses buffers instead of allocating megabyte arrays on the LOH.
         var buffersInFlight = settings.QueueCapacity + (executors.Count * _settings.MaxBatchSize);
-        _buffers = ArrayPool<float>.Create(Math.Max(executors[0].InputLength, executors[0].OutputLength), 2 * buffersInFlight);
+        _inputs = new TensorPool(executors[0].InputLength, buffersInFlight);
+        _outputs = executors[0].OutputLength == executors[0].InputLength ? _inputs : new TensorPool(executors[0].OutputLength, buffersInFlight);
+        // What a full pipeline holds (a running and a waiting batch per executor) exists from the
+        // start; growth beyond that happens only while more requests are in flight than ever before.
+        var pipeline = 2 * executors.Count * _settings.MaxBatchSize;
+        _inputs.Prefill(pipeline);
+        _outputs.Prefill(pipeline);
 
         // Executors block in the model run for tens of milliseconds; dedicated threads keep that
         // off the thread pool, which serves HTTP and decoding.
@@ -63,11 +69,15 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>An input tensor buffer of at least <see cref="InputLength"/> floats from this model's pool.</summary>
-    public float[] RentInput() => _buffers.Rent(InputLength);
+    /// <summary>An input tensor buffer of exactly <see cref="InputLength"/> floats from this model's pool.</summary>
+    public float[] RentInput() => _inputs.Rent();
 
     /// <summary>Gives back an input or output buffer obtained from this scheduler.</summary>
-    public void Return(float[] buffer) => _buffers.Return(buffer);
+    public void Return(float[] buffer)
+    {
+        ArgumentNullException.ThrowIfNull(buffer);
+        (buffer.Length == _inputs.Length ? _inputs : _outputs).Return(buffer);
+    }
 
     public string Model { get; }
 
@@ -78,6 +88,9 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     public SchedulerSettings Settings => _settings;
 
     public int QueueDepth => Volatile.Read(ref _queued);
+
+    /// <summary>Tensor arrays allocated so far because the pools were empty.</summary>
+    public long BuffersAllocated => _inputs.Allocated + (ReferenceEquals(_inputs, _outputs) ? 0 : _outputs.Allocated);
 
     /// <summary>
     /// Reserves room for one request before it is preprocessed, so an overloaded model refuses
@@ -367,14 +380,14 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
             batch[i] = null!;
             var queueMs = Stopwatch.GetElapsedTime(item.EnqueuedTimestamp, start).TotalMilliseconds;
             _metrics.QueueWaitSeconds.Observe(queueMs / 1000.0);
-            var output = _buffers.Rent(executor.OutputLength);
+            var output = _outputs.Rent();
             executor.CopyOutput(i, output);
             item.Output = output;
             item.Registration.Dispose();
             if (!item.Completion.TrySetResult(new BatchInfo(n, queueMs, inferenceMs)))
             {
                 item.Output = null;
-                _buffers.Return(output);
+                _outputs.Return(output);
             }
         }
     }
