@@ -63,7 +63,8 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
                 var runner = OrtModelRunner.Load(manifest, o, _logger);
                 var settings = SchedulerSettings.For(manifest.Name, o);
                 var slots = new List<IBatchExecutor>();
-                for (var i = 0; i < SchedulerSettings.SlotsFor(manifest.Name, o); i++)
+                var slotCount = SchedulerSettings.SlotsFor(manifest.Name, o, runner.Provider == ProviderSelector.Cpu, Environment.ProcessorCount);
+                for (var i = 0; i < slotCount; i++)
                 {
                     var slot = runner.CreateSlot(settings.MaxBatchSize);
                     for (var b = 1; b <= settings.MaxBatchSize; b++)
@@ -77,7 +78,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
                 var scheduler = new BatchScheduler(manifest.Name, slots, settings, new SchedulerMetrics(manifest.Name, manifest.Version), loggerFactory.CreateLogger<BatchScheduler>());
                 _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler, new PipelineMetrics(manifest.Name));
                 providers.Add(runner.Provider);
-                LogWarmed(_logger, manifest.Name, settings.MaxBatchSize, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                LogWarmed(_logger, manifest.Name, settings.MaxBatchSize, slotCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }
 
             Provider = string.Join(",", providers);
@@ -112,8 +113,8 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
         _models.Clear();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} warmed at batch sizes 1..{MaxBatch} in {ElapsedMs:F0} ms")]
-    private static partial void LogWarmed(ILogger logger, string model, int maxBatch, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} warmed at batch sizes 1..{MaxBatch} on {ExecutorSlots} executor slots in {ElapsedMs:F0} ms")]
+    private static partial void LogWarmed(ILogger logger, string model, int maxBatch, int executorSlots, double elapsedMs);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Inference ready: {Count} models on {Provider}")]
     private static partial void LogReady(ILogger logger, int count, string provider);

@@ -66,9 +66,12 @@ public sealed class InferenceOptions
     [Range(0, 600_000)]
     public int MaxQueueWaitMs { get; set; }
 
-    /// <summary>Concurrent batches per model.</summary>
-    [Range(1, 64)]
-    public int ExecutorSlots { get; set; } = 1;
+    /// <summary>
+    /// Concurrent batches per model; 0 = auto: on CPU cores / IntraOpThreads (one per core for
+    /// single-threaded runs), on a GPU 2.
+    /// </summary>
+    [Range(0, 64)]
+    public int ExecutorSlots { get; set; }
 
     /// <summary>Deadline for a request that names none.</summary>
     [Range(1, 3_600_000)]
@@ -93,7 +96,7 @@ public sealed class ModelSchedulingOverride
     [Range(1, 1_000_000)]
     public int? QueueCapacity { get; set; }
 
-    [Range(1, 64)]
+    [Range(0, 64)]
     public int? ExecutorSlots { get; set; }
 
     [Range(0, 600_000)]

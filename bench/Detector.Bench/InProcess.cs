@@ -13,6 +13,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
 
 namespace Detector.Bench;
 
@@ -67,7 +68,7 @@ internal static class InProcess
         var pre = hostServices.GetRequiredService<IImagePreprocessor>();
         var manifest = catalog.Find(ctx.Model) ?? throw new InvalidOperationException($"model {ctx.Model} not found");
         var images = ctx.LoadImages();
-        var serviceSlots = Math.Max(1, options.ExecutorSlots);
+        var serviceSlots = Detector.Modules.Inference.Scheduling.SchedulerSettings.SlotsFor(ctx.Model, options, ProviderIsCpu(options), Environment.ProcessorCount);
         var layouts = new List<(string Name, int IntraOp, int Slots)> { ("service", options.IntraOpThreads, serviceSlots) };
         if (options.IntraOpThreads != 0 || serviceSlots != 1)
         {
@@ -235,6 +236,10 @@ internal static class InProcess
 
         return result;
     }
+
+    /// <summary>Whether the service's provider setting lands on CPU here (Auto without a GPU, or Cpu).</summary>
+    internal static bool ProviderIsCpu(InferenceOptions options) =>
+        options.Provider == ExecutionProviderKind.Cpu || !OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider") || !ProviderSelector.NvidiaDevicePresent();
 
     /// <summary>Part 2: IObjectDetector.DetectAsync with real JPEG bytes at several concurrencies.</summary>
     public static async Task<JsonObject> Pipeline(BenchContext ctx)

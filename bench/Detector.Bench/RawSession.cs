@@ -28,7 +28,7 @@ internal sealed class RawSession : IAsyncDisposable
         var pre = _host.Services.GetRequiredService<IImagePreprocessor>();
         var manifest = _host.Services.GetRequiredService<IModelCatalog>().Find(ctx.Model) ?? throw new InvalidOperationException($"model {ctx.Model} not found");
         _runner = OrtModelRunner.Load(manifest, options, NullLogger.Instance);
-        _slots = new OrtBatchSlot[Math.Max(1, options.ExecutorSlots)];
+        _slots = new OrtBatchSlot[Detector.Modules.Inference.Scheduling.SchedulerSettings.SlotsFor(ctx.Model, options, _runner.Provider == ProviderSelector.Cpu, Environment.ProcessorCount)];
         var images = ctx.LoadImages();
         for (var s = 0; s < _slots.Length; s++)
         {

@@ -17,6 +17,27 @@ internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxDelay, in
         };
     }
 
-    public static int SlotsFor(string model, InferenceOptions options) =>
-        options.PerModel.TryGetValue(model, out var o) && o.ExecutorSlots is { } s ? s : options.ExecutorSlots;
+    /// <summary>
+    /// Executor slots for a model: the configured number, or for 0 (auto) what its provider
+    /// uses best. On CPU that is one run per core its intra-op threads leave free
+    /// (cores / IntraOpThreads, so single-threaded runs get a core each and ONNX Runtime's
+    /// default of all cores gets one slot); on a GPU two, so one batch's copies overlap the
+    /// other's kernels.
+    /// </summary>
+    public static int SlotsFor(string model, InferenceOptions options, bool onCpu, int cores)
+    {
+        var configured = options.PerModel.TryGetValue(model, out var o) && o.ExecutorSlots is { } s ? s : options.ExecutorSlots;
+        if (configured > 0)
+        {
+            return configured;
+        }
+
+        if (!onCpu)
+        {
+            return 2;
+        }
+
+        var threadsPerRun = options.IntraOpThreads > 0 ? options.IntraOpThreads : cores;
+        return Math.Max(1, cores / threadsPerRun);
+    }
 }
