@@ -36,6 +36,7 @@ internal static class Summary
         var ceiling = D(raw?["ceiling_images_per_s"]);
         // The c=1 budget is what the service adds to its own sessions' batch-1 run (decode, HTTP,
         // queue, storage); the fastest batch-1 run of any layout is shown beside it.
+        var singleCeiling = rawRows.Where(x => (string?)x!["layout"] == "single-session-default-threads").Select(x => D(x!["images_per_s"])).DefaultIfEmpty(double.NaN).Max();
         var raw1 = D(rawRows.FirstOrDefault(x => (int)x!["batch"]! == 1 && (string?)x["layout"] is null or "service")?["ms_per_batch_p50"]);
         var raw1Fastest = rawRows.Where(x => (int)x!["batch"]! == 1).Select(x => D(x!["ms_per_batch_p50"])).DefaultIfEmpty(double.NaN).Min();
         var maxBatch = (int)D(meta["max_batch_size"]);
@@ -54,7 +55,8 @@ internal static class Summary
         var onBatch = D(r["part4_batching_on_paired"]?["max_batch_size"]);
         var rows = new List<(string Target, string Measured, string Goal, bool? Pass)>
         {
-            ("HTTP c=16 throughput / raw ceiling (part 3 vs part 1)", $"{F(c16)} / {F(ceiling)} img/s = {F(c16 / ceiling, 2)}", "≥ 0.70", Check(c16 / ceiling >= 0.7, c16, ceiling)),
+            ("HTTP c=16 throughput / raw ceiling (part 3 vs part 1, best of every raw layout and batch)", $"{F(c16)} / {F(ceiling)} img/s = {F(c16 / ceiling, 2)}", "≥ 0.70", Check(c16 / ceiling >= 0.7, c16, ceiling)),
+            ("HTTP c=16 / single-session raw ceiling (ONNX Runtime default threads, one run at a time)", $"{F(c16)} / {F(singleCeiling)} img/s = {F(c16 / singleCeiling, 2)}", "(for reference)", null),
             ("same, interleaved rounds (part 4: shipped HTTP c=16 vs raw, service layout)", $"{F(shippedPaired)} / {F(rawPaired)} img/s = {F(shippedPaired / rawPaired, 2)} (raw batch {r["part4_raw_paired"]?["batch"]})", "≥ 0.70", Check(shippedPaired / rawPaired >= 0.7, shippedPaired, rawPaired)),
             ($"Batching on (max batch {F(onBatch, 0)}) / off (1) at c=16 (interleaved rounds)", $"{F(onPaired)} / {F(off16)} img/s = {F(onPaired / off16, 2)}x; per CPU-s {F(D(r["part4_batching_on_paired"]?["images_per_cpu_s"]))} / {F(D(r["part4_batching_off"]?["images_per_cpu_s"]))}", "≥ 1.40x", Check(onPaired / off16 >= 1.4, onPaired, off16)),
             ("c=1 p50 latency", $"{F(c1p50)} ms (raw batch-1 of the service's sessions {F(raw1)} ms; fastest layout {F(raw1Fastest)} ms, +12 = {F(raw1Fastest + 12)})", $"≤ {F(raw1 + 12)} ms (raw + 12)", Check(c1p50 <= raw1 + 12, c1p50, raw1)),
