@@ -7,6 +7,8 @@ namespace Detector.Bench;
 /// <summary>summary.md: every target of issue 3 with measured value, target and PASS/FAIL, then the detail tables.</summary>
 internal static class Summary
 {
+    private static readonly int[] RawBatches = [1, 4, 8, 16];
+
     private static double D(JsonNode? n) =>
         n is JsonValue v && double.TryParse(v.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : double.NaN;
 
@@ -40,7 +42,7 @@ internal static class Summary
         var raw1 = D(rawRows.FirstOrDefault(x => (int)x!["batch"]! == 1 && (string?)x["layout"] is null or "service")?["ms_per_batch_p50"]);
         var raw1Fastest = rawRows.Where(x => (int)x!["batch"]! == 1).Select(x => D(x!["ms_per_batch_p50"])).DefaultIfEmpty(double.NaN).Min();
         var maxBatch = (int)D(meta["max_batch_size"]);
-        var rawMax = RawMs(new[] { 1, 4, 8, 16 }.FirstOrDefault(b => b >= maxBatch, 16));
+        var rawMax = RawMs(RawBatches.FirstOrDefault(b => b >= maxBatch, 16));
         var delay = D(meta["max_batch_delay_ms"]);
         var http = r["part3_http"]?["concurrency"]?.AsArray() ?? [];
         JsonNode? Http(int c) => http.FirstOrDefault(x => (int)x!["concurrency"]! == c);
