@@ -33,11 +33,11 @@ for ((i = 0; i < N; i++)); do echo "${files[i % ${#files[@]}]}" >>"$list"; done
 now() { date +%s.%N; }
 
 # Warm-up (not timed): a few sync requests.
-head -n 16 "$list" | xargs -P "$C" -I{} curl -fs -o /dev/null -H "X-Api-Key: $key" -H 'Content-Type: image/jpeg' --data-binary @{} "$base/v1/detect"
+head -n 16 "$list" | xargs -P "$C" -I{} curl -fs --retry 30 --retry-max-time 120 -o /dev/null -H "X-Api-Key: $key" -H 'Content-Type: image/jpeg' --data-binary @{} "$base/v1/detect"
 
-# Sync: N requests, C at a time.
+# Sync: N requests, C at a time; a 503 is retried after its Retry-After, like a well-behaved client.
 t0=$(now)
-xargs -P "$C" -I{} curl -fs -o /dev/null -w '%{http_code}\n' -H "X-Api-Key: $key" -H 'Content-Type: image/jpeg' --data-binary @{} "$base/v1/detect" <"$list" >"$work/sync-codes"
+xargs -P "$C" -I{} curl -fs --retry 30 --retry-max-time 120 -o /dev/null -w '%{http_code}\n' -H "X-Api-Key: $key" -H 'Content-Type: image/jpeg' --data-binary @{} "$base/v1/detect" <"$list" >"$work/sync-codes"
 t1=$(now)
 sync_ok=$(grep -c '^200$' "$work/sync-codes" || true)
 
