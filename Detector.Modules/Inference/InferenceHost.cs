@@ -61,9 +61,10 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var runner = OrtModelRunner.Load(manifest, o, _logger);
-                var settings = SchedulerSettings.For(manifest.Name, o);
+                var onCpu = runner.Provider == ProviderSelector.Cpu;
+                var settings = SchedulerSettings.For(manifest.Name, o, onCpu);
                 var slots = new List<IBatchExecutor>();
-                var slotCount = SchedulerSettings.SlotsFor(manifest.Name, o, runner.Provider == ProviderSelector.Cpu, Environment.ProcessorCount);
+                var slotCount = SchedulerSettings.SlotsFor(manifest.Name, o, onCpu, Environment.ProcessorCount);
                 for (var i = 0; i < slotCount; i++)
                 {
                     var slot = runner.CreateSlot(settings.MaxBatchSize);

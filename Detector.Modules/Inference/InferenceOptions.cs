@@ -47,9 +47,12 @@ public sealed class InferenceOptions
     /// <summary>TensorRT: build FP16 engines.</summary>
     public bool TensorRtFp16 { get; set; }
 
-    /// <summary>Largest batch the scheduler forms.</summary>
-    [Range(1, 256)]
-    public int MaxBatchSize { get; set; } = 8;
+    /// <summary>
+    /// Largest batch the scheduler forms; 0 = auto: 32 on a GPU, on CPU 1 for single-threaded
+    /// runs (IntraOpThreads 1, where batches cost per image what single images cost) and 4 otherwise.
+    /// </summary>
+    [Range(0, 256)]
+    public int MaxBatchSize { get; set; }
 
     /// <summary>Longest the oldest queued request waits for a fuller batch while an executor is busy.</summary>
     [Range(0, 10_000)]
@@ -87,7 +90,7 @@ public sealed class InferenceOptions
 
 public sealed class ModelSchedulingOverride
 {
-    [Range(1, 256)]
+    [Range(0, 256)]
     public int? MaxBatchSize { get; set; }
 
     [Range(0, 10_000)]

@@ -15,7 +15,7 @@ public sealed class StartupValidationTests
         };
         start.Environment["Detector__AdminApiKey"] = "short";
         start.Environment["Database__ConnectionString"] = "";
-        start.Environment["Inference__MaxBatchSize"] = "0";
+        start.Environment["Inference__MaxBatchSize"] = "-1";
         start.Environment["Models__Directory"] = TestPaths.Models;
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         using var process = Process.Start(start)!;

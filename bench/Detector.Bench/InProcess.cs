@@ -237,6 +237,14 @@ internal static class InProcess
         return result;
     }
 
+    /// <summary>The largest batch the service forms, with MaxBatchSize 0 (auto) resolved as the service resolves it.</summary>
+    internal static int EffectiveMaxBatch(BenchContext ctx)
+    {
+        using var host = BuildHost(ctx);
+        var options = host.Services.GetRequiredService<IOptions<InferenceOptions>>().Value;
+        return Detector.Modules.Inference.Scheduling.SchedulerSettings.For(ctx.Model, options, ProviderIsCpu(options)).MaxBatchSize;
+    }
+
     /// <summary>Whether the service's provider setting lands on CPU here (Auto without a GPU, or Cpu).</summary>
     internal static bool ProviderIsCpu(InferenceOptions options) =>
         options.Provider == ExecutionProviderKind.Cpu || !OrtEnv.Instance().GetAvailableProviders().Contains("CUDAExecutionProvider") || !ProviderSelector.NvidiaDevicePresent();

@@ -46,7 +46,7 @@ R["meta"] = new JsonObject
     ["load_avg_start"] = LoadAverage.Read(),
     ["dotnet"] = Environment.Version.ToString(),
     ["max_batch_delay_ms"] = MaxDelayMs(ctx),
-    ["max_batch_size"] = ServiceSetting(ctx, "MaxBatchSize"),
+    ["max_batch_size"] = InProcess.EffectiveMaxBatch(ctx),
 };
 Log.Info($"results -> {outDir} (quick={quick}, load average {LoadAverage.Read()})");
 
@@ -210,7 +210,7 @@ try
             {
                 // The shipped service is one side; the other is started with only MaxBatchSize
                 // changed: 1 when the shipped one batches, else BENCH_BATCH_ON (default 8).
-                var shippedBatch = ServiceSetting(ctx, "MaxBatchSize");
+                var shippedBatch = InProcess.EffectiveMaxBatch(ctx);
                 var onBatch = shippedBatch > 1 ? shippedBatch : int.TryParse(Environment.GetEnvironmentVariable("BENCH_BATCH_ON"), CultureInfo.InvariantCulture, out var ob) ? ob : 8;
                 var otherName = shippedBatch > 1 ? "batching-off" : "batching-on";
                 await using var other = await ServiceProcess.StartAsync(ctx, otherName, adminKey, dataDir, new Dictionary<string, string> { ["Inference__MaxBatchSize"] = (shippedBatch > 1 ? 1 : onBatch).ToString(CultureInfo.InvariantCulture) });

@@ -5,11 +5,25 @@ internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxDelay, in
     /// <summary>Longest expected queue wait a new request is admitted into; zero admits up to QueueCapacity.</summary>
     public TimeSpan MaxQueueWait { get; init; }
 
-    public static SchedulerSettings For(string model, InferenceOptions options)
+    /// <summary>Largest batch for 0 (auto) on a GPU: enough images per launch to fill small-model kernels.</summary>
+    public const int GpuAutoBatch = 32;
+
+    /// <summary>Largest batch for 0 (auto) on CPU with multi-threaded runs, where batches of 4 already take most of the gain.</summary>
+    public const int CpuMultiThreadedAutoBatch = 4;
+
+    public static SchedulerSettings For(string model, InferenceOptions options, bool onCpu)
     {
         options.PerModel.TryGetValue(model, out var o);
+        var maxBatch = o?.MaxBatchSize ?? options.MaxBatchSize;
+        if (maxBatch <= 0)
+        {
+            // Auto: a single-threaded CPU run costs the same per image at any batch size, so
+            // batching would only add latency; multi-threaded runs and GPUs gain from batches.
+            maxBatch = !onCpu ? GpuAutoBatch : options.IntraOpThreads == 1 ? 1 : CpuMultiThreadedAutoBatch;
+        }
+
         return new SchedulerSettings(
-            o?.MaxBatchSize ?? options.MaxBatchSize,
+            maxBatch,
             TimeSpan.FromMilliseconds(o?.MaxBatchDelayMs ?? options.MaxBatchDelayMs),
             o?.QueueCapacity ?? options.QueueCapacity)
         {

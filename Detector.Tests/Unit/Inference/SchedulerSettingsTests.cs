@@ -29,4 +29,26 @@ public sealed class SchedulerSettingsTests
         options.ExecutorSlots = 5;
         Assert.Equal(5, SchedulerSettings.SlotsFor("m", options, onCpu: true, cores: 16));
     }
+
+    [Theory]
+    [InlineData(true, 1, 1)]
+    [InlineData(true, 0, 4)]
+    [InlineData(true, 2, 4)]
+    [InlineData(false, 1, 32)]
+    public void Auto_max_batch_follows_what_batching_buys_on_the_provider(bool onCpu, int intraOpThreads, int expected)
+    {
+        var options = new InferenceOptions { IntraOpThreads = intraOpThreads, MaxBatchSize = 0 };
+
+        Assert.Equal(expected, SchedulerSettings.For("m", options, onCpu).MaxBatchSize);
+    }
+
+    [Fact]
+    public void A_configured_max_batch_wins_over_auto_and_per_model_over_global()
+    {
+        var options = new InferenceOptions { IntraOpThreads = 1, MaxBatchSize = 8 };
+        options.PerModel["small"] = new ModelSchedulingOverride { MaxBatchSize = 2 };
+
+        Assert.Equal(8, SchedulerSettings.For("m", options, onCpu: true).MaxBatchSize);
+        Assert.Equal(2, SchedulerSettings.For("small", options, onCpu: false).MaxBatchSize);
+    }
 }
