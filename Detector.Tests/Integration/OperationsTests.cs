@@ -34,6 +34,7 @@ public sealed class OperationsTests(DetectorApiFactory factory)
         Assert.Contains("detector_images_total{model=\"yolox_nano_416\",outcome=\"ok\"}", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_batch_size", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_queue_depth", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_tensor_buffers_allocated_total{model=\"yolox_nano_416\"", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

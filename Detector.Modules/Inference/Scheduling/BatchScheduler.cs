@@ -50,8 +50,10 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
         // Pools per model, sized for every admitted request's input plus every output in flight,
         // so steady traffic reuses buffers instead of allocating megabyte arrays on the LOH.
         var buffersInFlight = settings.QueueCapacity + (executors.Count * _settings.MaxBatchSize);
-        _inputs = new TensorPool(executors[0].InputLength, buffersInFlight);
-        _outputs = executors[0].OutputLength == executors[0].InputLength ? _inputs : new TensorPool(executors[0].OutputLength, buffersInFlight);
+        var allocated = metrics.BuffersAllocated;
+        Action countAllocation = () => allocated.Inc();
+        _inputs = new TensorPool(executors[0].InputLength, buffersInFlight, countAllocation);
+        _outputs = executors[0].OutputLength == executors[0].InputLength ? _inputs : new TensorPool(executors[0].OutputLength, buffersInFlight, countAllocation);
         // What a full pipeline holds (a running and a waiting batch per executor) exists from the
         // start; growth beyond that happens only while more requests are in flight than ever before.
         var pipeline = 2 * executors.Count * _settings.MaxBatchSize;
@@ -88,9 +90,6 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
     public SchedulerSettings Settings => _settings;
 
     public int QueueDepth => Volatile.Read(ref _queued);
-
-    /// <summary>Tensor arrays allocated so far because the pools were empty.</summary>
-    public long BuffersAllocated => _inputs.Allocated + (ReferenceEquals(_inputs, _outputs) ? 0 : _outputs.Allocated);
 
     /// <summary>
     /// Reserves room for one request before it is preprocessed, so an overloaded model refuses

@@ -35,8 +35,11 @@ internal sealed class SchedulerMetrics
 
     private static readonly Counter FailedRequests = Metrics.CreateCounter("detector_requests_failed_total", "Requests whose batch failed in the runtime.", new CounterConfiguration { LabelNames = Labels });
 
+    private static readonly Counter TensorBuffers = Metrics.CreateCounter("detector_tensor_buffers_allocated_total", "Input/output tensor arrays the model's pools had to allocate; flat once traffic is steady.", new CounterConfiguration { LabelNames = Labels });
+
     public SchedulerMetrics(string model, string version)
     {
+        BuffersAllocated = TensorBuffers.WithLabels(model, version);
         BatchSize = BatchSizes.WithLabels(model, version);
         QueueWaitSeconds = QueueWaits.WithLabels(model, version);
         InferenceSeconds = InferenceDurations.WithLabels(model, version);
@@ -62,4 +65,6 @@ internal sealed class SchedulerMetrics
     public Counter.Child Cancelled { get; }
 
     public Counter.Child Failed { get; }
+
+    public Counter.Child BuffersAllocated { get; }
 }

@@ -9,7 +9,7 @@ namespace Detector.Modules.Inference.Scheduling;
 /// arrays and allocates only while the number in flight grows past what it has seen.
 /// Arrays beyond <c>capacity</c> are left to the GC when returned.
 /// </remarks>
-internal sealed class TensorPool(int length, int capacity)
+internal sealed class TensorPool(int length, int capacity, Action? onAllocate = null)
 {
     private readonly Lock _gate = new();
     private readonly float[]?[] _free = new float[Math.Max(1, capacity)][];
@@ -34,6 +34,7 @@ internal sealed class TensorPool(int length, int capacity)
             {
                 _free[_count++] = GC.AllocateUninitializedArray<float>(length);
                 _allocated++;
+                onAllocate?.Invoke();
             }
         }
     }
@@ -51,6 +52,7 @@ internal sealed class TensorPool(int length, int capacity)
         }
 
         Interlocked.Increment(ref _allocated);
+        onAllocate?.Invoke();
         // Every element is overwritten before it is read: inputs by the preprocessor, outputs by the executor.
         return GC.AllocateUninitializedArray<float>(length);
     }
