@@ -140,8 +140,20 @@ internal sealed partial class BatchScheduler : IAsyncDisposable
         Interlocked.Decrement(ref _admitted);
     }
 
-    /// <summary>Whether a new interactive request would be refused now.</summary>
-    public bool IsSaturated => Volatile.Read(ref _admitted) >= _settings.QueueCapacity || WaitWouldExceedBudget(Volatile.Read(ref _admittedInteractive));
+    /// <summary>
+    /// Whether a new interactive request would be refused now (the check before an upload is
+    /// read); a refusal here is counted like one from <see cref="TryAdmit"/>.
+    /// </summary>
+    public bool RefusesInteractive()
+    {
+        if (Volatile.Read(ref _admitted) < _settings.QueueCapacity && !WaitWouldExceedBudget(Volatile.Read(ref _admittedInteractive)))
+        {
+            return false;
+        }
+
+        _metrics.Rejected.Inc();
+        return true;
+    }
 
     // Admission by expected wait rather than only by count: under overload, accepted requests
     // keep a bounded latency and the rest are refused at once, instead of everyone queueing.
