@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Detector.Modules.Preprocessing.Contracts;
@@ -101,16 +102,9 @@ internal static unsafe class TensorWriter
             fixed (float* table = lut)
             {
                 var (c0, c2) = spec.ColorOrder == ColorOrder.Bgr ? (2, 0) : (0, 2);
-                if (vectorize && Sse41.IsSupported)
-                {
-                    HorizontalPassSse41(src + origin, stepX, stepY, firstRow, tempRows, horizontal, mid, nw);
-                    VerticalPassSse41(mid, nw, vertical, firstRow, rowBuffer, dst, table, c0, c2, plane, spec.Width, geometry);
-                }
-                else
-                {
-                    HorizontalPass(src + origin, stepX, stepY, firstRow, tempRows, horizontal, mid, nw);
-                    VerticalPass(mid, nw, vertical, firstRow, dst, table, c0, c2, plane, spec.Width, geometry);
-                }
+                var vector = vectorize && Sse41.IsSupported;
+                HorizontalPass(src + origin, stepX, stepY, firstRow, tempRows, horizontal, mid, nw, vector);
+                VerticalPass(mid, nw, vertical, firstRow, rowBuffer, dst, table, c0, c2, plane, spec.Width, geometry, vector);
             }
         }
         finally
@@ -122,10 +116,12 @@ internal static unsafe class TensorWriter
         }
     }
 
-    /// <summary>Resamples rows firstRow.. of the oriented source to width nw, into packed RGB.</summary>
-    private static void HorizontalPass(byte* src, int stepX, int stepY, int firstRow, int rows, in Coefficients k, byte* mid, int nw)
+    /// <summary>
+    /// Resamples rows firstRow.. of the oriented source to width nw, into packed RGB. Any
+    /// orientation works the same way: a tap is always one 4-byte RGBA pixel at p.
+    /// </summary>
+    private static void HorizontalPass(byte* src, int stepX, int stepY, int firstRow, int rows, in Coefficients k, byte* mid, int nw, bool vector)
     {
-        var half = 1 << (PrecisionBits - 1);
         fixed (int* bounds = k.Bounds)
         fixed (int* weights = k.Weights)
         {
@@ -135,29 +131,64 @@ internal static unsafe class TensorWriter
                 var outRow = mid + ((long)y * nw * 3);
                 for (var x = 0; x < nw; x++)
                 {
-                    var xmin = bounds[2 * x];
                     var count = bounds[(2 * x) + 1];
                     var w = weights + (x * k.Size);
-                    int s0 = half, s1 = half, s2 = half;
-                    var p = row + ((long)xmin * stepX);
-                    for (var i = 0; i < count; i++, p += stepX)
+                    var p = row + ((long)bounds[2 * x] * stepX);
+                    if (vector)
                     {
-                        s0 += p[0] * w[i];
-                        s1 += p[1] * w[i];
-                        s2 += p[2] * w[i];
+                        HorizontalPixelSse41(p, stepX, w, count, outRow + (3 * x));
                     }
-
-                    outRow[(3 * x) + 0] = Clip8(s0);
-                    outRow[(3 * x) + 1] = Clip8(s1);
-                    outRow[(3 * x) + 2] = Clip8(s2);
+                    else
+                    {
+                        HorizontalPixelScalar(p, stepX, w, count, outRow + (3 * x));
+                    }
                 }
             }
         }
     }
 
-    private static void VerticalPass(byte* mid, int nw, in Coefficients k, int firstRow, float* dst, float* lut, int c0, int c2, int plane, int stride, LetterboxGeometry geometry)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HorizontalPixelScalar(byte* p, int stepX, int* w, int count, byte* output)
     {
-        var half = 1 << (PrecisionBits - 1);
+        const int Half = 1 << (PrecisionBits - 1);
+        int s0 = Half, s1 = Half, s2 = Half;
+        for (var i = 0; i < count; i++, p += stepX)
+        {
+            s0 += p[0] * w[i];
+            s1 += p[1] * w[i];
+            s2 += p[2] * w[i];
+        }
+
+        output[0] = Clip8(s0);
+        output[1] = Clip8(s1);
+        output[2] = Clip8(s2);
+    }
+
+    /// <summary>
+    /// The same sums four channels at a time: each tap's RGBA pixel widened to four int32 lanes.
+    /// Integer arithmetic, so the result equals the scalar kernel exactly. Stores RGBx; the next
+    /// pixel overwrites the x (the buffer has slack for the last one).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void HorizontalPixelSse41(byte* p, int stepX, int* w, int count, byte* output)
+    {
+        var acc = Vector128.Create(1 << (PrecisionBits - 1));
+        for (var i = 0; i < count; i++, p += stepX)
+        {
+            acc = Sse2.Add(acc, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), Vector128.Create(w[i])));
+        }
+
+        var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(acc, PrecisionBits), acc);
+        *(int*)output = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt32().ToScalar();
+    }
+
+    /// <summary>
+    /// Resamples each output row from the packed RGB rows into a row of uint8 (the taps run down
+    /// columns, so every byte of a row shares the row's weights), then one table lookup normalises
+    /// it and splits the channels into planes.
+    /// </summary>
+    private static void VerticalPass(byte* mid, int nw, in Coefficients k, int firstRow, byte* rowBuffer, float* dst, float* lut, int c0, int c2, int plane, int stride, LetterboxGeometry geometry, bool vector)
+    {
         var lut0 = lut;
         var lut1 = lut + 256;
         var lut2 = lut + 512;
@@ -167,103 +198,16 @@ internal static unsafe class TensorWriter
         {
             for (var y = 0; y < geometry.ResizedHeight; y++)
             {
-                var ymin = bounds[2 * y] - firstRow;
+                var top = mid + ((long)(bounds[2 * y] - firstRow) * rowBytes);
                 var count = bounds[(2 * y) + 1];
                 var w = weights + (y * k.Size);
-                var out0 = dst + ((geometry.OffsetY + y) * stride) + geometry.OffsetX;
-                var out1 = out0 + plane;
-                var out2 = out1 + plane;
-                for (var x = 0; x < nw; x++)
+                if (vector)
                 {
-                    int s0 = half, s1 = half, s2 = half;
-                    var p = mid + ((long)ymin * rowBytes) + (3 * x);
-                    for (var i = 0; i < count; i++, p += rowBytes)
-                    {
-                        s0 += p[0] * w[i];
-                        s1 += p[1] * w[i];
-                        s2 += p[2] * w[i];
-                    }
-
-                    // Tensor channel 1 is always green; 0 and 2 swap between RGB and BGR.
-                    var r = Clip8(s0);
-                    var b = Clip8(s2);
-                    out0[x] = lut0[c0 == 0 ? r : b];
-                    out1[x] = lut1[Clip8(s1)];
-                    out2[x] = lut2[c2 == 0 ? r : b];
+                    VerticalRowSse41(top, rowBytes, w, count, rowBuffer);
                 }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The horizontal pass four channels at a time: each tap is one RGBA pixel, widened to four
-    /// int32 lanes and multiplied by its weight. Integer arithmetic, so the result equals the
-    /// scalar pass exactly; any orientation works because a tap is always 4 contiguous bytes.
-    /// </summary>
-    private static void HorizontalPassSse41(byte* src, int stepX, int stepY, int firstRow, int rows, in Coefficients k, byte* mid, int nw)
-    {
-        var half = Vector128.Create(1 << (PrecisionBits - 1));
-        fixed (int* bounds = k.Bounds)
-        fixed (int* weights = k.Weights)
-        {
-            for (var y = 0; y < rows; y++)
-            {
-                var row = src + ((long)(firstRow + y) * stepY);
-                var outRow = mid + ((long)y * nw * 3);
-                for (var x = 0; x < nw; x++)
+                else
                 {
-                    var xmin = bounds[2 * x];
-                    var count = bounds[(2 * x) + 1];
-                    var w = weights + (x * k.Size);
-                    var acc = half;
-                    var p = row + ((long)xmin * stepX);
-                    for (var i = 0; i < count; i++, p += stepX)
-                    {
-                        acc = Sse2.Add(acc, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), Vector128.Create(w[i])));
-                    }
-
-                    // Shift, saturate to 0..255 like Clip8, store RGBx; the next pixel overwrites the x.
-                    var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(acc, PrecisionBits), acc);
-                    *(int*)(outRow + (3 * x)) = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt32().ToScalar();
-                }
-            }
-        }
-    }
-
-    /// <summary>
-    /// The vertical pass eight bytes of a packed RGB row at a time (the taps run down columns, so
-    /// neighbouring bytes share weights), into a row of uint8, then the table lookup that
-    /// normalises and splits the channels into planes.
-    /// </summary>
-    private static void VerticalPassSse41(byte* mid, int nw, in Coefficients k, int firstRow, byte* rowBuffer, float* dst, float* lut, int c0, int c2, int plane, int stride, LetterboxGeometry geometry)
-    {
-        var half = Vector128.Create(1 << (PrecisionBits - 1));
-        var lut0 = lut;
-        var lut1 = lut + 256;
-        var lut2 = lut + 512;
-        var rowBytes = nw * 3;
-        fixed (int* bounds = k.Bounds)
-        fixed (int* weights = k.Weights)
-        {
-            for (var y = 0; y < geometry.ResizedHeight; y++)
-            {
-                var ymin = bounds[2 * y] - firstRow;
-                var count = bounds[(2 * y) + 1];
-                var w = weights + (y * k.Size);
-                var top = mid + ((long)ymin * rowBytes);
-                for (var j = 0; j < rowBytes; j += 8)
-                {
-                    Vector128<int> lo = half, hi = half;
-                    var p = top + j;
-                    for (var i = 0; i < count; i++, p += rowBytes)
-                    {
-                        var weight = Vector128.Create(w[i]);
-                        lo = Sse2.Add(lo, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), weight));
-                        hi = Sse2.Add(hi, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p + 4), weight));
-                    }
-
-                    var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(lo, PrecisionBits), Sse2.ShiftRightArithmetic(hi, PrecisionBits));
-                    *(long*)(rowBuffer + j) = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt64().ToScalar();
+                    VerticalRowScalar(top, rowBytes, w, count, rowBuffer);
                 }
 
                 var out0 = dst + ((geometry.OffsetY + y) * stride) + geometry.OffsetX;
@@ -278,6 +222,44 @@ internal static unsafe class TensorWriter
                     out2[x] = lut2[r2[3 * x]];
                 }
             }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void VerticalRowScalar(byte* top, int rowBytes, int* w, int count, byte* output)
+    {
+        const int Half = 1 << (PrecisionBits - 1);
+        for (var j = 0; j < rowBytes; j++)
+        {
+            var sum = Half;
+            var p = top + j;
+            for (var i = 0; i < count; i++, p += rowBytes)
+            {
+                sum += *p * w[i];
+            }
+
+            output[j] = Clip8(sum);
+        }
+    }
+
+    /// <summary>The same sums eight bytes at a time (reads and writes up to 7 bytes of slack past the row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void VerticalRowSse41(byte* top, int rowBytes, int* w, int count, byte* output)
+    {
+        var half = Vector128.Create(1 << (PrecisionBits - 1));
+        for (var j = 0; j < rowBytes; j += 8)
+        {
+            Vector128<int> lo = half, hi = half;
+            var p = top + j;
+            for (var i = 0; i < count; i++, p += rowBytes)
+            {
+                var weight = Vector128.Create(w[i]);
+                lo = Sse2.Add(lo, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), weight));
+                hi = Sse2.Add(hi, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p + 4), weight));
+            }
+
+            var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(lo, PrecisionBits), Sse2.ShiftRightArithmetic(hi, PrecisionBits));
+            *(long*)(output + j) = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt64().ToScalar();
         }
     }
 

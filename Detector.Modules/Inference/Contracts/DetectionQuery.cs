@@ -1,4 +1,5 @@
 using FluentValidation;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Detector.Modules.Inference.Contracts;
 
@@ -12,6 +13,29 @@ public interface IDetectionQuery
     float? Iou { get; }
 
     int? MaxDetections { get; }
+}
+
+/// <summary>
+/// The detection options as query parameters, one declaration for every endpoint that takes them
+/// (POST /v1/detect, POST /v1/jobs); each endpoint's request adds its own fields.
+/// </summary>
+public abstract class DetectionQueryParameters : IDetectionQuery
+{
+    /// <summary>Model name (GET /v1/models); the default model when absent.</summary>
+    [FromQuery(Name = "model")]
+    public string? Model { get; set; }
+
+    /// <summary>Smallest score returned, 0..1 (default 0.25).</summary>
+    [FromQuery(Name = "min_score")]
+    public float? MinScore { get; set; }
+
+    /// <summary>IoU above which NMS suppresses a same-class box, 0..1 (default 0.45).</summary>
+    [FromQuery(Name = "iou")]
+    public float? Iou { get; set; }
+
+    /// <summary>Most boxes per image, 1..1000 (default 100).</summary>
+    [FromQuery(Name = "max_detections")]
+    public int? MaxDetections { get; set; }
 }
 
 /// <summary>One set of rules for every endpoint that takes detection options.</summary>

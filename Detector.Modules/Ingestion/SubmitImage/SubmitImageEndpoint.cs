@@ -59,7 +59,7 @@ internal static class SubmitImageEndpoint
         }
 
         await images.PutAsync(sha256, upload.Bytes, ct);
-        var document = ToDocument(outcome, sha256, "sync");
+        var document = ResultDocument.From(Guid.CreateVersion7(), "sync", outcome, sha256);
         await results.SaveAsync(tenantId, document, ct);
         http.Response.Headers["X-Queue-Wait-Ms"] = outcome.Timings.QueueMs.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["X-Batch-Size"] = outcome.Timings.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
@@ -81,28 +81,4 @@ internal static class SubmitImageEndpoint
 
         return false;
     }
-
-    internal static ResultDocument ToDocument(DetectionOutcome outcome, string sha256, string source)
-    {
-        var detections = new DetectedObject[outcome.Detections.Count];
-        for (var i = 0; i < detections.Length; i++)
-        {
-            var d = outcome.Detections[i];
-            detections[i] = new DetectedObject(d.Label, d.ClassId, MathF.Round(d.Score, 4), [Round(d.Box[0]), Round(d.Box[1]), Round(d.Box[2]), Round(d.Box[3])]);
-        }
-
-        var t = outcome.Timings;
-        return new ResultDocument(
-            Guid.CreateVersion7(),
-            DateTimeOffset.UtcNow,
-            source,
-            new ModelReference(outcome.ModelName, outcome.ModelVersion),
-            new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
-            detections,
-            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize));
-    }
-
-    private static float Round(float v) => MathF.Round(v, 1);
-
-    private static double Round(double v) => Math.Round(v, 2);
 }

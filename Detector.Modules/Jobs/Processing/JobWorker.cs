@@ -96,7 +96,7 @@ internal sealed partial class JobWorker(
             }, ct);
 
             var resultId = JobStore.ResultIdFor(job.Id, item.Idx);
-            await results.SaveAsync(job.TenantId, ToDocument(resultId, outcome, sha256), ct);
+            await results.SaveAsync(job.TenantId, ResultDocument.From(resultId, "job", outcome, sha256), ct);
             await FinishAsync(job, item.Idx, "succeeded", resultId, null, null, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -180,30 +180,6 @@ internal sealed partial class JobWorker(
         TimeoutException => (ErrorCodes.DeadlineExceeded, ex.Message),
         _ => (ErrorCodes.Internal, ex.GetType().Name + ": " + ex.Message),
     };
-
-    internal static ResultDocument ToDocument(Guid id, DetectionOutcome outcome, string sha256)
-    {
-        var detections = new DetectedObject[outcome.Detections.Count];
-        for (var i = 0; i < detections.Length; i++)
-        {
-            var d = outcome.Detections[i];
-            detections[i] = new DetectedObject(d.Label, d.ClassId, MathF.Round(d.Score, 4), [Round(d.Box[0]), Round(d.Box[1]), Round(d.Box[2]), Round(d.Box[3])]);
-        }
-
-        var t = outcome.Timings;
-        return new ResultDocument(
-            id,
-            DateTimeOffset.UtcNow,
-            "job",
-            new ModelReference(outcome.ModelName, outcome.ModelVersion),
-            new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
-            detections,
-            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize));
-    }
-
-    private static float Round(float v) => MathF.Round(v, 1);
-
-    private static double Round(double v) => Math.Round(v, 2);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not found; dropping its Hangfire work")]
     private static partial void LogJobMissing(ILogger logger, Guid jobId);

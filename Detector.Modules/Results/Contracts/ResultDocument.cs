@@ -1,3 +1,5 @@
+using Detector.Modules.Inference.Contracts;
+
 namespace Detector.Modules.Results.Contracts;
 
 /// <summary>A stored detection result exactly as the API returns it (snake_case JSON).</summary>
@@ -8,7 +10,37 @@ public sealed record ResultDocument(
     ModelReference Model,
     ImageReference Image,
     IReadOnlyList<DetectedObject> Detections,
-    ResultTimings Timings);
+    ResultTimings Timings)
+{
+    /// <summary>
+    /// The stored form of one detection, shared by every path that stores one (sync API, jobs):
+    /// scores to 4 decimals, boxes to 0.1 px, timings to 0.01 ms.
+    /// </summary>
+    public static ResultDocument From(Guid id, string source, DetectionOutcome outcome, string sha256)
+    {
+        ArgumentNullException.ThrowIfNull(outcome);
+        var detections = new DetectedObject[outcome.Detections.Count];
+        for (var i = 0; i < detections.Length; i++)
+        {
+            var d = outcome.Detections[i];
+            detections[i] = new DetectedObject(d.Label, d.ClassId, MathF.Round(d.Score, 4), [Round(d.Box[0]), Round(d.Box[1]), Round(d.Box[2]), Round(d.Box[3])]);
+        }
+
+        var t = outcome.Timings;
+        return new ResultDocument(
+            id,
+            DateTimeOffset.UtcNow,
+            source,
+            new ModelReference(outcome.ModelName, outcome.ModelVersion),
+            new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
+            detections,
+            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize));
+    }
+
+    private static float Round(float v) => MathF.Round(v, 1);
+
+    private static double Round(double v) => Math.Round(v, 2);
+}
 
 public sealed record ModelReference(string Name, string Version);
 

@@ -202,21 +202,21 @@ internal static class TestImages
     public static byte[] PngClaiming(int width, int height)
     {
         using var png = new MemoryStream();
-        png.Write([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A]);
+        png.Write(PngChunks.Signature);
         var ihdr = new byte[13];
         BinaryPrimitives.WriteInt32BigEndian(ihdr, width);
         BinaryPrimitives.WriteInt32BigEndian(ihdr.AsSpan(4), height);
         ihdr[8] = 8;
         ihdr[9] = 2;
-        WriteChunk(png, "IHDR", ihdr);
+        PngChunks.Write(png, "IHDR", ihdr);
         using var z = new MemoryStream();
         using (var zlib = new ZLibStream(z, CompressionLevel.SmallestSize, leaveOpen: true))
         {
             zlib.Write(new byte[1024]);
         }
 
-        WriteChunk(png, "IDAT", z.ToArray());
-        WriteChunk(png, "IEND", []);
+        PngChunks.Write(png, "IDAT", z.ToArray());
+        PngChunks.Write(png, "IEND", []);
         return png.ToArray();
     }
 
@@ -228,31 +228,4 @@ internal static class TestImages
     public static byte[] Heic() => [0, 0, 0, 0x18, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'h', (byte)'e', (byte)'i', (byte)'c', 0, 0, 0, 0, (byte)'m', (byte)'i', (byte)'f', (byte)'1', (byte)'h', (byte)'e', (byte)'i', (byte)'c'];
 
     public static byte[] Pdf() => Encoding.ASCII.GetBytes("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n");
-
-    private static void WriteChunk(Stream png, string type, byte[] payload)
-    {
-        Span<byte> length = stackalloc byte[4];
-        BinaryPrimitives.WriteInt32BigEndian(length, payload.Length);
-        png.Write(length);
-        var typeAndData = Encoding.ASCII.GetBytes(type).Concat(payload).ToArray();
-        png.Write(typeAndData);
-        Span<byte> crc = stackalloc byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32(typeAndData));
-        png.Write(crc);
-    }
-
-    private static uint Crc32(byte[] data)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in data)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return ~crc;
-    }
 }
