@@ -191,6 +191,9 @@ SELECT format('CREATE ROLE %I LOGIN CREATEDB', :'role')
 WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
 -- Always re-sync the password with .run/pg-password (it may have been regenerated).
 SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB PASSWORD %L', :'role', :'pw') \gexec
+-- Tests drop their databases WITH (FORCE); ending an autovacuum worker there needs this role
+-- (private development cluster only; a production role needs nothing of the kind).
+SELECT format('GRANT pg_signal_backend TO %I', :'role') \gexec
 SQL
   ) 9>"$DETECTOR_RUN_DIR/pg.lock"
 }

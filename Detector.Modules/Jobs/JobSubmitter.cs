@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Ingestion.Contracts;
 using Detector.Modules.Jobs.Contracts;
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.Processing;
 using Microsoft.Extensions.Logging;
 

@@ -18,7 +18,16 @@ internal static class JobsMetrics
         "detector_job_item_retries_total", "Job items put back for a retry after a transient failure.");
 
     public static readonly Counter Recovered = Metrics.CreateCounter(
-        "detector_job_items_recovered_total", "Orphaned job items re-enqueued by the recovery sweep.");
+        "detector_job_items_recovered_total", "Work re-dispatched by the recovery sweep, by reason (lease_expired, no_ticket, webhook).", new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Gauge LeasedItems = Metrics.CreateGauge(
+        "detector_job_items_leased", "Job items this instance holds a lease on (refreshed at each renewal).");
+
+    public static readonly Histogram SweepSeconds = Metrics.CreateHistogram(
+        "detector_job_recovery_sweep_seconds", "Duration of one recovery sweep on the instance that held the sweep lock.", new HistogramConfiguration
+        {
+            Buckets = Histogram.ExponentialBuckets(0.001, 4, 8),
+        });
 
     public static readonly Histogram CompletionTime = Metrics.CreateHistogram(
         "detector_job_completion_seconds", "Time from submission to the last item, by final status.", new HistogramConfiguration

@@ -6,12 +6,14 @@ using Detector.Modules.Jobs.Dashboard;
 using Detector.Modules.Jobs.GetJob;
 using Detector.Modules.Jobs.ListJobResults;
 using Detector.Modules.Jobs.Processing;
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.SubmitJob;
 using Detector.Modules.Jobs.UrlFetch;
 using Detector.Modules.Jobs.Webhooks;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Hangfire;
+using Hangfire.Common;
 using Hangfire.PostgreSql;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
@@ -38,6 +40,11 @@ public static class JobsModule
         services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<JobStore>();
+        services.AddSingleton<ItemTransitions>();
+        services.AddSingleton<RecoveryQueries>();
+        services.AddSingleton<WebhookStore>();
+        // One lease owner per process start: a restarted instance with the same name must not renew the leases of the one that died.
+        services.AddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<IOptions<JobsOptions>>().Value.ResolveInstanceId(), Guid.NewGuid()));
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<IJobSubmitter>(sp => sp.GetRequiredService<JobSubmitter>());
@@ -47,7 +54,11 @@ public static class JobsModule
         services.AddSingleton<UrlFetcher>();
         services.AddSingleton<WebhookSender>();
         services.AddTransient<JobWorker>();
+        services.AddSingleton<TicketFilter>();
+        services.AddSingleton<IJobFilterProvider, JobsFilterProvider>();
         services.AddHostedService<RecoverySweep>();
+        // Registered before the Hangfire server, so it stops after it and releases the leases of items the workers put down.
+        services.AddHostedService<LeaseKeeper>();
         services.AddScoped<IValidator<SubmitJobRequest>, SubmitJobValidator>();
         services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
 
@@ -63,6 +74,7 @@ public static class JobsModule
                 QueuePollInterval = TimeSpan.FromMilliseconds(settings.QueuePollIntervalMs),
                 InvisibilityTimeout = TimeSpan.FromSeconds(settings.InvisibilityTimeoutSeconds),
                 UseSlidingInvisibilityTimeout = true,
+                DistributedLockTimeout = TimeSpan.FromSeconds(settings.DistributedLockTimeoutSeconds),
             });
         });
         services.AddHangfire(config => config

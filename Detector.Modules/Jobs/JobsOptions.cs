@@ -37,21 +37,20 @@ internal sealed class JobsOptions
     [MaxLength(200)]
     public string? InstanceId { get; set; }
 
-    /// <summary>How often the recovery sweep looks for orphaned items and undelivered webhooks.</summary>
+    /// <summary>
+    /// How long a claimed item stays with its worker without a renewal. Each process renews its
+    /// leases every third of this; a killed process's items become claimable when it runs out.
+    /// </summary>
+    [Range(1, 3600)]
+    public double LeaseSeconds { get; set; } = 30;
+
+    /// <summary>How often the recovery sweep re-dispatches items whose lease expired or that have no ticket.</summary>
     [Range(0.1, 3600)]
     public double SweepIntervalSeconds { get; set; } = 15;
 
-    /// <summary>How long an open item may sit with no live Hangfire job before the sweep re-enqueues it.</summary>
+    /// <summary>How long a queued item may sit without a dispatch ticket before the sweep dispatches it (covers the commit-to-enqueue window).</summary>
     [Range(0.1, 86_400)]
     public double OrphanGraceSeconds { get; set; } = 60;
-
-    /// <summary>
-    /// An item whose Hangfire job has been "Processing" this long without finishing is taken to
-    /// belong to a dead worker and is enqueued again (processing is idempotent, so a slow but
-    /// live worker only costs a duplicate no-op).
-    /// </summary>
-    [System.ComponentModel.DataAnnotations.Range(1, 86_400)]
-    public double StaleProcessingSeconds { get; set; } = 120;
 
     public string ResolveInstanceId() =>
         string.IsNullOrWhiteSpace(InstanceId) ? $"{Environment.MachineName}:{Environment.ProcessId}" : InstanceId;
@@ -83,6 +82,15 @@ internal sealed class HangfireSettings
     /// <summary>A fetched job whose worker died becomes visible again after this long (sliding while the worker lives).</summary>
     [Range(1, 86_400)]
     public int InvisibilityTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Age at which Hangfire.PostgreSql breaks a distributed lock. Its locks are rows, not
+    /// sessions, so a process killed while changing a job's state leaves the lock behind and the
+    /// job cannot move until this passes (the library's default is 10 minutes). Hangfire holds
+    /// these locks for milliseconds (state changes, the schedule poller), so seconds are safe.
+    /// </summary>
+    [Range(5, 3600)]
+    public int DistributedLockTimeoutSeconds { get; set; } = 30;
 
     public int ResolveWorkerCount() => WorkerCount > 0 ? WorkerCount : Environment.ProcessorCount;
 }

@@ -1,6 +1,7 @@
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.GetJob;
 using Detector.Modules.Jobs.Processing;
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Logging;
@@ -14,9 +15,9 @@ internal static class CancelJobEndpoint
     /// afterwards, 202 while running items are still finishing; either way the body is the job.
     /// </summary>
     public static async Task<Results<Ok<JobView>, Accepted<JobView>, ProblemHttpResult>> Handle(
-        Guid id, HttpContext http, JobStore store, JobDispatcher dispatcher, ILoggerFactory loggers, CancellationToken ct)
+        Guid id, HttpContext http, ItemTransitions transitions, WebhookStore webhooks, JobDispatcher dispatcher, ILoggerFactory loggers, CancellationToken ct)
     {
-        var outcome = await store.CancelAsync(http.User.GetTenantId(), id, ct);
+        var outcome = await transitions.CancelAsync(http.User.GetTenantId(), id, ct);
         if (outcome is not { } o)
         {
             return GetJobEndpoint.NotFound(http, id);
@@ -27,7 +28,7 @@ internal static class CancelJobEndpoint
             await JobWorker.OnCompletedAsync(completion, dispatcher, loggers.CreateLogger("Detector.Modules.Jobs.CancelJob"), CancellationToken.None);
         }
 
-        var attempts = o.Job.CallbackUrl is null ? [] : await store.GetWebhookAttemptsAsync(id, ct);
+        var attempts = o.Job.CallbackUrl is null ? [] : await webhooks.GetAttemptsAsync(id, ct);
         var view = JobView.From(o.Job, attempts);
         return JobStatus.IsTerminal(o.Job.Status) ? TypedResults.Ok(view) : TypedResults.Accepted(view.StatusUrl, view);
     }

@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -49,7 +50,7 @@ internal sealed record JobView(
 internal static class GetJobEndpoint
 {
     /// <summary>Another tenant's job answers 404 like a missing one.</summary>
-    public static async Task<Results<Ok<JobView>, ProblemHttpResult>> Handle(Guid id, HttpContext http, JobStore store, CancellationToken ct)
+    public static async Task<Results<Ok<JobView>, ProblemHttpResult>> Handle(Guid id, HttpContext http, JobStore store, WebhookStore webhooks, CancellationToken ct)
     {
         var job = await store.GetAsync(http.User.GetTenantId(), id, ct);
         if (job is null)
@@ -57,7 +58,7 @@ internal static class GetJobEndpoint
             return NotFound(http, id);
         }
 
-        var attempts = job.CallbackUrl is null ? [] : await store.GetWebhookAttemptsAsync(id, ct);
+        var attempts = job.CallbackUrl is null ? [] : await webhooks.GetAttemptsAsync(id, ct);
         return TypedResults.Ok(JobView.From(job, attempts));
     }
 

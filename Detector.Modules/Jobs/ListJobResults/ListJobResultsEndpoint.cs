@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using Detector.Modules.Common;
 using Detector.Modules.Jobs.GetJob;
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;

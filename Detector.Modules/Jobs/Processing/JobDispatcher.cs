@@ -1,11 +1,15 @@
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.Webhooks;
 using Hangfire;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Jobs.Processing;
 
-/// <summary>Puts job work on Hangfire (through DI, never the static API) and records which Hangfire job holds it.</summary>
-internal sealed class JobDispatcher(IBackgroundJobClient client, JobStore store, IOptions<JobsOptions> options)
+/// <summary>
+/// Puts job work on Hangfire (through DI, never the static API) and records each Hangfire job as
+/// the ticket of the items or webhook it carries.
+/// </summary>
+internal sealed class JobDispatcher(IBackgroundJobClient client, ItemTransitions items, WebhookStore webhooks, IOptions<JobsOptions> options)
 {
     /// <summary>Enqueues the items [0, total) in chunks of ChunkSize.</summary>
     public Task EnqueueAllAsync(Guid tenantId, Guid jobId, int total, string queue, CancellationToken ct) =>
@@ -33,14 +37,14 @@ internal sealed class JobDispatcher(IBackgroundJobClient client, JobStore store,
             chunks.Add((f, l, id));
         }
 
-        await store.SetHangfireIdsAsync(jobId, chunks, ct);
+        await items.SetTicketsAsync(jobId, chunks, ct);
     }
 
     /// <summary>Schedules a single item's retry after <paramref name="delay"/>.</summary>
     public async Task ScheduleRetryAsync(Guid tenantId, Guid jobId, int index, string queue, TimeSpan delay, CancellationToken ct)
     {
         var id = client.Schedule<JobWorker>(queue, w => w.ProcessAsync(tenantId, jobId, index, index, CancellationToken.None), delay);
-        await store.SetHangfireIdsAsync(jobId, [(index, index, id)], ct);
+        await items.SetTicketsAsync(jobId, [(index, index, id)], ct);
     }
 
     public async Task EnqueueWebhookAsync(Guid jobId, TimeSpan? delay, CancellationToken ct)
@@ -48,7 +52,7 @@ internal sealed class JobDispatcher(IBackgroundJobClient client, JobStore store,
         var id = delay is { } d
             ? client.Schedule<WebhookSender>(w => w.DeliverAsync(jobId, CancellationToken.None), d)
             : client.Enqueue<WebhookSender>(w => w.DeliverAsync(jobId, CancellationToken.None));
-        await store.SetWebhookJobAsync(jobId, id, ct);
+        await webhooks.SetTicketAsync(jobId, id, ct);
     }
 
     /// <summary>Exponential backoff: initial * 2^(attempt - 1), capped.</summary>

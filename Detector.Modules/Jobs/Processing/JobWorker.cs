@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
 using Detector.Modules.Results.Contracts;
 using Hangfire;
@@ -14,11 +15,14 @@ namespace Detector.Modules.Jobs.Processing;
 
 /// <summary>
 /// Runs one chunk of a job's items through the detection pipeline at background priority.
-/// Idempotent: items are claimed and finished with guarded state changes and the result id is a
-/// function of (job, index), so a retried, duplicated or resumed execution adds nothing twice.
+/// Idempotent: items are claimed under a lease and finished with guarded state changes, and the
+/// result id is a function of (job, index), so a retried, duplicated or resumed execution adds
+/// nothing twice. Items whose lease is held by another live process are left to it.
 /// </summary>
 internal sealed partial class JobWorker(
     JobStore store,
+    ItemTransitions transitions,
+    WorkerIdentity worker,
     JobDispatcher dispatcher,
     IImageStore images,
     IObjectDetector detector,
@@ -29,7 +33,6 @@ internal sealed partial class JobWorker(
     ILogger<JobWorker> logger)
 {
     private readonly JobsOptions _options = options.Value;
-    private readonly string _instance = options.Value.ResolveInstanceId();
 
     // Unexpected failures (database down while claiming) are retried by Hangfire; item-level
     // transient failures are rescheduled per item below with our own backoff.
@@ -50,7 +53,7 @@ internal sealed partial class JobWorker(
         }
 
         await readiness.WhenReady.WaitAsync(TimeSpan.FromMinutes(5), cancellationToken);
-        var items = await store.StartItemsAsync(jobId, first, last, _instance, cancellationToken);
+        var items = await transitions.ClaimAsync(jobId, first, last, worker, TimeSpan.FromSeconds(_options.LeaseSeconds), cancellationToken);
         if (items.Count == 0)
         {
             return;
@@ -97,7 +100,7 @@ internal sealed partial class JobWorker(
 
             var resultId = JobStore.ResultIdFor(job.Id, item.Idx);
             await results.SaveAsync(job.TenantId, ResultDocument.From(resultId, "job", outcome, sha256), ct);
-            await FinishAsync(job, item.Idx, "succeeded", resultId, null, null, ct);
+            await FinishAsync(job, item.Idx, ItemState.Succeeded, resultId, null, null, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -105,7 +108,7 @@ internal sealed partial class JobWorker(
         }
         catch (Exception ex) when (IsPermanent(ex, out var code, out var detail))
         {
-            await FinishAsync(job, item.Idx, "failed", null, code, detail, ct);
+            await FinishAsync(job, item.Idx, ItemState.Failed, null, code, detail, ct);
         }
         catch (Exception ex)
         {
@@ -113,21 +116,24 @@ internal sealed partial class JobWorker(
             if (item.Attempts >= _options.MaxAttempts)
             {
                 LogGaveUp(logger, job.Id, item.Idx, item.Attempts, code, ex);
-                await FinishAsync(job, item.Idx, "failed", null, code, detail, ct);
+                await FinishAsync(job, item.Idx, ItemState.Failed, null, code, detail, ct);
                 return;
             }
 
             var delay = JobDispatcher.Backoff(item.Attempts, _options.RetryInitialDelaySeconds, _options.RetryMaxDelaySeconds);
             LogRetry(logger, job.Id, item.Idx, item.Attempts, code, delay.TotalSeconds);
             JobsMetrics.ItemRetries.Inc();
-            await store.RequeueItemAsync(job.Id, item.Idx, code, detail, ct);
-            await dispatcher.ScheduleRetryAsync(job.TenantId, job.Id, item.Idx, item.Queue, delay, ct);
+            if (await transitions.RequeueForRetryAsync(job.Id, item.Idx, worker.LeaseOwner, code, detail, ct))
+            {
+                // A crash before the retry is scheduled leaves the item queued without a ticket: the sweep dispatches it.
+                await dispatcher.ScheduleRetryAsync(job.TenantId, job.Id, item.Idx, item.Queue, delay, ct);
+            }
         }
     }
 
     private async Task FinishAsync(JobRow job, int idx, string state, Guid? resultId, string? code, string? detail, CancellationToken ct)
     {
-        var (changed, completion) = await store.FinishItemAsync(job.Id, idx, state, resultId, code, detail, _instance, ct);
+        var (changed, completion) = await transitions.FinishAsync(job.Id, idx, state, resultId, code, detail, worker.Instance, ct);
         if (!changed)
         {
             return;

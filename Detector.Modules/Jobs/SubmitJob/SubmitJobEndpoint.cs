@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Detector.Modules.Common;
 using Detector.Modules.Ingestion.Contracts;
 using Detector.Modules.Jobs.Contracts;
+using Detector.Modules.Jobs.Storage;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Detector.Modules.Jobs.Processing;
+using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
 using Hangfire;
 using Microsoft.Extensions.Logging;
@@ -26,15 +27,17 @@ internal sealed partial class WebhookSender : IDisposable
 
     private readonly HttpClient _client;
     private readonly JobStore _store;
+    private readonly WebhookStore _webhooks;
     private readonly JobDispatcher _dispatcher;
     private readonly WebhookOptions _options;
     private readonly ILogger<WebhookSender> _logger;
 
-    public WebhookSender(SafeConnector connector, JobStore store, JobDispatcher dispatcher, IOptions<WebhookOptions> options, ILogger<WebhookSender> logger)
+    public WebhookSender(SafeConnector connector, JobStore store, WebhookStore webhooks, JobDispatcher dispatcher, IOptions<WebhookOptions> options, ILogger<WebhookSender> logger)
     {
         _client = new HttpClient(connector.CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("Detector-Webhooks/1.0");
         _store = store;
+        _webhooks = webhooks;
         _dispatcher = dispatcher;
         _options = options.Value;
         _logger = logger;
@@ -52,7 +55,7 @@ internal sealed partial class WebhookSender : IDisposable
 
         using var activity = Common.DetectorTelemetry.Source.StartActivity("job.webhook");
         activity?.SetTag("detector.job_id", jobId);
-        var attempt = await _store.NextWebhookAttemptAsync(jobId, cancellationToken);
+        var attempt = await _webhooks.NextAttemptAsync(jobId, cancellationToken);
         var body = JsonSerializer.Serialize(BuildPayload(job), Json);
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var started = Stopwatch.GetTimestamp();
@@ -92,7 +95,7 @@ internal sealed partial class WebhookSender : IDisposable
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var delivered = error is null;
         var gaveUp = !delivered && attempt >= _options.MaxAttempts;
-        await _store.RecordWebhookAttemptAsync(jobId, attempt, at, status, error, ms, delivered ? "delivered" : gaveUp ? "failed" : null, cancellationToken);
+        await _webhooks.RecordAttemptAsync(jobId, attempt, at, status, error, ms, delivered ? "delivered" : gaveUp ? "failed" : null, cancellationToken);
         JobsMetrics.WebhookDeliveries.WithLabels(delivered ? "delivered" : gaveUp ? "gave_up" : "retry").Inc();
         if (delivered)
         {

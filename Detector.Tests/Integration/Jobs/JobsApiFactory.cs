@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
+using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -79,12 +81,42 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>
+    /// Drops a test database without racing anything still connected to it: new connections are
+    /// refused first, WITH (FORCE) ends the sessions a killed service process left behind, and a
+    /// refusal to end a session (an autovacuum worker, which only pg_signal_backend may end;
+    /// deploy/dev-env.sh grants it on the private cluster) is retried for a bounded time.
+    /// </summary>
     public static async Task DropDatabaseAsync(string baseConnection, string name)
     {
+        NpgsqlConnection.ClearAllPools();
         await using var connection = new NpgsqlConnection(baseConnection);
         await connection.OpenAsync();
-        await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
-        await command.ExecuteNonQueryAsync();
+        await using (var close = new NpgsqlCommand($"ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS false", connection))
+        {
+            try
+            {
+                await close.ExecuteNonQueryAsync();
+            }
+            catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InvalidCatalogName)
+            {
+                return;
+            }
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await using var command = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+                await command.ExecuteNonQueryAsync();
+                return;
+            }
+            catch (PostgresException ex) when (attempt < 40 && ex.SqlState is PostgresErrorCodes.InsufficientPrivilege or PostgresErrorCodes.ObjectInUse)
+            {
+                await Task.Delay(250);
+            }
+        }
     }
 
     public static string ModelsDirectory =>
@@ -115,6 +147,55 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
         builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(settings));
         builder.ConfigureTestServices(ConfigureServices);
+    }
+
+    /// <summary>A job of <paramref name="count"/> stored COCO images, committed but never dispatched.</summary>
+    public async Task<(Guid TenantId, Guid JobId)> CreateUndispatchedJobAsync(int count)
+    {
+        var images = Services.GetRequiredService<IImageStore>();
+        var items = new List<NewItem>();
+        foreach (var (name, bytes) in JobsTestKit.Coco(count))
+        {
+            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+            await images.PutAsync(sha, bytes, CancellationToken.None);
+            items.Add(new NewItem(items.Count, name, null, sha));
+        }
+
+        var tenantId = Guid.CreateVersion7();
+        var jobId = Guid.CreateVersion7();
+        await Services.GetRequiredService<JobStore>().CreateAsync(
+            new NewJob(jobId, tenantId, "upload", "normal", null, null, null, null, null, null), items, CancellationToken.None);
+        return (tenantId, jobId);
+    }
+
+    public async Task<long> CountAsync(string sql, Guid jobId)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("jobId", jobId);
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Waits (through the database) until the job is terminal; returns its status.</summary>
+    public async Task<string> WaitForJobAsync(Guid jobId, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            await using var connection = new NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT status FROM jobs.jobs WHERE id = @jobId", connection);
+            command.Parameters.AddWithValue("jobId", jobId);
+            var status = (string)(await command.ExecuteScalarAsync())!;
+            if (Detector.Modules.Jobs.Contracts.JobStatus.IsTerminal(status))
+            {
+                return status;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"job {jobId} still {status} after {timeout}");
+            await Task.Delay(100);
+        }
     }
 
     public HttpClient Admin()

@@ -10,6 +10,7 @@ internal sealed class ServiceProcess : IDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _log = new();
+    private readonly SemaphoreSlim _lineWritten = new(0);
 
     private ServiceProcess(Process process, Uri baseUri)
     {
@@ -78,6 +79,32 @@ internal sealed class ServiceProcess : IDisposable
         {
             _log.AppendLine(line);
         }
+
+        _lineWritten.Release();
+    }
+
+    /// <summary>Waits until the service has written a line containing <paramref name="text"/>.</summary>
+    public async Task WaitForLogAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            lock (_log)
+            {
+                if (_log.ToString().Contains(text, StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || _process.HasExited)
+            {
+                throw new TimeoutException($"The service never logged '{text}':\n{LogTail()}");
+            }
+
+            await _lineWritten.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+        }
     }
 
     public string LogTail(int chars = 4000)
@@ -135,5 +162,6 @@ internal sealed class ServiceProcess : IDisposable
     {
         KillHard();
         _process.Dispose();
+        _lineWritten.Dispose();
     }
 }
