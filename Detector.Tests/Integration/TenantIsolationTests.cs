@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Detector.Modules.Common;
+using Npgsql;
 
 namespace Detector.Tests.Integration;
 
@@ -28,5 +29,45 @@ public sealed class TenantIsolationTests(DetectorApiFactory factory)
 
         using var list = JsonDocument.Parse(await b.GetStringAsync("/v1/results?limit=100"));
         Assert.DoesNotContain(list.RootElement.GetProperty("items").EnumerateArray(), i => i.GetProperty("id").GetGuid() == id);
+    }
+
+    [Fact]
+    public async Task A_revoked_key_gets_401()
+    {
+        var (client, tenantId) = await factory.CreateTenantClientAsync("revoked-key");
+        // Until the tenancy endpoints can revoke keys, the column is set directly; the key is
+        // revoked before its first use, so no cached verdict can hide the check.
+        await ExecuteAsync("UPDATE tenancy.api_keys SET revoked_at = now() WHERE tenant_id = @tenantId", tenantId);
+
+        using var response = await client.GetAsync("/v1/results");
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+    }
+
+    [Fact]
+    public async Task A_disabled_tenants_key_gets_401()
+    {
+        var (client, tenantId) = await factory.CreateTenantClientAsync("disabled-tenant");
+        await ExecuteAsync("UPDATE tenancy.tenants SET disabled_at = now() WHERE id = @tenantId", tenantId);
+
+        using var response = await client.GetAsync("/v1/results");
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.Unauthorized, ErrorCodes.Unauthorized);
+    }
+
+    [Fact]
+    public async Task An_active_key_of_an_active_tenant_is_accepted()
+    {
+        var (client, _) = await factory.CreateTenantClientAsync("active-tenant");
+
+        using var response = await client.GetAsync("/v1/results");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    private static async Task ExecuteAsync(string sql, Guid tenantId)
+    {
+        await using var connection = new NpgsqlConnection(DetectorApiFactory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("tenantId", tenantId);
+        Assert.Equal(1, await command.ExecuteNonQueryAsync());
     }
 }

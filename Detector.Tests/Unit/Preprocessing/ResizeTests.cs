@@ -89,6 +89,23 @@ public sealed class ResizeTests
         Assert.Equal(Colour.Blue, TestImages.At(tensor, spec, 0, 415, 100));
     }
 
+    [Theory]
+    [InlineData(500, 335, 279)] // r = 0.832: 278.72 -> 279 (flooring gives 278)
+    [InlineData(500, 334, 278)] // 277.888 -> 278
+    [InlineData(640, 427, 278)] // r = 0.65: 277.55 -> 278
+    [InlineData(832, 555, 278)] // r = 0.5: 277.5 -> 278 (half to even, like Python's round)
+    public void Landscape_letterbox_height_rounds_h_times_r_to_the_nearest_pixel(int width, int height, int expectedRows)
+    {
+        var spec = TestImages.Yolox;
+
+        Assert.Equal(expectedRows, LetterboxGeometry.For(spec, width, height).ResizedHeight);
+
+        // The tensor agrees: the last image row is colour, the next one is padding.
+        Preprocess(width, height, spec, out var tensor);
+        Assert.Equal(Colour.Blue, TestImages.At(tensor, spec, 0, expectedRows - 1, 100));
+        Assert.Equal(114f, TestImages.At(tensor, spec, 0, expectedRows, 100));
+    }
+
     [Fact]
     public void Yolox_tensor_is_raw_bgr_with_114_padding()
     {
