@@ -24,11 +24,10 @@ internal static class EvalCommand
         builder.Services.AddSerilog(c => c.MinimumLevel.Warning()
             .MinimumLevel.Override("Detector", LogEventLevel.Warning)
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose));
-        builder.Services
-            .AddModels()
-            .AddPreprocessing()
-            .AddInference()
-            .AddEvaluation();
+        builder.AddModels();
+        builder.AddPreprocessing();
+        builder.AddInference();
+        builder.AddEvaluation();
 
         using var host = builder.Build();
         using var cts = new CancellationTokenSource();

@@ -1,7 +1,7 @@
 using Detector.Modules.Common;
 using Detector.Modules.Evaluation.Contracts;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Evaluation;
 
@@ -9,11 +9,14 @@ namespace Detector.Modules.Evaluation;
 public static class EvaluationModule
 {
     /// <summary>Registers <see cref="IDatasetEvaluator"/>; needs the inference and model modules for IObjectDetector and IModelCatalog.</summary>
-    public static IServiceCollection AddEvaluation(this IServiceCollection services)
+    public static IHostApplicationBuilder AddEvaluation(this IHostApplicationBuilder builder)
     {
-        services.TryAddTransient<IDatasetEvaluator, DatasetEvaluator>();
-        return services;
+        builder.Services.TryAddTransient<IDatasetEvaluator, DatasetEvaluator>();
+        return builder;
     }
+
+    /// <summary>No endpoints: evaluation runs as the `eval` command and in tests.</summary>
+    public static IEndpointRouteBuilder MapEvaluationEndpoints(this IEndpointRouteBuilder app) => app;
 
     /// <summary>
     /// Runs `eval --model M --annotations F --images DIR [...]` and prints the report.

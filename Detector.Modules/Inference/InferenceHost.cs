@@ -43,8 +43,6 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
         return false;
     }
 
-    public IReadOnlyCollection<LoadedModel> Loaded => _isReady ? _models.Values : [];
-
     public Task StartAsync(CancellationToken cancellationToken)
     {
         _loading = Task.Run(LoadAll, CancellationToken.None);

@@ -7,13 +7,17 @@ namespace Detector.Modules.Inference;
 /// <summary>ONNX Runtime sessions, the dynamic-batching scheduler and the detection pipeline.</summary>
 public static class InferenceModule
 {
-    public static IServiceCollection AddInference(this IServiceCollection services)
+    public static IHostApplicationBuilder AddInference(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddValidatedOptions<InferenceOptions>(InferenceOptions.SectionName);
         services.AddSingleton<InferenceHost>();
         services.AddSingleton<IInferenceReadiness>(sp => sp.GetRequiredService<InferenceHost>());
         services.AddHostedService(sp => sp.GetRequiredService<InferenceHost>());
         services.AddSingleton<IObjectDetector, ObjectDetector>();
-        return services;
+        return builder;
     }
+
+    /// <summary>No endpoints: detection is reached through the ingestion and jobs APIs.</summary>
+    public static IEndpointRouteBuilder MapInferenceEndpoints(this IEndpointRouteBuilder app) => app;
 }

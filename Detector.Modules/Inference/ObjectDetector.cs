@@ -135,10 +135,10 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
     }
 
-    public bool IsSaturated(string? model, out int retryAfterSeconds)
+    public bool TryRefuseEarly(string? model, out int retryAfterSeconds)
     {
         retryAfterSeconds = 0;
-        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } manifest || !_host.TryGet(manifest.Name, out var loaded) || !loaded.Scheduler.RefusesInteractive())
+        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } manifest || !_host.TryGet(manifest.Name, out var loaded) || !loaded.Scheduler.TryRefuseInteractive())
         {
             return false;
         }

@@ -1,23 +1,20 @@
 using Detector.Modules.Common;
-using Detector.Modules.Ingestion.Contracts;
-using Detector.Modules.Ingestion.Storage;
 using Detector.Modules.Ingestion.SubmitImage;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
+using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Ingestion;
 
-/// <summary>Getting images in: the synchronous detect API and the content-addressed image store.</summary>
+/// <summary>Getting images in synchronously: the detect API, with its async fallback.</summary>
 public static class IngestionModule
 {
-    public static IServiceCollection AddIngestion(this IServiceCollection services)
+    public static IHostApplicationBuilder AddIngestion(this IHostApplicationBuilder builder)
     {
-        services.AddValidatedOptions<IngestionOptions>(IngestionOptions.SectionName);
-        services.AddValidatedOptions<ImageStoreOptions>(ImageStoreOptions.SectionName);
-        services.AddSingleton<IImageStore, FileImageStore>();
-        services.AddScoped<IValidator<SubmitImageRequest>, SubmitImageValidator>();
-        return services;
+        builder.Services.AddValidatedOptions<IngestionOptions>(IngestionOptions.SectionName);
+        builder.Services.AddScoped<IValidator<SubmitImageRequest>, SubmitImageValidator>();
+        return builder;
     }
 
     public static IEndpointRouteBuilder MapIngestionEndpoints(this IEndpointRouteBuilder app)

@@ -14,12 +14,3 @@ public sealed class IngestionOptions
     [Range(1, 3_600_000)]
     public int MaxDeadlineMs { get; set; } = 120_000;
 }
-
-public sealed class ImageStoreOptions
-{
-    public const string SectionName = "ImageStore";
-
-    /// <summary>Root folder of the content-addressed image store; relative paths resolve against the working directory.</summary>
-    [Required]
-    public string Path { get; set; } = ".data/images";
-}

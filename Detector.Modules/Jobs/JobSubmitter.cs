@@ -1,6 +1,5 @@
-using System.Security.Cryptography;
 using Detector.Modules.Inference.Contracts;
-using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.Processing;
@@ -43,9 +42,8 @@ internal sealed partial class JobSubmitter(JobStore store, JobDispatcher dispatc
         var items = new List<NewItem>(jobImages.Count);
         for (var i = 0; i < jobImages.Count; i++)
         {
-            var sha256 = Convert.ToHexStringLower(SHA256.HashData(jobImages[i].Bytes.Span));
-            await images.PutAsync(sha256, jobImages[i].Bytes, cancellationToken);
-            items.Add(new NewItem(i, jobImages[i].FileName, null, sha256));
+            var stored = await images.PutAsync(jobImages[i].Bytes, cancellationToken);
+            items.Add(new NewItem(i, jobImages[i].FileName, null, stored.Sha256));
         }
 
         var job = new NewJob(Guid.CreateVersion7(), tenantId, "sync_fallback", "high", model, options.MinScore, options.Iou, options.MaxDetections, null, null);

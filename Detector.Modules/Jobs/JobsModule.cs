@@ -12,6 +12,7 @@ using Detector.Modules.Jobs.UrlFetch;
 using Detector.Modules.Jobs.Webhooks;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
+using Microsoft.Extensions.Hosting;
 using Hangfire;
 using Hangfire.Common;
 using Hangfire.PostgreSql;
@@ -28,16 +29,12 @@ namespace Detector.Modules.Jobs;
 /// </summary>
 public static class JobsModule
 {
-    public static IServiceCollection AddJobs(this IServiceCollection services, IConfiguration configuration)
+    public static IHostApplicationBuilder AddJobs(this IHostApplicationBuilder builder)
     {
-        services.AddOptions<JobsOptions>()
-            .BindConfiguration(JobsOptions.SectionName)
-            .Configure(o => o.MaxImageBytes = configuration.GetValue<long?>("Ingestion:MaxUploadBytes") ?? o.MaxImageBytes)
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
-        services.AddOptions<HangfireSettings>().BindConfiguration(HangfireSettings.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<UrlFetchOptions>().BindConfiguration(UrlFetchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<WebhookOptions>().BindConfiguration(WebhookOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var services = builder.Services;
+        services.AddValidatedOptions<JobsOptions>(JobsOptions.SectionName);
+        services.AddValidatedOptions<UrlFetchOptions>(UrlFetchOptions.SectionName);
+        services.AddValidatedOptions<WebhookOptions>(WebhookOptions.SectionName);
 
         services.AddSingleton<JobStore>();
         services.AddSingleton<ItemTransitions>();
@@ -54,48 +51,13 @@ public static class JobsModule
         services.AddSingleton<UrlFetcher>();
         services.AddSingleton<WebhookSender>();
         services.AddTransient<JobWorker>();
-        services.AddSingleton<TicketFilter>();
-        services.AddSingleton<IJobFilterProvider, JobsFilterProvider>();
         services.AddHostedService<RecoverySweep>();
         // Registered before the Hangfire server, so it stops after it and releases the leases of items the workers put down.
         services.AddHostedService<LeaseKeeper>();
         services.AddScoped<IValidator<SubmitJobRequest>, SubmitJobValidator>();
         services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
-
-        // The storage is registered before AddHangfire (which only TryAdds one), so each host gets
-        // its own instance on its own data source instead of the static JobStorage.Current.
-        services.AddSingleton<JobStorage>(sp =>
-        {
-            var settings = sp.GetRequiredService<IOptions<HangfireSettings>>().Value;
-            return new PostgreSqlStorage(new DataSourceConnectionFactory(sp.GetRequiredService<NpgsqlDataSource>()), new PostgreSqlStorageOptions
-            {
-                SchemaName = settings.Schema,
-                PrepareSchemaIfNecessary = true,
-                QueuePollInterval = TimeSpan.FromMilliseconds(settings.QueuePollIntervalMs),
-                InvisibilityTimeout = TimeSpan.FromSeconds(settings.InvisibilityTimeoutSeconds),
-                UseSlidingInvisibilityTimeout = true,
-                DistributedLockTimeout = TimeSpan.FromSeconds(settings.DistributedLockTimeoutSeconds),
-            });
-        });
-        services.AddHangfire(config => config
-            .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
-            .UseSimpleAssemblyNameTypeSerializer()
-            .UseRecommendedSerializerSettings());
-
-        var hangfire = configuration.GetSection(HangfireSettings.SectionName).Get<HangfireSettings>() ?? new HangfireSettings();
-        if (hangfire.RunServer)
-        {
-            services.AddHangfireServer((sp, server) =>
-            {
-                var settings = sp.GetRequiredService<IOptions<HangfireSettings>>().Value;
-                server.WorkerCount = settings.ResolveWorkerCount();
-                server.Queues = ["high", "default", "low"];
-                server.SchedulePollingInterval = TimeSpan.FromMilliseconds(settings.SchedulePollingIntervalMs);
-                server.ServerName = sp.GetRequiredService<IOptions<JobsOptions>>().Value.ResolveInstanceId();
-            });
-        }
-
-        return services;
+        builder.AddJobsHangfire();
+        return builder;
     }
 
     public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
@@ -130,11 +92,10 @@ public static class JobsModule
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var configuration = app.ServiceProvider.GetRequiredService<IConfiguration>();
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
             Authorization = [],
-            AsyncAuthorization = [new AdminDashboardFilter(configuration["Detector:AdminApiKey"] ?? "")],
+            AsyncAuthorization = [new AdminDashboardFilter(app.ServiceProvider.GetRequiredService<IAdminVerifier>())],
             DisplayStorageConnectionString = false,
             DashboardTitle = "Detector jobs",
             AppPath = "/swagger",

@@ -14,7 +14,7 @@ internal sealed class JobsOptions
     [Range(1024, long.MaxValue)]
     public long MaxTotalBytes { get; set; } = 500L * 1024 * 1024;
 
-    /// <summary>Largest single image; set from Ingestion:MaxUploadBytes so sync and async agree.</summary>
+    /// <summary>Largest single image, uploaded or fetched; the same default as the sync API's limit.</summary>
     [Range(1024, 1L << 31)]
     public long MaxImageBytes { get; set; } = 20L * 1024 * 1024;
 
@@ -105,7 +105,7 @@ internal sealed class UrlFetchOptions
     /// </summary>
     public IList<string> AllowedHosts { get; } = [];
 
-    /// <summary>Largest image fetched; 0 means Ingestion:MaxUploadBytes.</summary>
+    /// <summary>Largest image fetched; 0 means Jobs:MaxImageBytes.</summary>
     [Range(0, 1L << 31)]
     public long MaxBytes { get; set; }
 

@@ -1,20 +1,18 @@
 using Detector.Modules.Common;
 using Detector.Modules.Models.Contracts;
 using Detector.Modules.Models.ListModels;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Routing;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Models;
 
 /// <summary>The model registry: which detectors this process serves and how each one is fed.</summary>
 public static class ModelsModule
 {
-    public static IServiceCollection AddModels(this IServiceCollection services)
+    public static IHostApplicationBuilder AddModels(this IHostApplicationBuilder builder)
     {
-        services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
-        services.AddSingleton<IModelCatalog, ModelCatalog>();
-        return services;
+        builder.Services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
+        builder.Services.AddSingleton<IModelCatalog, ModelCatalog>();
+        return builder;
     }
 
     public static IEndpointRouteBuilder MapModelsEndpoints(this IEndpointRouteBuilder app)

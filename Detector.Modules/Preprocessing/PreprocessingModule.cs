@@ -1,17 +1,21 @@
 using Detector.Modules.Common;
 using Detector.Modules.Preprocessing.Contracts;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Preprocessing;
 
+/// <summary>Decoding, orienting, resizing and normalising images into model input tensors, exactly like each model's reference.</summary>
 public static class PreprocessingModule
 {
     /// <summary>Registers <see cref="IImagePreprocessor"/> (stateless, so one instance serves every request) and its options.</summary>
-    public static IServiceCollection AddPreprocessing(this IServiceCollection services)
+    public static IHostApplicationBuilder AddPreprocessing(this IHostApplicationBuilder builder)
     {
-        services.AddValidatedOptions<PreprocessingOptions>(PreprocessingOptions.SectionName);
-        services.TryAddSingleton<IImagePreprocessor, SkiaImagePreprocessor>();
-        return services;
+        builder.Services.AddValidatedOptions<PreprocessingOptions>(PreprocessingOptions.SectionName);
+        builder.Services.TryAddSingleton<IImagePreprocessor, SkiaImagePreprocessor>();
+        return builder;
     }
+
+    /// <summary>No endpoints: preprocessing runs inside the detection pipeline.</summary>
+    public static IEndpointRouteBuilder MapPreprocessingEndpoints(this IEndpointRouteBuilder app) => app;
 }

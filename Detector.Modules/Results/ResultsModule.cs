@@ -1,21 +1,24 @@
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Detector.Modules.Common;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Results.GetResult;
 using Detector.Modules.Results.ListResults;
+using Detector.Modules.Results.DetectAndRecord;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Results;
 
-/// <summary>Stored detection results, served back per tenant.</summary>
+/// <summary>Detection results: the detect-and-keep use case, their storage, and serving them back per tenant.</summary>
 public static class ResultsModule
 {
-    public static IServiceCollection AddResults(this IServiceCollection services)
+    public static IHostApplicationBuilder AddResults(this IHostApplicationBuilder builder)
     {
-        services.AddSingleton<IResultStore, ResultStore>();
-        services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
-        return services;
+        builder.Services.AddSingleton<IResultStore, ResultStore>();
+        builder.Services.AddSingleton<IDetectionRecorder, DetectionRecorder>();
+        builder.Services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
+        return builder;
     }
 
     public static IEndpointRouteBuilder MapResultsEndpoints(this IEndpointRouteBuilder app)

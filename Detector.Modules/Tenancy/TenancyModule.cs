@@ -6,17 +6,20 @@ using Detector.Modules.Tenancy.ListTenants;
 using FluentValidation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Tenancy;
 
 /// <summary>Tenants, API keys, and the authentication every other module relies on.</summary>
 public static class TenancyModule
 {
-    public static IServiceCollection AddTenancy(this IServiceCollection services)
+    public static IHostApplicationBuilder AddTenancy(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddValidatedOptions<TenancyOptions>(TenancyOptions.SectionName);
         services.AddMemoryCache();
         services.AddSingleton<TenantStore>();
+        services.AddSingleton<IAdminVerifier, AdminVerifier>();
         services.AddScoped<IValidator<CreateTenantRequest>, CreateTenantValidator>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
@@ -24,7 +27,7 @@ public static class TenancyModule
             .AddPolicy(TenantClaims.TenantPolicy, p => p.RequireClaim(TenantClaims.TenantIdClaim))
             .AddPolicy(TenantClaims.AdminPolicy, p => p.RequireRole(TenantClaims.AdminRole))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
-        return services;
+        return builder;
     }
 
     public static IEndpointRouteBuilder MapTenancyEndpoints(this IEndpointRouteBuilder app)

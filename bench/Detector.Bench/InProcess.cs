@@ -48,7 +48,7 @@ internal static class InProcess
 
         builder.Configuration.AddInMemoryCollection(overrides);
         builder.Logging.ClearProviders();
-        builder.Services.AddModels().AddPreprocessing().AddInference();
+        builder.AddModels().AddPreprocessing().AddInference();
         return builder.Build();
     }
 

@@ -1,5 +1,5 @@
 using Detector.Modules.Common;
-using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;
 
@@ -8,8 +8,9 @@ namespace Detector.Modules.Common.Database;
 public static class DatabaseExtensions
 {
     /// <summary>Registers the process's one NpgsqlDataSource (it owns the connection pool) and the migration runner.</summary>
-    public static IServiceCollection AddDetectorDatabase(this IServiceCollection services)
+    public static IHostApplicationBuilder AddDatabase(this IHostApplicationBuilder builder)
     {
+        var services = builder.Services;
         services.AddValidatedOptions<DatabaseOptions>(DatabaseOptions.SectionName);
         services.AddSingleton(sp =>
         {
@@ -19,6 +20,6 @@ public static class DatabaseExtensions
             return builder.Build();
         });
         services.AddSingleton<MigrationRunner>();
-        return services;
+        return builder;
     }
 }

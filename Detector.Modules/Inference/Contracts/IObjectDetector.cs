@@ -67,11 +67,11 @@ public interface IObjectDetector
     Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Cheap pre-check, before an upload is read: true when the model would refuse a new request
-    /// now, with the seconds a client should wait. Unknown or loading models answer false (the
-    /// detect call itself reports those).
+    /// The cheap refusal before an upload is read: true (and the refusal counted in the metrics)
+    /// when the model would refuse a new interactive request now, with the seconds a client
+    /// should wait. Unknown or loading models answer false (the detect call itself reports those).
     /// </summary>
-    bool IsSaturated(string? model, out int retryAfterSeconds);
+    bool TryRefuseEarly(string? model, out int retryAfterSeconds);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

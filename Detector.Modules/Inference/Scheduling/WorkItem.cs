@@ -27,7 +27,7 @@ internal sealed class WorkItem
 
     public long EnqueuedTimestamp { get; set; }
 
-    /// <summary>Packed outputs, rented from the array pool by the executor; the caller returns it.</summary>
+    /// <summary>Packed outputs, rented from the model's tensor pool by the batch loop; the caller returns it to the scheduler.</summary>
     public float[]? Output { get; set; }
 
     public TaskCompletionSource<BatchInfo> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);

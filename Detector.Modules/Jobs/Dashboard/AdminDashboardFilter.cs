@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Text;
 using Detector.Modules.Tenancy.Contracts;
 using Hangfire.Dashboard;
@@ -10,10 +9,8 @@ namespace Detector.Modules.Jobs.Dashboard;
 /// API-key scheme into the admin role), or HTTP basic auth with user "admin" and the admin key as
 /// password so a browser can log in. Anonymous callers get 401 with a Basic challenge; tenant keys 403.
 /// </summary>
-internal sealed class AdminDashboardFilter(string adminKey) : IDashboardAsyncAuthorizationFilter
+internal sealed class AdminDashboardFilter(IAdminVerifier admin) : IDashboardAsyncAuthorizationFilter
 {
-    private readonly byte[] _adminKeyHash = SHA256.HashData(Encoding.UTF8.GetBytes(adminKey));
-
     public Task<bool> AuthorizeAsync(DashboardContext context)
     {
         var http = context.GetHttpContext();
@@ -38,7 +35,7 @@ internal sealed class AdminDashboardFilter(string adminKey) : IDashboardAsyncAut
 
     private bool IsBasicAdmin(string header)
     {
-        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) || AdminKeyIsEmpty)
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }
@@ -59,9 +56,6 @@ internal sealed class AdminDashboardFilter(string adminKey) : IDashboardAsyncAut
             return false;
         }
 
-        var given = SHA256.HashData(Encoding.UTF8.GetBytes(decoded[(colon + 1)..]));
-        return CryptographicOperations.FixedTimeEquals(given, _adminKeyHash);
+        return admin.IsAdminKey(decoded[(colon + 1)..]);
     }
-
-    private bool AdminKeyIsEmpty => adminKey.Length == 0;
 }

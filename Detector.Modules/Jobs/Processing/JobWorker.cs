@@ -1,9 +1,8 @@
 using System.ComponentModel;
 using System.Diagnostics;
-using System.Security.Cryptography;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
-using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
 using Detector.Modules.Results.Contracts;
@@ -25,9 +24,8 @@ internal sealed partial class JobWorker(
     WorkerIdentity worker,
     JobDispatcher dispatcher,
     IImageStore images,
-    IObjectDetector detector,
+    IDetectionRecorder recorder,
     IInferenceReadiness readiness,
-    IResultStore results,
     UrlFetcher fetcher,
     IOptions<JobsOptions> options,
     ILogger<JobWorker> logger)
@@ -76,30 +74,26 @@ internal sealed partial class JobWorker(
         try
         {
             byte[] bytes;
-            string sha256;
-            if (item.ImageSha256 is { } stored)
+            StoredImage? stored = null;
+            if (item.ImageSha256 is { } sha256)
             {
-                sha256 = stored.Trim();
-                bytes = await images.GetAsync(sha256, ct)
+                bytes = await images.GetAsync(sha256.Trim(), ct)
                     ?? throw new ProblemException(500, ErrorCodes.ImageMissing, "Image missing", "The stored image of this item is gone from the image store.");
+                stored = new StoredImage(sha256.Trim(), bytes.Length);
             }
             else
             {
                 bytes = await fetcher.FetchImageAsync(new Uri(item.Url!), ct);
-                sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
-                await images.PutAsync(sha256, bytes, ct);
             }
 
-            var outcome = await detector.DetectAsync(new DetectionRequest
+            var resultId = JobStore.ResultIdFor(job.Id, item.Idx);
+            await recorder.RecordAsync(new RecordDetection(job.TenantId, resultId, "job", new DetectionRequest
             {
                 Image = bytes,
                 Model = job.Model,
                 Options = DetectionOptions.From(job.MinScore, job.Iou, job.MaxDetections),
                 Priority = DetectionPriority.Background,
-            }, ct);
-
-            var resultId = JobStore.ResultIdFor(job.Id, item.Idx);
-            await results.SaveAsync(job.TenantId, ResultDocument.From(resultId, "job", outcome, sha256), ct);
+            }, stored), ct);
             await FinishAsync(job, item.Idx, ItemState.Succeeded, resultId, null, null, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -1,12 +1,9 @@
-using System.Security.Cryptography;
 using Detector.Modules.Common;
-using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.Storage;
 using FluentValidation;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using Detector.Modules.Tenancy.Contracts;
@@ -15,12 +12,11 @@ namespace Detector.Modules.Jobs.SubmitJob;
 
 internal static class SubmitJobEndpoint
 {
-    private const int MultipartOverheadPerImage = 4096;
-
     public static async Task<Accepted<JobAccepted>> Handle(
         [AsParameters] SubmitJobRequest query,
         HttpContext http,
         JobSubmitter submitter,
+        IUploadReader uploads,
         IImageStore images,
         IValidator<SubmitJobRequest> validator,
         IOptions<JobsOptions> options,
@@ -41,7 +37,7 @@ internal static class SubmitJobEndpoint
         if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             settings = query;
-            items = await ReadUploadsAsync(http.Request, mediaType, images, limits, ct);
+            items = await ReadUploadsAsync(http.Request, uploads, images, limits, ct);
             source = "upload";
         }
         else if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
@@ -125,114 +121,23 @@ internal static class SubmitJobEndpoint
     }
 
     /// <summary>
-    /// Streams each 'images' part into the content-addressed store as it arrives (so memory holds
-    /// one image at a time), enforcing the per-image, per-job count and total byte limits.
+    /// Streams each image part into the image store as it arrives (so memory holds one image at a
+    /// time); the reader enforces the per-image, per-job count and total byte limits.
     /// </summary>
-    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, MediaTypeHeaderValue mediaType, IImageStore images, JobsOptions limits, CancellationToken ct)
+    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, IUploadReader uploads, IImageStore images, JobsOptions limits, CancellationToken ct)
     {
-        var maxBody = limits.MaxTotalBytes + ((long)limits.MaxImagesPerJob * MultipartOverheadPerImage);
-        if (request.ContentLength is { } declared && declared > maxBody)
-        {
-            throw new ProblemException(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"A job may upload at most {limits.MaxTotalBytes} bytes of images.");
-        }
-
-        if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size)
-        {
-            size.MaxRequestBodySize = maxBody;
-        }
-
-        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary))
-        {
-            throw new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", "The multipart Content-Type has no boundary.");
-        }
-
-        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limits.MaxImageBytes + 1 };
         var items = new List<NewItem>();
-        long total = 0;
-        var buffer = new MemoryStream();
-        try
+        await foreach (var upload in uploads.ReadImagesAsync(request, new UploadLimits(limits.MaxImageBytes, limits.MaxImagesPerJob, limits.MaxTotalBytes), ct))
         {
-            while (await reader.ReadNextSectionAsync(ct) is { } section)
+            using (upload)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
-                    || !(disposition.Name.Equals("images", StringComparison.Ordinal) || disposition.Name.Equals("image", StringComparison.Ordinal)))
-                {
-                    continue;
-                }
-
-                if (items.Count == limits.MaxImagesPerJob)
-                {
-                    throw TooMany(limits.MaxImagesPerJob);
-                }
-
-                buffer.SetLength(0);
-                await CopyCappedAsync(section.Body, buffer, limits.MaxImageBytes, ct);
-                if (buffer.Length == 0)
-                {
-                    throw new ProblemException(400, ErrorCodes.EmptyBody, "Empty image", $"images[{items.Count}] carries no bytes.");
-                }
-
-                total += buffer.Length;
-                if (total > limits.MaxTotalBytes)
-                {
-                    throw new ProblemException(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"A job may upload at most {limits.MaxTotalBytes} bytes of images.");
-                }
-
-                var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-                var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes.Span));
-                await images.PutAsync(sha256, bytes, ct);
-                var fileName = disposition.FileName.HasValue ? disposition.FileName.Value : disposition.FileNameStar.Value;
-                items.Add(new NewItem(items.Count, string.IsNullOrEmpty(fileName) ? null : Path.GetFileName(fileName), null, sha256));
+                var stored = await images.PutAsync(upload.Bytes, ct);
+                items.Add(new NewItem(items.Count, upload.FileName, null, stored.Sha256));
             }
-        }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            throw new ProblemException(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"A job may upload at most {limits.MaxTotalBytes} bytes of images.");
-        }
-        catch (InvalidDataException ex) when (ex.Message.Contains("length limit", StringComparison.OrdinalIgnoreCase))
-        {
-            throw ImageTooLarge(limits.MaxImageBytes);
-        }
-        catch (InvalidDataException ex)
-        {
-            throw new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", ex.Message);
-        }
-        catch (IOException ex)
-        {
-            throw new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", ex.Message);
-        }
-
-        if (items.Count == 0)
-        {
-            throw new ProblemException(400, ErrorCodes.MissingImageField, "Missing images", "The multipart body has no 'images' field.");
         }
 
         return items;
     }
-
-    private static async Task CopyCappedAsync(Stream source, MemoryStream destination, long max, CancellationToken ct)
-    {
-        var chunk = new byte[81920];
-        while (true)
-        {
-            var read = await source.ReadAsync(chunk, ct);
-            if (read == 0)
-            {
-                return;
-            }
-
-            if (destination.Length + read > max)
-            {
-                throw ImageTooLarge(max);
-            }
-
-            destination.Write(chunk, 0, read);
-        }
-    }
-
-    private static ProblemException ImageTooLarge(long max) =>
-        new(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"Each image may be at most {max} bytes.");
 
     private static ProblemException TooMany(int max) =>
         new(413, ErrorCodes.TooManyImages, "Too many images", $"A job may carry at most {max} images.");

@@ -1,6 +1,4 @@
 using System.Security.Claims;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Encodings.Web;
 using Detector.Modules.Common;
 using Detector.Modules.Tenancy.Contracts;
@@ -21,6 +19,7 @@ internal sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory logger,
     UrlEncoder encoder,
     IOptions<TenancyOptions> tenancyOptions,
+    IAdminVerifier admin,
     TenantStore store,
     IMemoryCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
@@ -40,7 +39,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return AuthenticateResult.Fail("Malformed API key.");
         }
 
-        if (IsAdminKey(key))
+        if (admin.IsAdminKey(key))
         {
             return Success(new Claim(ClaimTypes.Role, TenantClaims.AdminRole), new Claim(ClaimTypes.Name, "admin"));
         }
@@ -58,13 +57,6 @@ internal sealed class ApiKeyAuthenticationHandler(
         return tenantId is { } id
             ? Success(new Claim(TenantClaims.TenantIdClaim, id.ToString()), new Claim(ClaimTypes.Name, "tenant:" + id))
             : AuthenticateResult.Fail("Unknown API key.");
-    }
-
-    private bool IsAdminKey(string key)
-    {
-        var expected = SHA256.HashData(Encoding.UTF8.GetBytes(tenancyOptions.Value.AdminApiKey));
-        var actual = SHA256.HashData(Encoding.UTF8.GetBytes(key));
-        return CryptographicOperations.FixedTimeEquals(expected, actual);
     }
 
     private static AuthenticateResult Success(params Claim[] claims) =>

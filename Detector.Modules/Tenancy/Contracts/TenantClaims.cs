@@ -24,3 +24,9 @@ public static class TenantClaims
     public static Guid? TryGetTenantId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(TenantIdClaim), out var id) ? id : null;
 }
+
+/// <summary>Checks a presented secret against the admin API key, in constant time, for modules with their own front doors (the Hangfire dashboard).</summary>
+public interface IAdminVerifier
+{
+    bool IsAdminKey(string presented);
+}

@@ -1,4 +1,4 @@
-using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Processing;
 using Detector.Modules.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
-using Detector.Modules.Ingestion.Contracts;
+using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
@@ -156,9 +156,8 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         var items = new List<NewItem>();
         foreach (var (name, bytes) in JobsTestKit.Coco(count))
         {
-            var sha = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
-            await images.PutAsync(sha, bytes, CancellationToken.None);
-            items.Add(new NewItem(items.Count, name, null, sha));
+            var stored = await images.PutAsync(bytes, CancellationToken.None);
+            items.Add(new NewItem(items.Count, name, null, stored.Sha256));
         }
 
         var tenantId = Guid.CreateVersion7();

@@ -6,6 +6,7 @@ using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Models.Contracts;
 using Detector.Modules.Preprocessing.Contracts;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using SkiaSharp;
 
 namespace Detector.Tests.Unit.Evaluation;
@@ -176,11 +177,11 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
     private ServiceProvider Services()
     {
-        var services = new ServiceCollection();
-        services.AddSingleton<IObjectDetector>(new OracleDetector(CocoDataset.Load(AnnotationsPath)));
-        services.AddSingleton<IModelCatalog>(new Catalog());
-        services.AddEvaluation();
-        return services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Services.AddSingleton<IObjectDetector>(new OracleDetector(CocoDataset.Load(AnnotationsPath)));
+        builder.Services.AddSingleton<IModelCatalog>(new Catalog());
+        builder.AddEvaluation();
+        return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
 
     private static void WriteJpeg(string path, int width, int height)
@@ -209,7 +210,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
-        public bool IsSaturated(string? model, out int retryAfterSeconds)
+        public bool TryRefuseEarly(string? model, out int retryAfterSeconds)
         {
             retryAfterSeconds = 0;
             return false;

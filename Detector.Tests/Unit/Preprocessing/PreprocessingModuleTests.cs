@@ -2,6 +2,7 @@ using Detector.Modules.Preprocessing;
 using Detector.Modules.Preprocessing.Contracts;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Tests.Unit.Preprocessing;
@@ -40,10 +41,9 @@ public sealed class PreprocessingModuleTests
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddPreprocessing()
-            .BuildServiceProvider();
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddPreprocessing();
+        return builder.Services.BuildServiceProvider();
     }
 }

@@ -1,26 +1,24 @@
-using System.Text.RegularExpressions;
-using Detector.Modules.Ingestion.Contracts;
+using System.Security.Cryptography;
+using Detector.Modules.Images.Contracts;
 using Microsoft.Extensions.Options;
 
-namespace Detector.Modules.Ingestion.Storage;
+namespace Detector.Modules.Images.Storage;
 
 /// <summary>
 /// Images under root/ab/cd/&lt;sha256&gt;. Writes go to a temporary file first and are renamed into
 /// place, so a crash never leaves a half-written image under a valid name.
 /// </summary>
-internal sealed partial class FileImageStore(IOptions<ImageStoreOptions> options) : IImageStore
+internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IImageStore
 {
     private readonly string _root = System.IO.Path.GetFullPath(options.Value.Path);
 
-    [GeneratedRegex("^[0-9a-f]{64}$")]
-    private static partial Regex Sha256Pattern();
-
-    public async Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public async Task<StoredImage> PutAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var path = PathFor(sha256);
+        var stored = new StoredImage(Convert.ToHexStringLower(SHA256.HashData(image.Span)), image.Length);
+        var path = PathFor(stored.Sha256);
         if (File.Exists(path))
         {
-            return;
+            return stored;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -32,6 +30,7 @@ internal sealed partial class FileImageStore(IOptions<ImageStoreOptions> options
         }
 
         File.Move(temp, path, overwrite: true);
+        return stored;
     }
 
     public async Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken)
@@ -40,11 +39,9 @@ internal sealed partial class FileImageStore(IOptions<ImageStoreOptions> options
         return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken) : null;
     }
 
-    public bool Exists(string sha256) => File.Exists(PathFor(sha256));
-
     private string PathFor(string sha256)
     {
-        if (!Sha256Pattern().IsMatch(sha256))
+        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
         {
             throw new ArgumentException("Not a lower-case hex sha256.", nameof(sha256));
         }

@@ -1,7 +1,7 @@
 using Hangfire.PostgreSql;
 using Npgsql;
 
-namespace Detector.Modules.Jobs;
+namespace Detector.Modules.Jobs.Processing;
 
 /// <summary>Hangfire.PostgreSql gets its connections from the process's one NpgsqlDataSource.</summary>
 internal sealed class DataSourceConnectionFactory(NpgsqlDataSource dataSource) : IConnectionFactory

@@ -1,0 +1,41 @@
+using System.Buffers;
+using Microsoft.AspNetCore.Http;
+
+namespace Detector.Modules.Images.Contracts;
+
+/// <summary>An uploaded image in a pooled buffer; dispose to hand the buffer back.</summary>
+public sealed class UploadedImage(byte[] buffer, int length, string? fileName) : IDisposable
+{
+    private byte[]? _buffer = buffer;
+
+    public ReadOnlyMemory<byte> Bytes => _buffer.AsMemory(0, length);
+
+    /// <summary>The file name the client gave the part, without any path.</summary>
+    public string? FileName { get; } = fileName;
+
+    public void Dispose()
+    {
+        if (_buffer is { } b)
+        {
+            _buffer = null;
+            ArrayPool<byte>.Shared.Return(b);
+        }
+    }
+}
+
+/// <summary>Limits of a multi-image upload.</summary>
+public sealed record UploadLimits(long MaxImageBytes, int MaxImages, long MaxTotalBytes);
+
+/// <summary>
+/// Reads images out of HTTP request bodies, enforcing size limits while streaming (an oversized
+/// upload is refused without being buffered). Bad bodies become problem exceptions: 400 for a
+/// malformed or empty body, 413 past a limit, 415 for a content type that carries no image.
+/// </summary>
+public interface IUploadReader
+{
+    /// <summary>One image: the multipart field "image", or the raw body (image/* or application/octet-stream).</summary>
+    Task<UploadedImage> ReadImageAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken);
+
+    /// <summary>Every "images" (or "image") part of a multipart/form-data body, one at a time; the caller disposes each.</summary>
+    IAsyncEnumerable<UploadedImage> ReadImagesAsync(HttpRequest request, UploadLimits limits, CancellationToken cancellationToken);
+}

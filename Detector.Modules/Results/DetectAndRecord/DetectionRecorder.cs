@@ -1,0 +1,18 @@
+using Detector.Modules.Images.Contracts;
+using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Results.Contracts;
+
+namespace Detector.Modules.Results.DetectAndRecord;
+
+internal sealed class DetectionRecorder(IObjectDetector detector, IImageStore images, IResultStore results) : IDetectionRecorder
+{
+    public async Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var outcome = await detector.DetectAsync(command.Detection, cancellationToken);
+        var stored = command.Stored ?? await images.PutAsync(command.Detection.Image, cancellationToken);
+        var document = ResultDocument.From(command.ResultId, command.Source, outcome, stored.Sha256);
+        await results.SaveAsync(command.TenantId, document, cancellationToken);
+        return document;
+    }
+}

@@ -1,0 +1,95 @@
+using Detector.Modules.Common.Database;
+using Detector.Modules.Tenancy.Contracts;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Prometheus;
+using Serilog;
+using ILogger = Microsoft.Extensions.Logging.ILogger;
+using Serilog.Context;
+
+namespace Detector.Web.Infrastructure;
+
+/// <summary>Start-up checks, the middleware order and the endpoints every Detector process serves.</summary>
+internal static partial class Pipeline
+{
+    /// <summary>
+    /// Validates every option and applies the migrations before anything listens: a misconfigured
+    /// replica must never report ready. False (with one critical log line) means do not start.
+    /// </summary>
+    public static async Task<bool> ValidateAndMigrateAsync(this WebApplication app)
+    {
+        try
+        {
+            app.Services.GetRequiredService<IStartupValidator>().Validate();
+            if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+            {
+                await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (Failures(ex) is { } failures)
+        {
+            LogInvalidConfiguration(app.Logger, string.Join("; ", failures));
+            return false;
+        }
+        catch (Npgsql.NpgsqlException ex)
+        {
+            LogDatabaseUnavailable(app.Logger, ex.Message);
+            return false;
+        }
+    }
+
+    public static WebApplication UseServiceDefaults(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
+        app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http) =>
+        {
+            diagnostics.Set("RequestId", http.TraceIdentifier);
+            if (http.User.TryGetTenantId() is { } tenant)
+            {
+                diagnostics.Set("TenantId", tenant);
+            }
+        });
+        app.UseHttpMetrics();
+
+        // Before authentication: the API description is public; every operation in it still needs a key.
+        app.UseSwagger();
+        app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Detector API v1"));
+
+        app.UseAuthentication();
+        app.Use(async (http, next) =>
+        {
+            using (LogContext.PushProperty("RequestId", http.TraceIdentifier))
+            using (LogContext.PushProperty("TenantId", http.User.TryGetTenantId()))
+            {
+                await next(http);
+            }
+        });
+        app.UseAuthorization();
+        return app;
+    }
+
+    public static WebApplication MapServiceDefaults(this WebApplication app)
+    {
+        app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
+        app.MapMetrics("/metrics").AllowAnonymous();
+        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription().AllowAnonymous();
+        return app;
+    }
+
+    private static IEnumerable<string>? Failures(Exception ex) => ex switch
+    {
+        OptionsValidationException o => o.Failures,
+        AggregateException a when a.InnerExceptions.All(e => e is OptionsValidationException) => a.InnerExceptions.Cast<OptionsValidationException>().SelectMany(e => e.Failures),
+        _ => null,
+    };
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Invalid configuration, not starting: {Failures}")]
+    private static partial void LogInvalidConfiguration(ILogger logger, string failures);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Database unavailable at start-up, not starting: {Reason}")]
+    private static partial void LogDatabaseUnavailable(ILogger logger, string reason);
+}
