@@ -15,8 +15,7 @@ summary() { # summary PASSED FAILED SKIPPED
   echo "$line"
 }
 
-detector_require_dotnet
-detector_require_tools
+detector_bootstrap
 # In CI, a cluster this run started is stopped again at the end (locally it stays up for the next run).
 pg_was_running=0
 detector_pg_status >/dev/null 2>&1 && pg_was_running=1

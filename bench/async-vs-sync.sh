@@ -12,7 +12,7 @@ mkdir -p "$OUT"
 work="$(mktemp -d)"
 trap 'kill "${svc:-0}" 2>/dev/null || true; wait 2>/dev/null || true; detector_psql_admin -d postgres -c "DROP DATABASE IF EXISTS $DB WITH (FORCE)" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 
-detector_require_dotnet
+detector_bootstrap
 detector_pg_start >/dev/null
 detector_pg_ensure_db "$DB"
 detector_export_env "$DB"

@@ -12,8 +12,7 @@ out_dir="$DETECTOR_ROOT/bench/results"
 mkdir -p "$out_dir" "$DETECTOR_RUN_DIR"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 
-detector_require_dotnet
-detector_require_tools
+detector_bootstrap
 detector_pg_start
 detector_pg_ensure_db detector_bench
 detector_export_env detector_bench

@@ -14,7 +14,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/dev-env.sh"
 cd "$DETECTOR_ROOT"
 
-detector_require_dotnet
+detector_bootstrap
 detector_log "Building Detector.Web and Detector.Bench (Release)"
 dotnet build Detector.Web/Detector.Web.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
 dotnet build bench/Detector.Bench/Detector.Bench.csproj -c Release -nologo -v quiet -clp:ErrorsOnly
@@ -25,7 +25,6 @@ if [[ ${1:-} == micro ]]; then
   exec dotnet "$bench_dll" micro "$@"
 fi
 
-detector_require_tools
 detector_pg_start
 # A fresh database for every run.
 detector_psql_admin -d postgres -c "DROP DATABASE IF EXISTS detector_bench WITH (FORCE)"

@@ -1,6 +1,8 @@
 # shellcheck shell=bash
-# Shared development/test environment for Detector: the private PostgreSQL cluster and the
-# service's environment variables. Sourced by run.sh, test.sh and deploy/pg.sh; never run directly.
+# Shared development/test environment for Detector: variables, and functions for the private
+# PostgreSQL cluster and the service's environment. Sourcing it defines things and changes
+# nothing else: installing lives in deploy/bootstrap.sh (detector_bootstrap runs it).
+# Sourced by run.sh, test.sh, detector, deploy/, bench/ and .ci/ scripts; never run directly.
 #
 # Knobs (environment): DETECTOR_PG_PORT (default 55432).
 # Layout (all git-ignored):
@@ -25,41 +27,13 @@ detector_log() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
 detector_warn() { printf '\033[1;33mwarning:\033[0m %s\n' "$*" >&2; }
 detector_die() { printf '\033[1;31merror:\033[0m %s\n' "$*" >&2; exit 1; }
 
-# Run a command as root (directly, or through sudo when we are not root).
-detector_as_root() {
-  if [[ $EUID -eq 0 ]]; then "$@"
-  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
-  else detector_die "need root to run: $* (install it yourself, or install sudo)"
-  fi
-}
+# Installs whatever the scripts need and is missing (a separate process: sourcing this file never installs).
+detector_bootstrap() { "$DETECTOR_ROOT/deploy/bootstrap.sh"; }
 
-detector_apt_install() {
-  detector_log "Installing $* with apt-get"
-  detector_as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  detector_as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
-
-detector_require_tools() {
-  local missing=()
-  command -v curl >/dev/null 2>&1 || missing+=(curl)
-  command -v flock >/dev/null 2>&1 || missing+=(util-linux)
-  if ((${#missing[@]})); then detector_apt_install "${missing[@]}"; fi
-}
-
-detector_require_dotnet() {
-  if ! command -v dotnet >/dev/null 2>&1; then
-    cat >&2 <<'EOF'
-error: the .NET SDK (`dotnet`) was not found on PATH. Detector needs the .NET 10 SDK.
-Install it, e.g.:
-  curl -sSL https://dot.net/v1/dotnet-install.sh | bash -s -- --channel 10.0
-  export DOTNET_ROOT="$HOME/.dotnet" PATH="$HOME/.dotnet:$PATH"
-or see https://learn.microsoft.com/dotnet/core/install/linux (package: dotnet-sdk-10.0).
-EOF
-    exit 1
-  fi
-  if ! dotnet --list-sdks 2>/dev/null | grep -q '^10\.'; then
-    detector_warn "no .NET 10 SDK in 'dotnet --list-sdks'; the build will probably fail"
-  fi
+# The newest build output of Detector.Web in the given configuration (default Release), or nothing.
+detector_web_dll() {
+  find "$DETECTOR_ROOT/Detector.Web/bin/${1:-Release}" -maxdepth 2 -name Detector.Web.dll -path '*/net*/*' -printf '%T@ %p\n' 2>/dev/null |
+    sort -n | tail -n1 | cut -d' ' -f2-
 }
 
 # --- PostgreSQL ---------------------------------------------------------------------------
@@ -83,10 +57,7 @@ _detector_pg_bindir() {
 
 detector_pg_bindir() {
   if [[ -z ${DETECTOR_PG_BIN:-} ]]; then
-    DETECTOR_PG_BIN="$(_detector_pg_bindir)" || {
-      detector_apt_install postgresql
-      DETECTOR_PG_BIN="$(_detector_pg_bindir)" || detector_die "PostgreSQL still not found after apt-get install postgresql"
-    }
+    DETECTOR_PG_BIN="$(_detector_pg_bindir)" || detector_die "PostgreSQL is not installed; run deploy/bootstrap.sh"
   fi
 }
 
@@ -98,7 +69,7 @@ _detector_pg_as_owner() {
 _detector_pg_paths() {
   if [[ $EUID -eq 0 ]]; then
     DETECTOR_PG_OWNER=postgres
-    id -u postgres >/dev/null 2>&1 || useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+    id -u postgres >/dev/null 2>&1 || detector_die "no postgres system user to own the cluster; run deploy/bootstrap.sh"
     if ! runuser -u postgres -- test -x "$DETECTOR_ROOT"; then
       detector_die "the postgres user cannot reach $DETECTOR_ROOT (a parent folder is not world-executable); chmod o+x the parents or clone elsewhere"
     fi
@@ -193,7 +164,8 @@ WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'role') \gexec
 SELECT format('ALTER ROLE %I WITH LOGIN CREATEDB PASSWORD %L', :'role', :'pw') \gexec
 -- Tests drop their databases WITH (FORCE); ending an autovacuum worker there needs this role
 -- (private development cluster only; a production role needs nothing of the kind).
-SELECT format('GRANT pg_signal_backend TO %I', :'role') \gexec
+SELECT format('GRANT pg_signal_backend TO %I', :'role')
+WHERE NOT pg_has_role(:'role', 'pg_signal_backend', 'MEMBER') \gexec
 SQL
   ) 9>"$DETECTOR_RUN_DIR/pg.lock"
 }

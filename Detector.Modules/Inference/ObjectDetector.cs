@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
@@ -7,7 +6,6 @@ using Detector.Modules.Inference.Scheduling;
 using Detector.Modules.Models.Contracts;
 using Detector.Modules.Preprocessing.Contracts;
 using Microsoft.Extensions.Options;
-using Prometheus;
 
 namespace Detector.Modules.Inference;
 

@@ -14,11 +14,7 @@ using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.Extensions.Hosting;
 using Hangfire;
-using Hangfire.Common;
-using Hangfire.PostgreSql;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Detector.Modules.Jobs;
 

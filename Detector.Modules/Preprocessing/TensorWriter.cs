@@ -1,6 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Detector.Modules.Preprocessing.Contracts;
 
@@ -17,7 +15,6 @@ namespace Detector.Modules.Preprocessing;
 /// </summary>
 internal static unsafe class TensorWriter
 {
-    private const int PrecisionBits = 32 - 8 - 2;
     private const int Slack = 16;
 
     /// <param name="rgba">Decoded pixels in stored (un-oriented) layout, 4 bytes per pixel, R first.</param>
@@ -85,8 +82,8 @@ internal static unsafe class TensorWriter
             }
         }
 
-        var horizontal = Coefficients.Compute(srcWidth, nw);
-        var vertical = Coefficients.Compute(srcHeight, nh);
+        var horizontal = ResampleCoefficients.Compute(srcWidth, nw);
+        var vertical = ResampleCoefficients.Compute(srcHeight, nh);
         var firstRow = vertical.Bounds[0];
         var lastRow = vertical.Bounds[(2 * nh) - 2] + vertical.Bounds[(2 * nh) - 1];
         var tempRows = lastRow - firstRow;
@@ -120,7 +117,7 @@ internal static unsafe class TensorWriter
     /// Resamples rows firstRow.. of the oriented source to width nw, into packed RGB. Any
     /// orientation works the same way: a tap is always one 4-byte RGBA pixel at p.
     /// </summary>
-    private static void HorizontalPass(byte* src, int stepX, int stepY, int firstRow, int rows, in Coefficients k, byte* mid, int nw, bool vector)
+    private static void HorizontalPass(byte* src, int stepX, int stepY, int firstRow, int rows, in ResampleCoefficients k, byte* mid, int nw, bool vector)
     {
         fixed (int* bounds = k.Bounds)
         fixed (int* weights = k.Weights)
@@ -136,50 +133,15 @@ internal static unsafe class TensorWriter
                     var p = row + ((long)bounds[2 * x] * stepX);
                     if (vector)
                     {
-                        HorizontalPixelSse41(p, stepX, w, count, outRow + (3 * x));
+                        ResampleKernels.HorizontalPixelSse41(p, stepX, w, count, outRow + (3 * x));
                     }
                     else
                     {
-                        HorizontalPixelScalar(p, stepX, w, count, outRow + (3 * x));
+                        ResampleKernels.HorizontalPixelScalar(p, stepX, w, count, outRow + (3 * x));
                     }
                 }
             }
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void HorizontalPixelScalar(byte* p, int stepX, int* w, int count, byte* output)
-    {
-        const int Half = 1 << (PrecisionBits - 1);
-        int s0 = Half, s1 = Half, s2 = Half;
-        for (var i = 0; i < count; i++, p += stepX)
-        {
-            s0 += p[0] * w[i];
-            s1 += p[1] * w[i];
-            s2 += p[2] * w[i];
-        }
-
-        output[0] = Clip8(s0);
-        output[1] = Clip8(s1);
-        output[2] = Clip8(s2);
-    }
-
-    /// <summary>
-    /// The same sums four channels at a time: each tap's RGBA pixel widened to four int32 lanes.
-    /// Integer arithmetic, so the result equals the scalar kernel exactly. Stores RGBx; the next
-    /// pixel overwrites the x (the buffer has slack for the last one).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void HorizontalPixelSse41(byte* p, int stepX, int* w, int count, byte* output)
-    {
-        var acc = Vector128.Create(1 << (PrecisionBits - 1));
-        for (var i = 0; i < count; i++, p += stepX)
-        {
-            acc = Sse2.Add(acc, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), Vector128.Create(w[i])));
-        }
-
-        var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(acc, PrecisionBits), acc);
-        *(int*)output = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt32().ToScalar();
     }
 
     /// <summary>
@@ -187,7 +149,7 @@ internal static unsafe class TensorWriter
     /// columns, so every byte of a row shares the row's weights), then one table lookup normalises
     /// it and splits the channels into planes.
     /// </summary>
-    private static void VerticalPass(byte* mid, int nw, in Coefficients k, int firstRow, byte* rowBuffer, float* dst, float* lut, int c0, int c2, int plane, int stride, LetterboxGeometry geometry, bool vector)
+    private static void VerticalPass(byte* mid, int nw, in ResampleCoefficients k, int firstRow, byte* rowBuffer, float* dst, float* lut, int c0, int c2, int plane, int stride, LetterboxGeometry geometry, bool vector)
     {
         var lut0 = lut;
         var lut1 = lut + 256;
@@ -203,11 +165,11 @@ internal static unsafe class TensorWriter
                 var w = weights + (y * k.Size);
                 if (vector)
                 {
-                    VerticalRowSse41(top, rowBytes, w, count, rowBuffer);
+                    ResampleKernels.VerticalRowSse41(top, rowBytes, w, count, rowBuffer);
                 }
                 else
                 {
-                    VerticalRowScalar(top, rowBytes, w, count, rowBuffer);
+                    ResampleKernels.VerticalRowScalar(top, rowBytes, w, count, rowBuffer);
                 }
 
                 var out0 = dst + ((geometry.OffsetY + y) * stride) + geometry.OffsetX;
@@ -222,113 +184,6 @@ internal static unsafe class TensorWriter
                     out2[x] = lut2[r2[3 * x]];
                 }
             }
-        }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void VerticalRowScalar(byte* top, int rowBytes, int* w, int count, byte* output)
-    {
-        const int Half = 1 << (PrecisionBits - 1);
-        for (var j = 0; j < rowBytes; j++)
-        {
-            var sum = Half;
-            var p = top + j;
-            for (var i = 0; i < count; i++, p += rowBytes)
-            {
-                sum += *p * w[i];
-            }
-
-            output[j] = Clip8(sum);
-        }
-    }
-
-    /// <summary>The same sums eight bytes at a time (reads and writes up to 7 bytes of slack past the row).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void VerticalRowSse41(byte* top, int rowBytes, int* w, int count, byte* output)
-    {
-        var half = Vector128.Create(1 << (PrecisionBits - 1));
-        for (var j = 0; j < rowBytes; j += 8)
-        {
-            Vector128<int> lo = half, hi = half;
-            var p = top + j;
-            for (var i = 0; i < count; i++, p += rowBytes)
-            {
-                var weight = Vector128.Create(w[i]);
-                lo = Sse2.Add(lo, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p), weight));
-                hi = Sse2.Add(hi, Sse41.MultiplyLow(Sse41.ConvertToVector128Int32(p + 4), weight));
-            }
-
-            var shorts = Sse2.PackSignedSaturate(Sse2.ShiftRightArithmetic(lo, PrecisionBits), Sse2.ShiftRightArithmetic(hi, PrecisionBits));
-            *(long*)(output + j) = Sse2.PackUnsignedSaturate(shorts, shorts).AsInt64().ToScalar();
-        }
-    }
-
-    private static byte Clip8(int value)
-    {
-        var v = value >> PrecisionBits;
-        return v < 0 ? (byte)0 : v > 255 ? (byte)255 : (byte)v;
-    }
-
-    /// <summary>Pillow's precompute_coeffs + normalize_coeffs_8bpc for the bilinear (triangle) filter.</summary>
-    private readonly struct Coefficients
-    {
-        private Coefficients(int size, int[] bounds, int[] weights)
-        {
-            Size = size;
-            Bounds = bounds;
-            Weights = weights;
-        }
-
-        /// <summary>Taps per output pixel (the widest window).</summary>
-        public int Size { get; }
-
-        /// <summary>Per output pixel: first source index and tap count.</summary>
-        public int[] Bounds { get; }
-
-        public int[] Weights { get; }
-
-        public static Coefficients Compute(int inSize, int outSize)
-        {
-            var scale = (double)inSize / outSize;
-            var filterScale = Math.Max(scale, 1.0);
-            var support = filterScale;
-            var size = ((int)Math.Ceiling(support) * 2) + 1;
-            var bounds = ArrayPool<int>.Shared.Rent(2 * outSize);
-            var weights = ArrayPool<int>.Shared.Rent(size * outSize);
-            Span<double> k = stackalloc double[size];
-            var inverse = 1.0 / filterScale;
-            for (var o = 0; o < outSize; o++)
-            {
-                var center = (o + 0.5) * scale;
-                var xmin = Math.Max((int)(center - support + 0.5), 0);
-                var xmax = Math.Min((int)(center + support + 0.5), inSize) - xmin;
-                double total = 0;
-                for (var x = 0; x < xmax; x++)
-                {
-                    var t = Math.Abs((x + xmin - center + 0.5) * inverse);
-                    k[x] = t < 1.0 ? 1.0 - t : 0.0;
-                    total += k[x];
-                }
-
-                var w = weights.AsSpan(o * size, size);
-                w.Clear();
-                for (var x = 0; x < xmax; x++)
-                {
-                    var v = total != 0.0 ? k[x] / total : k[x];
-                    w[x] = v < 0 ? (int)(-0.5 + (v * (1 << PrecisionBits))) : (int)(0.5 + (v * (1 << PrecisionBits)));
-                }
-
-                bounds[2 * o] = xmin;
-                bounds[(2 * o) + 1] = xmax;
-            }
-
-            return new Coefficients(size, bounds, weights);
-        }
-
-        public void Return()
-        {
-            ArrayPool<int>.Shared.Return(Bounds);
-            ArrayPool<int>.Shared.Return(Weights);
         }
     }
 }

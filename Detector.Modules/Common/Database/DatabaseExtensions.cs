@@ -1,4 +1,3 @@
-using Detector.Modules.Common;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using Npgsql;

@@ -1,5 +1,4 @@
 using System.Buffers;
-using Microsoft.AspNetCore.Http;
 
 namespace Detector.Modules.Images.Contracts;
 

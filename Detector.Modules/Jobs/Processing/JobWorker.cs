@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Diagnostics;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Images.Contracts;

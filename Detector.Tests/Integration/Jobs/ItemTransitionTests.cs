@@ -1,8 +1,6 @@
-using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Processing;
 using Detector.Modules.Jobs.Storage;
 using Microsoft.Extensions.DependencyInjection;
-using Npgsql;
 
 namespace Detector.Tests.Integration.Jobs;
 

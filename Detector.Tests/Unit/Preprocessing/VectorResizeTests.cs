@@ -1,5 +1,4 @@
 using Detector.Modules.Preprocessing;
-using Detector.Modules.Preprocessing.Contracts;
 
 namespace Detector.Tests.Unit.Preprocessing;
 

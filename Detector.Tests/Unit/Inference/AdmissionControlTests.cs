@@ -1,0 +1,119 @@
+using System.Runtime.CompilerServices;
+using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Scheduling;
+using Prometheus;
+
+namespace Detector.Tests.Unit.Inference;
+
+public sealed class AdmissionControlTests
+{
+    [Fact]
+    public void Admits_up_to_the_capacity_and_counts_each_refusal_beyond_it()
+    {
+        var (admission, rejected) = Create(capacity: 3, budget: TimeSpan.Zero);
+
+        Assert.True(admission.TryAdmit(DetectionPriority.Interactive));
+        Assert.True(admission.TryAdmit(DetectionPriority.Background));
+        Assert.True(admission.TryAdmit(DetectionPriority.Interactive));
+        Assert.False(admission.TryAdmit(DetectionPriority.Interactive));
+        Assert.False(admission.TryAdmit(DetectionPriority.Background));
+        Assert.Equal(2, rejected.Value);
+
+        admission.Release(DetectionPriority.Background);
+        Assert.True(admission.TryAdmit(DetectionPriority.Interactive));
+        Assert.Equal(3, admission.Admitted);
+    }
+
+    [Fact]
+    public void Interactive_requests_are_refused_once_their_expected_wait_exceeds_the_budget()
+    {
+        // 100 images/s and a 100 ms budget: ten admitted requests are 100 ms of work.
+        var (admission, _) = Create(capacity: 1000, budget: TimeSpan.FromMilliseconds(100), alwaysAdmitted: 2);
+        admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
+
+        var admitted = 0;
+        while (admission.TryAdmit(DetectionPriority.Interactive))
+        {
+            admitted++;
+        }
+
+        Assert.Equal(11, admitted);
+    }
+
+    [Fact]
+    public void Background_work_needs_only_room_not_budget()
+    {
+        var (admission, _) = Create(capacity: 50, budget: TimeSpan.FromMilliseconds(100), alwaysAdmitted: 2);
+        admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
+
+        var admitted = 0;
+        while (admission.TryAdmit(DetectionPriority.Background))
+        {
+            admitted++;
+        }
+
+        Assert.Equal(50, admitted);
+    }
+
+    [Fact]
+    public void Without_a_measured_throughput_the_budget_admits_up_to_the_capacity()
+    {
+        var (admission, _) = Create(capacity: 20, budget: TimeSpan.FromMilliseconds(1), alwaysAdmitted: 2);
+
+        Assert.Equal(20, Enumerable.Range(0, 25).Count(_ => admission.TryAdmit(DetectionPriority.Interactive)));
+    }
+
+    [Fact]
+    public void The_early_refusal_reserves_nothing_and_counts_only_refusals()
+    {
+        var (admission, rejected) = Create(capacity: 2, budget: TimeSpan.Zero);
+
+        Assert.False(admission.TryRefuseInteractive());
+        Assert.Equal(0, admission.Admitted);
+        Assert.Equal(0, rejected.Value);
+
+        admission.TryAdmit(DetectionPriority.Interactive);
+        admission.TryAdmit(DetectionPriority.Interactive);
+        Assert.True(admission.TryRefuseInteractive());
+        Assert.Equal(1, rejected.Value);
+        Assert.Equal(2, admission.Admitted);
+    }
+
+    [Fact]
+    public void Retry_after_follows_the_backlog_and_stays_between_one_and_sixty_seconds()
+    {
+        var (admission, _) = Create(capacity: 100_000, budget: TimeSpan.Zero);
+        Assert.Equal(1, admission.EstimateRetryAfterSeconds());
+
+        admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
+        for (var i = 0; i < 499; i++)
+        {
+            admission.TryAdmit(DetectionPriority.Background);
+        }
+
+        Assert.Equal(5, admission.EstimateRetryAfterSeconds());
+        for (var i = 0; i < 50_000; i++)
+        {
+            admission.TryAdmit(DetectionPriority.Background);
+        }
+
+        Assert.Equal(60, admission.EstimateRetryAfterSeconds());
+    }
+
+    [Fact]
+    public void Throughput_is_a_moving_average_over_all_executors()
+    {
+        var (admission, _) = Create(capacity: 10, budget: TimeSpan.Zero);
+
+        admission.RecordBatch(images: 4, inferenceMs: 40, executors: 2);
+        Assert.Equal(200, admission.ImagesPerSecond, 6);
+        admission.RecordBatch(images: 1, inferenceMs: 20, executors: 2);
+        Assert.Equal((0.8 * 200) + (0.2 * 100), admission.ImagesPerSecond, 6);
+    }
+
+    private static (AdmissionControl Admission, Counter.Child Rejected) Create(int capacity, TimeSpan budget, int alwaysAdmitted = 0, [CallerMemberName] string test = "")
+    {
+        var rejected = new SchedulerMetrics($"admission-{test}-{Guid.NewGuid():N}", "v1").Rejected;
+        return (new AdmissionControl(capacity, budget, alwaysAdmitted, rejected), rejected);
+    }
+}

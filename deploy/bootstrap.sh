@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Detector's scripts need and is missing, and nothing else: curl, flock
+# (util-linux) and PostgreSQL from Debian's packages, and, when run as root, the `postgres`
+# system user that owns the private cluster (initdb refuses to run as root). Checks for the
+# .NET 10 SDK and says how to install it. Quiet and quick when everything is there; run by
+# run.sh, test.sh, bench/ and .ci/ scripts before they start anything.
+set -euo pipefail
+# shellcheck source=deploy/dev-env.sh
+source "$(dirname "${BASH_SOURCE[0]}")/dev-env.sh"
+
+as_root() {
+  if [[ $EUID -eq 0 ]]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else detector_die "need root to run: $* (install it yourself, or install sudo)"
+  fi
+}
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  cat >&2 <<'MSG'
+error: the .NET SDK (`dotnet`) was not found on PATH. Detector needs the .NET 10 SDK.
+Install it, e.g.:
+  curl -sSL https://dot.net/v1/dotnet-install.sh | bash -s -- --channel 10.0
+  export DOTNET_ROOT="$HOME/.dotnet" PATH="$HOME/.dotnet:$PATH"
+or see https://learn.microsoft.com/dotnet/core/install/linux (package: dotnet-sdk-10.0).
+MSG
+  exit 1
+fi
+dotnet --list-sdks 2>/dev/null | grep -q '^10\.' || detector_warn "no .NET 10 SDK in 'dotnet --list-sdks'; the build will probably fail"
+
+missing=()
+command -v curl >/dev/null 2>&1 || missing+=(curl)
+command -v flock >/dev/null 2>&1 || missing+=(util-linux)
+_detector_pg_bindir >/dev/null 2>&1 || missing+=(postgresql)
+if ((${#missing[@]})); then
+  detector_log "Installing ${missing[*]} with apt-get"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  _detector_pg_bindir >/dev/null 2>&1 || detector_die "PostgreSQL still not found after apt-get install postgresql"
+fi
+
+if [[ $EUID -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
+  detector_log "Creating the postgres system user (owner of the private cluster)"
+  useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+fi
