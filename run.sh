@@ -38,7 +38,12 @@ if [[ -z ${Detector__AdminApiKey:-} ]]; then
   [[ -s $DETECTOR_RUN_DIR/admin-key ]] || (umask 077; printf 'adm_%s' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$DETECTOR_RUN_DIR/admin-key")
   Detector__AdminApiKey="$(<"$DETECTOR_RUN_DIR/admin-key")"
 fi
-export Detector__AdminApiKey ASPNETCORE_ENVIRONMENT=Development
+# Key hashing secret: likewise, generated once (.run/api-key-hash-secret); losing it invalidates the dev keys.
+if [[ -z ${Detector__ApiKeyHashSecret:-} ]]; then
+  [[ -s $DETECTOR_RUN_DIR/api-key-hash-secret ]] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$DETECTOR_RUN_DIR/api-key-hash-secret")
+  Detector__ApiKeyHashSecret="$(<"$DETECTOR_RUN_DIR/api-key-hash-secret")"
+fi
+export Detector__AdminApiKey Detector__ApiKeyHashSecret ASPNETCORE_ENVIRONMENT=Development
 export ImageStore__Path="${ImageStore__Path:-$DETECTOR_ROOT/.data/images}" ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:8080}"
 mkdir -p "$ImageStore__Path"
 base_url="$(detector_base_url)"

@@ -16,7 +16,8 @@ detector_bootstrap
 detector_pg_start
 detector_pg_ensure_db detector_bench
 detector_export_env detector_bench
-export Detector__AdminApiKey="bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+Detector__AdminApiKey="bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export Detector__AdminApiKey Detector__ApiKeyHashSecret="bench-hash-secret-$Detector__AdminApiKey"
 export ASPNETCORE_URLS="http://127.0.0.1:$port" ImageStore__Path="$DETECTOR_RUN_DIR/bench-images"
 export Serilog__MinimumLevel__Default=Warning
 

@@ -33,4 +33,11 @@ public static class ErrorCodes
     public const string UrlTimeout = "url_timeout";
     public const string UrlNotAnImage = "url_not_an_image";
     public const string UrlTooManyRedirects = "url_too_many_redirects";
+    public const string QuotaExceeded = "quota_exceeded";
+    public const string ConcurrencyLimited = "concurrency_limited";
+    public const string PriorityNotAllowed = "priority_not_allowed";
+    public const string IdempotencyKeyInvalid = "idempotency_key_invalid";
+    public const string IdempotencyKeyReused = "idempotency_key_reused";
+    public const string IdempotencyKeyInUse = "idempotency_key_in_use";
+    public const string TenantDisabled = "tenant_disabled";
 }

@@ -40,4 +40,7 @@ public sealed class ProblemException : Exception
 
     /// <summary>Seconds a client should wait before retrying, for 503/429 answers.</summary>
     public int? RetryAfterSeconds { get; init; }
+
+    /// <summary>Extra members of the problem document (snake_case names), e.g. reset_at of a quota.</summary>
+    public IReadOnlyDictionary<string, object?>? Extensions { get; init; }
 }

@@ -20,6 +20,11 @@ public static class ProblemWriter
             Instance = context.Request.Path,
         };
         details.Extensions["code"] = problem.Code;
+        foreach (var (name, value) in problem.Extensions ?? new Dictionary<string, object?>())
+        {
+            details.Extensions[name] = value;
+        }
+
         details.Extensions["trace_id"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
         return details;
     }

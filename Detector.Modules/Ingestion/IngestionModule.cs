@@ -19,9 +19,10 @@ public static class IngestionModule
 
     public static IEndpointRouteBuilder MapIngestionEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1").WithTags("Detection").RequireAuthorization(TenantClaims.TenantPolicy);
+        var group = app.MapGroup("/v1").WithTags("Detection").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapPost("/detect", SubmitImageEndpoint.Handle)
             .Validate<SubmitImageRequest>()
+            .Idempotent()
             .DisableAntiforgery()
             .Accepts<byte[]>(isOptional: true, "multipart/form-data", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "application/octet-stream")
             .WithName("DetectObjects")
@@ -31,9 +32,11 @@ public static class IngestionModule
             .Produces<Detector.Modules.Jobs.Contracts.JobAccepted>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
         return app;

@@ -58,9 +58,10 @@ public static class JobsModule
 
     public static IEndpointRouteBuilder MapJobsEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireAuthorization(TenantClaims.TenantPolicy);
+        var group = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapPost("/", SubmitJobEndpoint.Handle)
             .Validate<SubmitJobRequest>()
+            .Idempotent()
             .DisableAntiforgery()
             .Accepts<byte[]>(isOptional: false, "multipart/form-data", "application/json")
             .WithName("SubmitJob")
@@ -68,8 +69,12 @@ public static class JobsModule
             .WithDescription("Every image is stored before the 202 answer; poll the Location (status_url) until status is terminal, then page through results_url. Options: model, min_score, iou, max_detections, callback_url, priority (query parameters for multipart, fields for JSON).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/{id:guid}", GetJobEndpoint.Handle)
             .WithName("GetJob")
             .WithSummary("Status, progress counts and webhook attempts of one job of the calling tenant.")

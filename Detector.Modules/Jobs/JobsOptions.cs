@@ -44,6 +44,10 @@ internal sealed class JobsOptions
     [Range(1, 3600)]
     public double LeaseSeconds { get; set; } = 30;
 
+    /// <summary>How long the work of a disabled tenant waits before it is looked at again.</summary>
+    [Range(1, 86_400)]
+    public double DisabledTenantRecheckSeconds { get; set; } = 60;
+
     /// <summary>How often the recovery sweep re-dispatches items whose lease expired or that have no ticket.</summary>
     [Range(0.1, 3600)]
     public double SweepIntervalSeconds { get; set; } = 15;

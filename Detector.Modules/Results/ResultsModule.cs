@@ -23,7 +23,7 @@ public static class ResultsModule
 
     public static IEndpointRouteBuilder MapResultsEndpoints(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/v1/results").WithTags("Results").RequireAuthorization(TenantClaims.TenantPolicy);
+        var group = app.MapGroup("/v1/results").WithTags("Results").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapGet("/{id:guid}", GetResultEndpoint.Handle)
             .WithName("GetResult")
             .WithSummary("Returns one stored result of the calling tenant.")

@@ -1,26 +1,59 @@
 using Detector.Modules.Common;
+using Detector.Modules.Tenancy.Admin;
 using Detector.Modules.Tenancy.Authentication;
 using Detector.Modules.Tenancy.Contracts;
-using Detector.Modules.Tenancy.CreateTenant;
-using Detector.Modules.Tenancy.ListTenants;
+using Detector.Modules.Tenancy.Idempotency;
+using Detector.Modules.Tenancy.Keys;
+using Detector.Modules.Tenancy.RateLimiting;
+using Detector.Modules.Tenancy.Tenants;
+using Detector.Modules.Tenancy.Usage;
 using FluentValidation;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Tenancy;
 
-/// <summary>Tenants, API keys, and the authentication every other module relies on.</summary>
+/// <summary>
+/// Tenants as customers: plans, API keys and their lifecycle, the authentication every other
+/// module relies on, cluster-wide rate limits, image quotas and idempotency (ADR 0007).
+/// </summary>
 public static class TenancyModule
 {
     public static IHostApplicationBuilder AddTenancy(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddValidatedOptions<TenancyOptions>(TenancyOptions.SectionName);
-        services.AddMemoryCache();
+        services.AddValidatedOptions<PlanOptions>(PlanOptions.SectionName);
+        services.AddValidatedOptions<GuardOptions>(GuardOptions.SectionName);
+        services.TryAddSingleton(TimeProvider.System);
+
+        services.AddSingleton<KeyHasher>();
+        services.AddSingleton<KeyStore>();
         services.AddSingleton<TenantStore>();
+        services.AddSingleton<Plans>();
+        services.AddSingleton<TenancyCache>();
+        services.AddSingleton<ITenantDirectory, TenantDirectory>();
         services.AddSingleton<IAdminVerifier, AdminVerifier>();
+        services.AddSingleton<KeyGuard>();
+        services.AddSingleton<KeyUsageTracker>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyUsageTracker>());
+        services.AddSingleton<TenancyChangeFeed>();
+        services.AddHostedService(sp => sp.GetRequiredService<TenancyChangeFeed>());
+        services.AddHealthChecks().AddCheck<TenancyChangeFeed>("tenancy_changes", tags: ["ready"]);
+
+        services.AddSingleton<IUsageMeter, UsageMeter>();
+        services.AddSingleton<RateBucketStore>();
+        services.AddSingleton<TenantBuckets>();
+        services.AddRateLimiter(o => o.AddPolicy<Guid, TenantRateLimitPolicy>(TenantClaims.RateLimitPolicy));
+        services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<IIdempotencyFilter, IdempotencyFilter>();
+        services.AddHostedService<IdempotencyCleanup>();
+
         services.AddScoped<IValidator<CreateTenantRequest>, CreateTenantValidator>();
+        services.AddScoped<IValidator<CreateKeyRequest>, CreateKeyValidator>();
+        services.AddScoped<IValidator<RotateKeyRequest>, RotateKeyValidator>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
@@ -32,21 +65,43 @@ public static class TenancyModule
 
     public static IEndpointRouteBuilder MapTenancyEndpoints(this IEndpointRouteBuilder app)
     {
-        var admin = app.MapGroup("/v1/admin/tenants")
-            .WithTags("Admin")
-            .RequireAuthorization(TenantClaims.AdminPolicy);
-        admin.MapPost("/", CreateTenantEndpoint.Handle)
-            .Validate<CreateTenantRequest>()
-            .WithName("CreateTenant")
-            .WithSummary("Creates a tenant and returns its API key (shown only once).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
+        var admin = app.MapGroup("/v1/admin/tenants").WithTags("Admin").RequireAuthorization(TenantClaims.AdminPolicy);
+        admin.MapPost("/", TenantEndpoints.Create).Validate<CreateTenantRequest>()
+            .WithName("CreateTenant").WithSummary("Creates a tenant on a plan (default: the configured default plan) and returns its first API key, shown only once.");
+        admin.MapGet("/", TenantEndpoints.List)
+            .WithName("ListTenants").WithSummary("Lists tenants, newest first (include_disabled=true for all).");
+        admin.MapGet("/{id:guid}", TenantEndpoints.Get)
+            .WithName("GetTenant").WithSummary("One tenant with its effective plan and its keys (prefixes only).");
+        admin.MapPut("/{id:guid}/plan", PlanEndpoints.Update)
+            .WithName("UpdateTenantPlan").WithSummary("Sets the tenant's plan: a configured plan as base (or the current plan), with any fields given overriding it. Takes effect on every instance at once.");
+        admin.MapPost("/{id:guid}/disable", TenantEndpoints.Disable)
+            .WithName("DisableTenant").WithSummary("Disables the tenant: its keys stop working on every instance within moments, and its queued job work waits.");
+        admin.MapPost("/{id:guid}/enable", TenantEndpoints.Enable)
+            .WithName("EnableTenant").WithSummary("Re-enables a disabled tenant.");
+        admin.MapPost("/{id:guid}/keys", KeyEndpoints.Create).Validate<CreateKeyRequest>()
+            .WithName("CreateApiKey").WithSummary("Creates another API key for the tenant, shown only once.");
+        admin.MapGet("/{id:guid}/keys", KeyEndpoints.List)
+            .WithName("ListApiKeys").WithSummary("The tenant's keys: prefix, status, created, last used (to within about 30 s), expiry, revocation.");
+        admin.MapPost("/{id:guid}/keys/{keyId:guid}/rotate", KeyEndpoints.Rotate).Validate<RotateKeyRequest>()
+            .WithName("RotateApiKey").WithSummary("Creates a replacement key; the old one keeps working for grace_seconds (default a day), then stops.");
+        admin.MapDelete("/{id:guid}/keys/{keyId:guid}", KeyEndpoints.Revoke)
+            .WithName("RevokeApiKey").WithSummary("Revokes the key at once, on every instance.");
+        foreach (var endpoint in new[] { admin })
+        {
+            endpoint.ProducesProblem(StatusCodes.Status400BadRequest)
+                .ProducesProblem(StatusCodes.Status401Unauthorized)
+                .ProducesProblem(StatusCodes.Status403Forbidden)
+                .ProducesProblem(StatusCodes.Status404NotFound);
+        }
+
+        app.MapGet("/v1/usage", GetUsageEndpoint.Handle)
+            .RequireAuthorization(TenantClaims.TenantPolicy)
+            .RequireRateLimiting(TenantClaims.RateLimitPolicy)
+            .WithTags("Usage")
+            .WithName("GetUsage")
+            .WithSummary("The calling tenant's plan and its image usage today and this month (UTC), with when each resets.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
-        admin.MapGet("/", ListTenantsEndpoint.Handle)
-            .WithName("ListTenants")
-            .WithSummary("Lists active tenants.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status403Forbidden);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 }

@@ -47,6 +47,7 @@ public sealed class DetectorApiFactory : WebApplicationFactory<Program>, IAsyncL
                 ["Database:ConnectionString"] = ConnectionString,
                 ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
                 ["Detector:AdminApiKey"] = AdminKey,
+                ["Detector:ApiKeyHashSecret"] = "integration-api-key-hash-secret-0123456789",
                 ["Models:Directory"] = TestPaths.Models,
                 ["ImageStore:Path"] = ImageStorePath,
                 ["Serilog:MinimumLevel:Default"] = "Warning",

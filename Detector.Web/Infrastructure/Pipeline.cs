@@ -68,6 +68,8 @@ internal static partial class Pipeline
             }
         });
         app.UseAuthorization();
+        // After authentication: the tenant policy partitions by the caller's tenant.
+        app.UseRateLimiter();
         return app;
     }
 

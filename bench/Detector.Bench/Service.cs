@@ -61,6 +61,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         psi.Environment["ASPNETCORE_URLS"] = baseUrl;
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Detector__AdminApiKey"] = adminKey;
+        psi.Environment["Detector__ApiKeyHashSecret"] = "bench-api-key-hash-secret-" + adminKey;
         psi.Environment["Models__Directory"] = ctx.ModelsDir;
         psi.Environment["Models__Enabled__0"] = ctx.Model;
         psi.Environment["Models__Default"] = ctx.Model;

@@ -22,10 +22,13 @@ internal static class SubmitImageEndpoint
         IUploadReader uploads,
         IDetectionRecorder recorder,
         IJobSubmitter jobs,
+        ITenantDirectory tenants,
+        IUsageMeter usage,
         IOptions<IngestionOptions> options,
         CancellationToken ct)
     {
         var tenantId = http.User.GetTenantId();
+        var plan = (await tenants.FindAsync(tenantId, ct))!.Plan;
         var prefersAsync = PrefersAsync(http.Request);
 
         // Refuse before reading the upload: a saturated model answers in microseconds, and the
@@ -35,8 +38,11 @@ internal static class SubmitImageEndpoint
             throw new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", "The model's queue is full; retry later.") { RetryAfterSeconds = retryAfter };
         }
 
-        using var upload = await uploads.ReadImageAsync(http.Request, options.Value.MaxUploadBytes, ct);
+        using var upload = await uploads.ReadImageAsync(http.Request, Math.Min(options.Value.MaxUploadBytes, plan.MaxImageBytes), ct);
         var detectionOptions = DetectionOptions.From(query.MinScore, query.Iou, query.MaxDetections);
+
+        // The image counts against the quotas once accepted; a detection that fails gives it back.
+        var receipt = await usage.ConsumeAsync(tenantId, 1, ct);
         ResultDocument document;
         try
         {
@@ -51,9 +57,15 @@ internal static class SubmitImageEndpoint
         }
         catch (ProblemException p) when (p.Status is 503 or 504 && p.Code != ErrorCodes.InferenceFailed && prefersAsync)
         {
+            // Still counted once: the job carries the same image.
             var accepted = await jobs.SubmitAsync(tenantId, [new JobImage(upload.Bytes, upload.FileName)], query.Model, detectionOptions, ct);
             http.Response.Headers["Preference-Applied"] = "respond-async";
             return TypedResults.Accepted(accepted.StatusUrl, accepted);
+        }
+        catch
+        {
+            await usage.RefundAsync(receipt, CancellationToken.None);
+            throw;
         }
 
         http.Response.Headers["X-Queue-Wait-Ms"] = document.Timings.QueueMs.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);

@@ -41,10 +41,14 @@ internal sealed class JobDispatcher(IBackgroundJobClient client, ItemTransitions
     }
 
     /// <summary>Schedules a single item's retry after <paramref name="delay"/>.</summary>
-    public async Task ScheduleRetryAsync(Guid tenantId, Guid jobId, int index, string queue, TimeSpan delay, CancellationToken ct)
+    public Task ScheduleRetryAsync(Guid tenantId, Guid jobId, int index, string queue, TimeSpan delay, CancellationToken ct) =>
+        ScheduleChunkAsync(tenantId, jobId, index, index, queue, delay, ct);
+
+    /// <summary>Schedules the items [first, last] to run after <paramref name="delay"/>, as their new ticket.</summary>
+    public async Task ScheduleChunkAsync(Guid tenantId, Guid jobId, int first, int last, string queue, TimeSpan delay, CancellationToken ct)
     {
-        var id = client.Schedule<JobWorker>(queue, w => w.ProcessAsync(tenantId, jobId, index, index, CancellationToken.None), delay);
-        await items.SetTicketsAsync(jobId, [(index, index, id)], ct);
+        var id = client.Schedule<JobWorker>(queue, w => w.ProcessAsync(tenantId, jobId, first, last, CancellationToken.None), delay);
+        await items.SetTicketsAsync(jobId, [(first, last, id)], ct);
     }
 
     public async Task EnqueueWebhookAsync(Guid jobId, TimeSpan? delay, CancellationToken ct)

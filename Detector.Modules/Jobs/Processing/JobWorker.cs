@@ -5,6 +5,7 @@ using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
 using Detector.Modules.Results.Contracts;
+using Detector.Modules.Tenancy.Contracts;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -25,6 +26,7 @@ internal sealed partial class JobWorker(
     IImageStore images,
     IDetectionRecorder recorder,
     IInferenceReadiness readiness,
+    ITenantDirectory tenants,
     UrlFetcher fetcher,
     IOptions<JobsOptions> options,
     ILogger<JobWorker> logger)
@@ -46,6 +48,21 @@ internal sealed partial class JobWorker(
         if (job is null || job.TenantId != tenantId)
         {
             LogJobMissing(logger, jobId);
+            return;
+        }
+
+        var tenant = await tenants.FindAsync(tenantId, cancellationToken);
+        if (tenant is null)
+        {
+            LogJobMissing(logger, jobId);
+            return;
+        }
+
+        if (tenant.Disabled)
+        {
+            // A disabled tenant's work waits, unclaimed and uncounted: the chunk comes back later.
+            LogTenantDisabled(logger, tenantId, jobId);
+            await dispatcher.ScheduleChunkAsync(tenantId, jobId, first, last, JobStore.QueueFor(job.Priority), TimeSpan.FromSeconds(_options.DisabledTenantRecheckSeconds), cancellationToken);
             return;
         }
 
@@ -179,6 +196,9 @@ internal sealed partial class JobWorker(
         TimeoutException => (ErrorCodes.DeadlineExceeded, ex.Message),
         _ => (ErrorCodes.Internal, ex.GetType().Name + ": " + ex.Message),
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Tenant {TenantId} is disabled; job {JobId} waits")]
+    private static partial void LogTenantDisabled(ILogger logger, Guid tenantId, Guid jobId);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not found; dropping its Hangfire work")]
     private static partial void LogJobMissing(ILogger logger, Guid jobId);

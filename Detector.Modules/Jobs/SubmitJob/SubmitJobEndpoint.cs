@@ -19,12 +19,15 @@ internal static class SubmitJobEndpoint
         IUploadReader uploads,
         IImageStore images,
         IValidator<SubmitJobRequest> validator,
+        ITenantDirectory tenants,
+        IUsageMeter usage,
         IOptions<JobsOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         CancellationToken ct)
     {
         var tenantId = http.User.GetTenantId();
-        var limits = options.Value;
+        var plan = (await tenants.FindAsync(tenantId, ct))!.Plan;
+        var limits = JobLimits.For(options.Value, plan);
         var contentType = http.Request.ContentType;
         if (string.IsNullOrWhiteSpace(contentType) || !MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
         {
@@ -37,6 +40,7 @@ internal static class SubmitJobEndpoint
         if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             settings = query;
+            RequirePriorityAllowed(settings.Priority, plan);
             items = await ReadUploadsAsync(http.Request, uploads, images, limits, ct);
             source = "upload";
         }
@@ -58,6 +62,7 @@ internal static class SubmitJobEndpoint
                 throw new ProblemException(400, ErrorCodes.ValidationFailed, "Validation failed", string.Join(" ", validation.Errors.Select(e => e.ErrorMessage)));
             }
 
+            RequirePriorityAllowed(settings.Priority, plan);
             items = UrlItems(body.Urls, limits);
             source = "urls";
         }
@@ -77,7 +82,20 @@ internal static class SubmitJobEndpoint
             settings.MaxDetections,
             settings.CallbackUrl,
             $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}");
-        var accepted = await submitter.CreateAsync(job, items, ct);
+
+        // Each image counts once against the quotas, here, whatever happens to its item later.
+        var receipt = await usage.ConsumeAsync(tenantId, items.Count, ct);
+        JobAccepted accepted;
+        try
+        {
+            accepted = await submitter.CreateAsync(job, items, ct);
+        }
+        catch
+        {
+            await usage.RefundAsync(receipt, CancellationToken.None);
+            throw;
+        }
+
         return TypedResults.Accepted(accepted.StatusUrl, accepted);
     }
 
@@ -94,7 +112,7 @@ internal static class SubmitJobEndpoint
         }
     }
 
-    private static List<NewItem> UrlItems(IList<string>? urls, JobsOptions limits)
+    private static List<NewItem> UrlItems(IList<string>? urls, JobLimits limits)
     {
         if (urls is null || urls.Count == 0)
         {
@@ -124,7 +142,7 @@ internal static class SubmitJobEndpoint
     /// Streams each image part into the image store as it arrives (so memory holds one image at a
     /// time); the reader enforces the per-image, per-job count and total byte limits.
     /// </summary>
-    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, IUploadReader uploads, IImageStore images, JobsOptions limits, CancellationToken ct)
+    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, IUploadReader uploads, IImageStore images, JobLimits limits, CancellationToken ct)
     {
         var items = new List<NewItem>();
         await foreach (var upload in uploads.ReadImagesAsync(request, new UploadLimits(limits.MaxImageBytes, limits.MaxImagesPerJob, limits.MaxTotalBytes), ct))
@@ -139,6 +157,25 @@ internal static class SubmitJobEndpoint
         return items;
     }
 
+    /// <summary>Priorities are the plan's to grant: a tenant may ask only for those its plan allows.</summary>
+    private static void RequirePriorityAllowed(string? priority, TenantPlan plan)
+    {
+        var asked = priority ?? "normal";
+        if (!plan.AllowedPriorities.Contains(asked, StringComparer.Ordinal))
+        {
+            throw new ProblemException(403, ErrorCodes.PriorityNotAllowed, "Priority not allowed", $"The plan '{plan.Name}' allows priority {string.Join(", ", plan.AllowedPriorities)}, not {asked}.");
+        }
+    }
+
     private static ProblemException TooMany(int max) =>
         new(413, ErrorCodes.TooManyImages, "Too many images", $"A job may carry at most {max} images.");
+}
+
+/// <summary>A job's limits: the service's, tightened by the tenant's plan.</summary>
+internal sealed record JobLimits(long MaxImageBytes, int MaxImagesPerJob, long MaxTotalBytes)
+{
+    public static JobLimits For(JobsOptions options, TenantPlan plan) => new(
+        Math.Min(options.MaxImageBytes, plan.MaxImageBytes),
+        Math.Min(options.MaxImagesPerJob, plan.MaxImagesPerJob),
+        options.MaxTotalBytes);
 }

@@ -7,6 +7,7 @@ using System.Text.Json;
 using Detector.Modules.Jobs.Processing;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
+using Detector.Modules.Tenancy.Contracts;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -30,9 +31,11 @@ internal sealed partial class WebhookSender : IDisposable
     private readonly WebhookStore _webhooks;
     private readonly JobDispatcher _dispatcher;
     private readonly WebhookOptions _options;
+    private readonly JobsOptions _jobs;
+    private readonly ITenantDirectory _tenants;
     private readonly ILogger<WebhookSender> _logger;
 
-    public WebhookSender(SafeConnector connector, JobStore store, WebhookStore webhooks, JobDispatcher dispatcher, IOptions<WebhookOptions> options, ILogger<WebhookSender> logger)
+    public WebhookSender(SafeConnector connector, JobStore store, WebhookStore webhooks, JobDispatcher dispatcher, ITenantDirectory tenants, IOptions<WebhookOptions> options, IOptions<JobsOptions> jobs, ILogger<WebhookSender> logger)
     {
         _client = new HttpClient(connector.CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("Detector-Webhooks/1.0");
@@ -40,6 +43,8 @@ internal sealed partial class WebhookSender : IDisposable
         _webhooks = webhooks;
         _dispatcher = dispatcher;
         _options = options.Value;
+        _jobs = jobs.Value;
+        _tenants = tenants;
         _logger = logger;
     }
 
@@ -50,6 +55,13 @@ internal sealed partial class WebhookSender : IDisposable
         var job = await _store.GetForWorkerAsync(jobId, cancellationToken);
         if (job is null || job.WebhookStatus != "pending" || job.CallbackUrl is null)
         {
+            return;
+        }
+
+        if (await _tenants.FindAsync(job.TenantId, cancellationToken) is not { Disabled: false })
+        {
+            // A disabled tenant's webhooks wait too; no attempt is spent.
+            await _dispatcher.EnqueueWebhookAsync(jobId, TimeSpan.FromSeconds(_jobs.DisabledTenantRecheckSeconds), cancellationToken);
             return;
         }
 

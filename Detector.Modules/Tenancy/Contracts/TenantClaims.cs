@@ -7,6 +7,10 @@ namespace Detector.Modules.Tenancy.Contracts;
 public static class TenantClaims
 {
     public const string TenantIdClaim = "detector:tenant_id";
+    public const string KeyIdClaim = "detector:key_id";
+
+    /// <summary>The rate-limiting policy tenant endpoints opt into with RequireRateLimiting.</summary>
+    public const string RateLimitPolicy = "tenant";
     public const string AdminRole = "admin";
     public const string TenantPolicy = "tenant";
     public const string AdminPolicy = "admin";

@@ -60,6 +60,7 @@ internal sealed class CrashHarness(ITestOutputHelper output) : IAsyncDisposable
         ["Database__ConnectionString"] = ConnectionString,
         ["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
         ["Detector__AdminApiKey"] = JobsApiFactory.AdminKey,
+        ["Detector__ApiKeyHashSecret"] = JobsApiFactory.HashSecret,
         ["Models__Directory"] = JobsApiFactory.ModelsDirectory,
         ["ImageStore__Path"] = _imageDir,
         ["Jobs__InstanceId"] = instance,

@@ -22,6 +22,7 @@ public sealed class JobsTestGroup;
 public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 {
     public const string AdminKey = "jobs-test-admin-key-0123456789abcdef";
+    public const string HashSecret = "jobs-test-api-key-hash-secret-0123456789abcdef";
 
     private readonly string _imageDir = Path.Combine(Path.GetTempPath(), "detector-jobs-" + Guid.NewGuid().ToString("N"));
 
@@ -130,6 +131,7 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Database:ConnectionString"] = ConnectionString,
             ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
             ["Detector:AdminApiKey"] = AdminKey,
+            ["Detector:ApiKeyHashSecret"] = HashSecret,
             ["Models:Directory"] = ModelsDirectory,
             ["ImageStore:Path"] = _imageDir,
             ["Jobs:ChunkSize"] = "4",
@@ -160,7 +162,10 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             items.Add(new NewItem(items.Count, name, null, stored.Sha256));
         }
 
-        var tenantId = Guid.CreateVersion7();
+        using var admin = Admin();
+        using var created = await admin.PostAsJsonAsync("/v1/admin/tenants", new { name = "undispatched" });
+        created.EnsureSuccessStatusCode();
+        var tenantId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         var jobId = Guid.CreateVersion7();
         await Services.GetRequiredService<JobStore>().CreateAsync(
             new NewJob(jobId, tenantId, "upload", "normal", null, null, null, null, null, null), items, CancellationToken.None);

@@ -1,0 +1,67 @@
+using Detector.Modules.Tenancy.Contracts;
+using Detector.Modules.Tenancy.Keys;
+using Detector.Modules.Tenancy.Tenants;
+
+namespace Detector.Modules.Tenancy.Admin;
+
+internal sealed record PlanView(
+    string Name,
+    double RequestsPerSecond,
+    int Burst,
+    int MaxInFlight,
+    long DailyImages,
+    long MonthlyImages,
+    long MaxImageBytes,
+    int MaxImagesPerJob,
+    IReadOnlyList<string> AllowedPriorities,
+    int RetentionDays,
+    bool StoreImages,
+    string Region)
+{
+    public static PlanView From(TenantPlan p) => new(p.Name, p.RequestsPerSecond, p.Burst, p.MaxInFlight, p.DailyImages, p.MonthlyImages, p.MaxImageBytes, p.MaxImagesPerJob, p.AllowedPriorities, p.RetentionDays, p.StoreImages, p.Region);
+}
+
+/// <summary>A key as listed: never the key itself, only its first characters.</summary>
+internal sealed record KeyView(Guid Id, string? Name, string Prefix, string Status, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt)
+{
+    public static KeyView From(KeyRow k, DateTimeOffset now) => new(
+        k.Id,
+        k.Name,
+        k.Prefix,
+        k.RevokedAt is not null ? "revoked" : k.ExpiresAt is { } e && Utc(e) <= now ? "expired" : k.ExpiresAt is not null ? "expiring" : "active",
+        Utc(k.CreatedAt),
+        k.LastUsedAt is { } u ? Utc(u) : null,
+        k.ExpiresAt is { } x ? Utc(x) : null,
+        k.RevokedAt is { } r ? Utc(r) : null);
+
+    public static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+}
+
+/// <summary>A new key: the only time the key itself is shown.</summary>
+internal sealed record NewKeyView(Guid Id, string? Name, string Prefix, string ApiKey, DateTimeOffset CreatedAt);
+
+internal sealed record TenantView(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, PlanView Plan, IReadOnlyList<KeyView>? Keys);
+
+internal static class TenantViews
+{
+    /// <summary>The tenant with its effective plan and keys, or null when it does not exist.</summary>
+    public static async Task<TenantView?> LoadAsync(Guid tenantId, TenantStore tenants, KeyStore keys, Plans plans, TimeProvider time, CancellationToken ct)
+    {
+        if (await tenants.GetAsync(tenantId, ct) is not { } found)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        var keyRows = await keys.ListAsync(tenantId, ct);
+        var t = found.Tenant;
+        return new TenantView(
+            t.Id,
+            t.Name,
+            t.DisabledAt is null ? "active" : "disabled",
+            KeyView.Utc(t.CreatedAt),
+            t.DisabledAt is { } d ? KeyView.Utc(d) : null,
+            PlanView.From(found.Plan ?? plans.Default),
+            keyRows.Select(k => KeyView.From(k, now)).ToList());
+    }
+}

@@ -1,0 +1,49 @@
+namespace Detector.Modules.Tenancy.Contracts;
+
+/// <summary>What a tenant has bought: rate, concurrency and volume limits, and how its data is handled.</summary>
+public sealed record TenantPlan(
+    string Name,
+    double RequestsPerSecond,
+    int Burst,
+    int MaxInFlight,
+    long DailyImages,
+    long MonthlyImages,
+    long MaxImageBytes,
+    int MaxImagesPerJob,
+    IReadOnlyList<string> AllowedPriorities,
+    int RetentionDays,
+    bool StoreImages,
+    string Region);
+
+/// <summary>A tenant as other modules see it.</summary>
+public sealed record TenantInfo(Guid Id, string Name, bool Disabled, TenantPlan Plan);
+
+/// <summary>
+/// Tenants by id, cached on each instance and refreshed everywhere within moments of a change
+/// (plans, disabling). Unknown ids answer null.
+/// </summary>
+public interface ITenantDirectory
+{
+    ValueTask<TenantInfo?> FindAsync(Guid tenantId, CancellationToken cancellationToken);
+}
+
+/// <summary>What a tenant's plan leaves of its image quotas, and when each period resets.</summary>
+public sealed record QuotaUsage(long DayUsed, long DayLimit, DateTimeOffset DayResetsAt, long MonthUsed, long MonthLimit, DateTimeOffset MonthResetsAt);
+
+/// <summary>Images counted against a tenant's quotas; give it back to refund them.</summary>
+public sealed record QuotaReceipt(Guid TenantId, long Images, DateOnly Day, DateOnly Month);
+
+/// <summary>
+/// The daily and monthly image quotas, counted atomically in PostgreSQL for the whole cluster:
+/// an image is counted once when it is accepted (a sync detection, or a job item at submission).
+/// </summary>
+public interface IUsageMeter
+{
+    /// <summary>Counts <paramref name="images"/> against both periods, or throws 429 quota_exceeded with the reset time and counts nothing.</summary>
+    Task<QuotaReceipt> ConsumeAsync(Guid tenantId, int images, CancellationToken cancellationToken);
+
+    /// <summary>Gives back what a receipt counted (the work was refused after all).</summary>
+    Task RefundAsync(QuotaReceipt receipt, CancellationToken cancellationToken);
+
+    Task<QuotaUsage> GetAsync(Guid tenantId, CancellationToken cancellationToken);
+}

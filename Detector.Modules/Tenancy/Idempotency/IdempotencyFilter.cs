@@ -1,0 +1,170 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using Detector.Modules.Common;
+using Detector.Modules.Tenancy.Contracts;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Detector.Modules.Tenancy.Idempotency;
+
+/// <summary>
+/// Idempotency-Key (draft-ietf-httpapi-idempotency-key-header) for tenant endpoints. The first
+/// request with a key claims it, runs, and its answer (status, the headers that matter, body) is
+/// kept for <see cref="GuardOptions.IdempotencyHours"/>; a repeat with the same payload gets
+/// that answer byte for byte without running (nothing is detected or counted again), with
+/// another payload 422, and while the first still runs 409. Answers of 500 and above are not
+/// kept (the key is freed so the client can retry). Keys belong to their tenant.
+/// </summary>
+internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOptions> options) : IIdempotencyFilter
+{
+    private const string ReplayedHeader = "Idempotent-Replayed";
+    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(15);
+    private static readonly string[] KeptHeaders = [HeaderNames.ContentType, HeaderNames.Location, HeaderNames.RetryAfter, "Preference-Applied", "X-Queue-Wait-Ms", "X-Batch-Size"];
+
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        var http = context.HttpContext;
+        if (!http.Request.Headers.TryGetValue(IdempotencyEndpointExtensions.HeaderName, out var values))
+        {
+            return await next(context);
+        }
+
+        var key = ParseKey(values);
+        var tenantId = http.User.GetTenantId();
+        var ct = http.RequestAborted;
+        var existing = await store.TryClaimAsync(tenantId, key, TimeSpan.FromHours(options.Value.IdempotencyHours), StaleClaim, ct);
+        return existing is null
+            ? await RunFirstAsync(context, next, tenantId, key)
+            : await AnswerRepeatAsync(http, existing);
+    }
+
+    private async Task<object?> RunFirstAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, Guid tenantId, string key)
+    {
+        var http = context.HttpContext;
+        using var fingerprint = new BodyFingerprint(Boundary(http.Request));
+        var requestBody = http.Request.Body;
+        var responseBody = http.Response.Body;
+        var body = new FingerprintingStream(requestBody, fingerprint);
+        using var capture = new MemoryStream();
+        http.Request.Body = body;
+        http.Response.Body = capture;
+        var kept = false;
+        try
+        {
+            try
+            {
+                var result = await next(context);
+                if (result is IResult r)
+                {
+                    await r.ExecuteAsync(http);
+                }
+            }
+            catch (ProblemException problem)
+            {
+                http.Response.Clear();
+                await ProblemWriter.WriteAsync(http, problem);
+            }
+
+            if (http.Response.StatusCode < 500)
+            {
+                await body.DrainAsync(http.RequestAborted);
+                var headers = KeptHeaders.Where(h => http.Response.Headers.ContainsKey(h)).ToDictionary(h => h, h => (object?)http.Response.Headers[h].ToString());
+                headers["request_bytes"] = fingerprint.Length;
+                await store.CompleteAsync(tenantId, key, Fingerprint(http.Request, fingerprint), http.Response.StatusCode, JsonSerializer.Serialize(headers), capture.ToArray(), CancellationToken.None);
+                kept = true;
+            }
+        }
+        finally
+        {
+            http.Request.Body = requestBody;
+            http.Response.Body = responseBody;
+            if (!kept)
+            {
+                await store.ReleaseAsync(tenantId, key, CancellationToken.None);
+            }
+        }
+
+        capture.Position = 0;
+        await capture.CopyToAsync(responseBody, http.RequestAborted);
+        return Microsoft.AspNetCore.Http.Results.Empty;
+    }
+
+    private static async Task<object?> AnswerRepeatAsync(HttpContext http, IdempotencyRecord existing)
+    {
+        if (existing.State != "done")
+        {
+            throw new ProblemException(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress", "A request with this Idempotency-Key is still being processed; retry shortly.") { RetryAfterSeconds = 1 };
+        }
+
+        // Same payload? Read this body through the same fingerprint; a different length is a different payload.
+        if (http.Request.ContentLength is { } declared && declared != existing.RequestBytes)
+        {
+            throw Reused();
+        }
+
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size && existing.RequestBytes is { } bytes)
+        {
+            size.MaxRequestBodySize = bytes + 1;
+        }
+
+        using var fingerprint = new BodyFingerprint(Boundary(http.Request));
+        try
+        {
+            await new FingerprintingStream(http.Request.Body, fingerprint).DrainAsync(http.RequestAborted);
+        }
+        catch (BadHttpRequestException)
+        {
+            throw Reused();
+        }
+
+        if (existing.Fingerprint is null || !CryptographicOperations.FixedTimeEquals(existing.Fingerprint, Fingerprint(http.Request, fingerprint)))
+        {
+            throw Reused();
+        }
+
+        http.Response.StatusCode = existing.Status ?? 200;
+        foreach (var (name, value) in JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(existing.Headers ?? "{}")!)
+        {
+            if (value.ValueKind == JsonValueKind.String)
+            {
+                http.Response.Headers[name] = value.GetString();
+            }
+        }
+
+        http.Response.Headers[ReplayedHeader] = "true";
+        await http.Response.Body.WriteAsync(existing.Body ?? [], http.RequestAborted);
+        return Microsoft.AspNetCore.Http.Results.Empty;
+    }
+
+    /// <summary>The key as a structured-field string ("...") or a bare token: 1-255 printable ASCII characters.</summary>
+    private static string ParseKey(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        var raw = values.Count == 1 ? values[0]!.Trim() : "";
+        if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
+        {
+            raw = raw[1..^1];
+        }
+
+        if (raw.Length is 0 or > 255 || raw.Any(c => c is < (char)0x20 or > (char)0x7E))
+        {
+            throw new ProblemException(400, ErrorCodes.IdempotencyKeyInvalid, "Invalid Idempotency-Key", "Idempotency-Key must be one value of 1 to 255 printable ASCII characters.");
+        }
+
+        return raw;
+    }
+
+    private static string? Boundary(HttpRequest request) =>
+        MediaTypeHeaderValue.TryParse(request.ContentType, out var media) && media.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            ? HeaderUtilities.RemoveQuotes(media.Boundary).Value
+            : null;
+
+    private static byte[] Fingerprint(HttpRequest request, BodyFingerprint body)
+    {
+        var media = MediaTypeHeaderValue.TryParse(request.ContentType, out var m) ? m.MediaType.Value ?? "" : "";
+        return body.Finish(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", media.ToUpperInvariant());
+    }
+
+    private static ProblemException Reused() =>
+        new(422, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused", "This Idempotency-Key was used with a different request payload.");
+}

@@ -1,0 +1,29 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Modules.Tenancy.Keys;
+
+/// <summary>
+/// API keys: 256-bit random tokens, stored only as HMAC-SHA256 under a server secret (a leaked
+/// table cannot be tested against guesses without the secret). The random tokens need no slow
+/// password hash; the keyed hash is computed on every uncached check, so it must stay cheap.
+/// </summary>
+internal sealed class KeyHasher(IOptions<TenancyOptions> options)
+{
+    private const string Prefix = "dk_";
+    private readonly byte[] _secret = Encoding.UTF8.GetBytes(options.Value.ApiKeyHashSecret);
+
+    public static string Generate() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    public byte[] Hash(string key) => HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(key));
+
+    /// <summary>The plain SHA-256 keys were stored under before keyed hashing (re-hashed at their first use).</summary>
+    public static byte[] LegacyHash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+
+    /// <summary>The first characters identify a key in listings and logs without revealing it.</summary>
+    public static string DisplayPrefix(string key) => key.Length > 10 ? key[..10] : key;
+
+    private static string Base64Url(byte[] bytes) =>
+        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,36 @@
+using Dapper;
+using Npgsql;
+
+namespace Detector.Modules.Tenancy.RateLimiting;
+
+/// <summary>
+/// The shared token bucket of each tenant, in PostgreSQL: refilled by the database clock at the
+/// plan's rate up to its burst, and drawn from in blocks, one round trip per block. Tokens an
+/// instance leased and never used are lost, so the cluster can under-admit but never over-admit.
+/// </summary>
+internal sealed class RateBucketStore(NpgsqlDataSource dataSource)
+{
+    /// <summary>Takes up to <paramref name="block"/> whole tokens; returns how many, and the tokens left in the shared bucket.</summary>
+    public async Task<(int Granted, double Remaining)> TakeAsync(Guid tenantId, int block, double rate, int burst, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        TenancyMetrics.RateLimitRoundTrips.Inc();
+        // Both statements travel in one round trip; the row lock serialises instances per tenant.
+        return await connection.QuerySingleAsync<(int, double)>(new CommandDefinition(
+            """
+            INSERT INTO tenancy.rate_buckets (tenant_id, tokens, updated_at) VALUES (@tenantId, @burst, now())
+            ON CONFLICT (tenant_id) DO NOTHING;
+            WITH current AS (
+                SELECT least(@burst, tokens + greatest(0, extract(epoch FROM now() - updated_at)) * @rate) AS level
+                FROM tenancy.rate_buckets WHERE tenant_id = @tenantId FOR UPDATE
+            )
+            UPDATE tenancy.rate_buckets b
+            SET tokens = current.level - least(@block, floor(current.level)), updated_at = now()
+            FROM current
+            WHERE b.tenant_id = @tenantId
+            RETURNING least(@block, floor(current.level))::int, b.tokens
+            """,
+            new { tenantId, block, rate, burst = (double)burst },
+            cancellationToken: ct));
+    }
+}

@@ -1,0 +1,138 @@
+using System.Collections.Concurrent;
+using Detector.Modules.Tenancy.Contracts;
+using Microsoft.Extensions.Options;
+
+namespace Detector.Modules.Tenancy.RateLimiting;
+
+/// <summary>One tenant's view of its rate limit on this instance.</summary>
+internal readonly record struct RateState(double RequestsPerSecond, int Burst, double Remaining, double RetryAfterSeconds);
+
+/// <summary>
+/// Each tenant's local token bucket on this instance, refilled from the shared bucket in blocks
+/// of about <see cref="GuardOptions.RateLeaseSeconds"/> of the plan's rate. A request costs a
+/// database round trip only when the local bucket is empty, and while the shared one is empty
+/// too, refusals cost none (the time of the next token is known).
+/// </summary>
+internal sealed class TenantBuckets(RateBucketStore store, ITenantDirectory directory, TimeProvider time, IOptions<GuardOptions> options)
+{
+    private readonly ConcurrentDictionary<Guid, Bucket> _buckets = new();
+
+    /// <summary>
+    /// Takes one token: locally if there is one, else after leasing a block from the shared
+    /// bucket (sized to the requests waiting, so a burst costs few round trips). Refused only
+    /// once the shared bucket is empty too.
+    /// </summary>
+    public async ValueTask<(bool Acquired, RateState State)> AcquireAsync(Guid tenantId, CancellationToken ct)
+    {
+        var bucket = _buckets.GetOrAdd(tenantId, _ => new Bucket());
+        while (true)
+        {
+            Task refill;
+            lock (bucket)
+            {
+                if (bucket.Tokens >= 1)
+                {
+                    bucket.Tokens -= 1;
+                    return (true, bucket.State(0));
+                }
+
+                var now = time.GetUtcNow();
+                if (now < bucket.EmptyUntil)
+                {
+                    return (false, bucket.State((bucket.EmptyUntil - now).TotalSeconds));
+                }
+
+                bucket.Waiting++;
+                // Started on the pool, never inline under this lock; shared by every waiter, so no one caller's cancellation stops it.
+                refill = bucket.Refill ??= Task.Run(() => RefillAsync(tenantId, bucket), CancellationToken.None);
+            }
+
+            try
+            {
+                await refill.WaitAsync(ct);
+            }
+            finally
+            {
+                lock (bucket)
+                {
+                    bucket.Waiting--;
+                }
+            }
+        }
+    }
+
+    /// <summary>The last known state, for the RateLimit headers of an admitted request.</summary>
+    public RateState Peek(Guid tenantId)
+    {
+        if (!_buckets.TryGetValue(tenantId, out var bucket))
+        {
+            return default;
+        }
+
+        lock (bucket)
+        {
+            return bucket.State(0);
+        }
+    }
+
+    private async Task RefillAsync(Guid tenantId, Bucket bucket)
+    {
+        try
+        {
+            var plan = (await directory.FindAsync(tenantId, CancellationToken.None))?.Plan;
+            if (plan is null)
+            {
+                lock (bucket)
+                {
+                    bucket.EmptyUntil = time.GetUtcNow().AddSeconds(1); // no such tenant: nothing to grant
+                }
+
+                return;
+            }
+
+            int waiting;
+            lock (bucket)
+            {
+                waiting = bucket.Waiting;
+            }
+
+            var block = (int)Math.Clamp(Math.Max(Math.Ceiling(plan.RequestsPerSecond * options.Value.RateLeaseSeconds), waiting), 1, plan.Burst);
+            var (granted, remaining) = await store.TakeAsync(tenantId, block, plan.RequestsPerSecond, plan.Burst, CancellationToken.None);
+            lock (bucket)
+            {
+                bucket.Tokens += granted;
+                bucket.Shared = remaining;
+                bucket.Rate = plan.RequestsPerSecond;
+                bucket.Burst = plan.Burst;
+                // Empty everywhere: the next whole token exists (1 - remaining) / rate seconds from now.
+                bucket.EmptyUntil = granted == 0 ? time.GetUtcNow().AddSeconds((1 - remaining) / plan.RequestsPerSecond) : DateTimeOffset.MinValue;
+            }
+        }
+        finally
+        {
+            lock (bucket)
+            {
+                bucket.Refill = null;
+            }
+        }
+    }
+
+    private sealed class Bucket
+    {
+        public double Tokens { get; set; }
+
+        public double Shared { get; set; }
+
+        public double Rate { get; set; } = 1;
+
+        public int Burst { get; set; } = 1;
+
+        public DateTimeOffset EmptyUntil { get; set; } = DateTimeOffset.MinValue;
+
+        public Task? Refill { get; set; }
+
+        public int Waiting { get; set; }
+
+        public RateState State(double retryAfter) => new(Rate, Burst, Math.Floor(Tokens + Shared), retryAfter);
+    }
+}

@@ -1,0 +1,31 @@
+using Prometheus;
+
+namespace Detector.Modules.Tenancy;
+
+/// <summary>Per-tenant traffic and refusals, and what the tenancy checks cost in database round trips. Never key material.</summary>
+internal static class TenancyMetrics
+{
+    public static readonly Counter TenantRequests = Metrics.CreateCounter(
+        "detector_tenant_requests_total", "Requests of each tenant admitted by its rate limit.", new CounterConfiguration { LabelNames = ["tenant"] });
+
+    public static readonly Counter Refusals = Metrics.CreateCounter(
+        "detector_tenant_refusals_total", "Requests refused by tenant limits, by reason (rate_limited, quota_exceeded, concurrency_limited, priority_not_allowed).", new CounterConfiguration { LabelNames = ["tenant", "reason"] });
+
+    public static readonly Counter ImagesCounted = Metrics.CreateCounter(
+        "detector_tenant_images_total", "Images counted against each tenant's quotas.", new CounterConfiguration { LabelNames = ["tenant"] });
+
+    public static readonly Counter ImagesRefunded = Metrics.CreateCounter(
+        "detector_tenant_images_refunded_total", "Images given back to each tenant's quotas (refused after they were counted).", new CounterConfiguration { LabelNames = ["tenant"] });
+
+    public static readonly Counter AuthFailures = Metrics.CreateCounter(
+        "detector_auth_failures_total", "API keys refused, by reason (unknown_key, inactive_key, malformed, address_throttled, lookup_busy).", new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Counter KeyLookups = Metrics.CreateCounter(
+        "detector_key_lookups_total", "API key checks that went to the database (cache misses).");
+
+    public static readonly Counter RateLimitRoundTrips = Metrics.CreateCounter(
+        "detector_rate_limit_db_round_trips_total", "Round trips to the shared token buckets (one per leased block of tokens).");
+
+    public static readonly Counter QuotaRoundTrips = Metrics.CreateCounter(
+        "detector_quota_db_round_trips_total", "Round trips counting images against quotas.");
+}
