@@ -98,8 +98,12 @@ public sealed class GuardOptions
 
     /// <summary>Seconds of a tenant's rate an instance leases from the shared bucket per round trip.</summary>
     [Range(0.01, 10)]
-    public double RateLeaseSeconds { get; set; } = 0.25;
+    public double RateLeaseSeconds { get; set; } = 0.5;
 
     [Range(1, 720)]
     public int IdempotencyHours { get; set; } = 24;
+
+    /// <summary>How often the last-used times of keys are written (one batched UPDATE).</summary>
+    [Range(0.1, 3600)]
+    public double KeyUsageFlushSeconds { get; set; } = 30;
 }

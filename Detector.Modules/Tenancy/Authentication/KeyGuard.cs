@@ -28,12 +28,8 @@ internal sealed class KeyGuard : IDisposable
         }));
     }
 
-    /// <summary>Whether the address still has unknown-key attempts left (nothing is consumed).</summary>
-    public bool MayLookUp(string address)
-    {
-        using var probe = _failures.AttemptAcquire(address, 0);
-        return probe.IsAcquired;
-    }
+    /// <summary>Whether the address still has unknown-key attempts left (nothing is consumed; a zero-permit probe would say yes at zero).</summary>
+    public bool MayLookUp(string address) => _failures.GetStatistics(address)?.CurrentAvailablePermits > 0;
 
     /// <summary>Counts one unknown key against the address.</summary>
     public void RecordFailure(string address)

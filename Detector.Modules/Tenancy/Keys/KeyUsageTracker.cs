@@ -1,24 +1,24 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Detector.Modules.Tenancy.Keys;
 
 /// <summary>
-/// When each key was last used, written in one batched UPDATE every half minute instead of one
-/// write per request; a key listing is at most that far behind.
+/// When each key was last used, written in one batched UPDATE every KeyUsageFlushSeconds instead
+/// of one write per request; a key listing is at most that far behind.
 /// </summary>
-internal sealed partial class KeyUsageTracker(KeyStore keys, TimeProvider time, ILogger<KeyUsageTracker> logger) : BackgroundService
+internal sealed partial class KeyUsageTracker(KeyStore keys, TimeProvider time, IOptions<GuardOptions> options, ILogger<KeyUsageTracker> logger) : BackgroundService
 {
-    private static readonly TimeSpan FlushInterval = TimeSpan.FromSeconds(30);
     private ConcurrentDictionary<Guid, DateTime> _used = new();
 
     public void Record(Guid keyId) => _used[keyId] = time.GetUtcNow().UtcDateTime;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(FlushInterval);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.KeyUsageFlushSeconds));
         try
         {
             while (await timer.WaitForNextTickAsync(stoppingToken))

@@ -104,8 +104,9 @@ internal sealed class TenantBuckets(RateBucketStore store, ITenantDirectory dire
                 bucket.Shared = remaining;
                 bucket.Rate = plan.RequestsPerSecond;
                 bucket.Burst = plan.Burst;
-                // Empty everywhere: the next whole token exists (1 - remaining) / rate seconds from now.
-                bucket.EmptyUntil = granted == 0 ? time.GetUtcNow().AddSeconds((1 - remaining) / plan.RequestsPerSecond) : DateTimeOffset.MinValue;
+                // Empty everywhere: ask again when a whole block has grown back, not at every token,
+                // so clients that resend at once cost this instance a few round trips a second at most.
+                bucket.EmptyUntil = granted == 0 ? time.GetUtcNow().AddSeconds((Math.Min(block, plan.Burst) - remaining) / plan.RequestsPerSecond) : DateTimeOffset.MinValue;
             }
         }
         finally
