@@ -70,6 +70,13 @@ public sealed class InferenceOptions
     public int MaxQueueWaitMs { get; set; }
 
     /// <summary>
+    /// Part of QueueCapacity that background work (job items) may hold. However many workers
+    /// and chunks a deployment runs, interactive requests always find the rest free.
+    /// </summary>
+    [Range(0.05, 1.0)]
+    public double BackgroundQueueShare { get; set; } = 0.5;
+
+    /// <summary>
     /// Concurrent batches per model; 0 = auto: on CPU cores / IntraOpThreads (one per core for
     /// single-threaded runs), on a GPU 2.
     /// </summary>

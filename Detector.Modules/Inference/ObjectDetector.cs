@@ -43,13 +43,10 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         activity?.SetTag("detector.model_version", manifest.Version);
         var started = Stopwatch.GetTimestamp();
         var scheduler = model.Scheduler;
-        if (!scheduler.TryAdmit(request.Priority))
+        var tenant = request.TenantId ?? Guid.Empty;
+        if (Refusal(model, scheduler.Admit(request.Priority, tenant, request.MaxInFlight)) is { } refused)
         {
-            model.Metrics.Rejected.Inc();
-            throw new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", $"Model '{name}' has a full queue; retry later.")
-            {
-                RetryAfterSeconds = scheduler.EstimateRetryAfterSeconds(),
-            };
+            throw refused;
         }
 
         float[]? input = null;
@@ -75,7 +72,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             var deadlineTimestamp = remaining <= TimeSpan.Zero
                 ? Stopwatch.GetTimestamp()
                 : Stopwatch.GetTimestamp() + (long)Math.Min(remaining.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
-            var item = new WorkItem(input, request.Priority, deadlineTimestamp);
+            var item = new WorkItem(input, request.Priority, deadlineTimestamp, tenant);
 
             BatchInfo info;
             using (DetectorTelemetry.Source.StartActivity("inference"))
@@ -129,21 +126,27 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 scheduler.Return(input);
             }
 
-            scheduler.Release(request.Priority);
+            scheduler.Release(request.Priority, tenant);
         }
     }
 
-    public bool TryRefuseEarly(string? model, out int retryAfterSeconds)
+    public ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight) =>
+        _catalog.Find(model ?? _catalog.DefaultModel) is { } manifest && _host.TryGet(manifest.Name, out var loaded)
+            ? Refusal(loaded, loaded.Scheduler.TryRefuseInteractive(tenantId, maxInFlight))
+            : null;
+
+    /// <summary>The answer to a refused admission: the tenant's own limit is its 429, a full model everyone's 503.</summary>
+    private static ProblemException? Refusal(LoadedModel model, Admission admission)
     {
-        retryAfterSeconds = 0;
-        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } manifest || !_host.TryGet(manifest.Name, out var loaded) || !loaded.Scheduler.TryRefuseInteractive())
+        if (admission == Admission.Admitted)
         {
-            return false;
+            return null;
         }
 
-        loaded.Metrics.Rejected.Inc();
-        retryAfterSeconds = loaded.Scheduler.EstimateRetryAfterSeconds();
-        return true;
+        model.Metrics.Rejected.Inc();
+        return admission == Admission.TenantInFlight
+            ? new ProblemException(429, ErrorCodes.ConcurrencyLimited, "Too many requests in flight", "This tenant has as many requests in the pipeline as its plan allows; retry when one finishes.") { RetryAfterSeconds = 1 }
+            : new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", $"Model '{model.Manifest.Name}' has a full queue; retry later.") { RetryAfterSeconds = model.Scheduler.EstimateRetryAfterSeconds() };
     }
 
     private static Detection[] Postprocess(LoadedModel model, float[] output, InputTransform transform, DetectionOptions options)

@@ -1,3 +1,5 @@
+using Detector.Modules.Common;
+
 namespace Detector.Modules.Inference.Contracts;
 
 public sealed record DetectionOptions
@@ -41,6 +43,12 @@ public sealed record DetectionRequest
 
     /// <summary>Absolute deadline; requests still queued past it are dropped before inference.</summary>
     public DateTimeOffset? Deadline { get; init; }
+
+    /// <summary>Whose request this is: the scheduler serves tenants in turns.</summary>
+    public Guid? TenantId { get; init; }
+
+    /// <summary>The tenant's interactive requests allowed in the pipeline at once (0: no limit); more get 429 concurrency_limited.</summary>
+    public int MaxInFlight { get; init; }
 }
 
 /// <summary>One detected object. Box is [x1, y1, x2, y2] in pixels of the oriented original image.</summary>
@@ -67,11 +75,12 @@ public interface IObjectDetector
     Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The cheap refusal before an upload is read: true (and the refusal counted in the metrics)
-    /// when the model would refuse a new interactive request now, with the seconds a client
-    /// should wait. Unknown or loading models answer false (the detect call itself reports those).
+    /// The cheap refusal before an upload is read: the problem to answer (503 overloaded, or 429
+    /// concurrency_limited for a tenant at its in-flight limit; the refusal counted in the
+    /// metrics) when the model would refuse a new interactive request of the tenant now, else
+    /// null. Unknown or loading models answer null (the detect call itself reports those).
     /// </summary>
-    bool TryRefuseEarly(string? model, out int retryAfterSeconds);
+    ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

@@ -1,24 +1,43 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Detector.Modules.Inference.Contracts;
 using Prometheus;
 
 namespace Detector.Modules.Inference.Scheduling;
 
+/// <summary>Why admission said no.</summary>
+internal enum Admission
+{
+    Admitted,
+    QueueFull,
+    OverBudget,
+    TenantInFlight,
+}
+
 /// <summary>
-/// Who may enter a model's queue: reservations up to the capacity, a wait budget for interactive
-/// requests judged on the measured throughput, the refusal before an upload is read, and the
-/// Retry-After estimate. Lock-free; the batch loop reports each batch's throughput.
+/// Who may enter a model's queue: reservations up to the capacity (background work only up to
+/// its share, so interactive work always has room), a tenant's in-flight limit, a wait budget
+/// for interactive requests judged on the measured throughput and on the request's place in the
+/// round-robin over tenants, the refusal before an upload is read, and the Retry-After estimate.
+/// Lock-free; the batch loop reports each batch's throughput.
 /// </summary>
 /// <remarks>
 /// Admission by expected wait rather than only by count: under overload, accepted requests keep a
-/// bounded latency and the rest are refused at once, instead of everyone queueing. Background
-/// work only needs room: it has no caller waiting, so it queues rather than bounce and retry.
+/// bounded latency and the rest are refused at once, instead of everyone queueing. The queue
+/// serves tenants in turns (<see cref="WorkQueue"/>), so a new request of a quiet tenant waits
+/// about one round of the active tenants, however long a flooding tenant's own backlog is: the
+/// flooder is refused by the budget, the quiet tenant is not.
 /// </remarks>
-internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait, int alwaysAdmitted, Counter.Child rejected)
+internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait, int alwaysAdmitted, Counter.Child rejected, double backgroundShare = 1.0)
 {
     private readonly long _maxQueueWaitTicks = (long)(maxQueueWait.TotalSeconds * Stopwatch.Frequency);
+    private readonly int _backgroundCapacity = Math.Max(1, (int)(queueCapacity * Math.Clamp(backgroundShare, 0, 1)));
+    private readonly ConcurrentDictionary<Guid, StrongBox<int>> _tenants = new();
     private int _admitted;
     private int _admittedInteractive;
+    private int _admittedBackground;
+    private int _activeTenants;
     private double _imagesPerSecond;
 
     public int Admitted => Volatile.Read(ref _admitted);
@@ -26,42 +45,62 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait,
     /// <summary>Smoothed images per second of the model's executors together; 0 until the first batch.</summary>
     public double ImagesPerSecond => Volatile.Read(ref _imagesPerSecond);
 
-    /// <summary>Reserves room for one request, or counts a refusal and returns false.</summary>
-    public bool TryAdmit(DetectionPriority priority)
-    {
-        var interactive = priority == DetectionPriority.Interactive;
-        if (interactive && WaitWouldExceedBudget(Volatile.Read(ref _admittedInteractive)))
-        {
-            rejected.Inc();
-            return false;
-        }
+    /// <summary>Reserves room for one request (or counts a refusal and returns false).</summary>
+    public bool TryAdmit(DetectionPriority priority) => Admit(priority, Guid.Empty, 0) == Admission.Admitted;
 
-        while (true)
+    /// <summary>Reserves room for one request of <paramref name="tenant"/>, which may have at most <paramref name="maxInFlight"/> interactive requests in (0: no limit).</summary>
+    public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight)
+    {
+        if (priority == DetectionPriority.Interactive)
         {
-            var current = Volatile.Read(ref _admitted);
-            if (current >= queueCapacity)
+            var box = _tenants.GetOrAdd(tenant, static _ => new StrongBox<int>());
+            var refusal = Judge(box, maxInFlight);
+            if (refusal != Admission.Admitted)
             {
                 rejected.Inc();
-                return false;
+                return refusal;
             }
 
-            if (Interlocked.CompareExchange(ref _admitted, current + 1, current) == current)
+            if (!Reserve())
             {
-                if (interactive)
-                {
-                    Interlocked.Increment(ref _admittedInteractive);
-                }
-
-                return true;
+                rejected.Inc();
+                return Admission.QueueFull;
             }
+
+            Interlocked.Increment(ref _admittedInteractive);
+            if (Interlocked.Increment(ref box.Value) == 1)
+            {
+                Interlocked.Increment(ref _activeTenants);
+            }
+
+            return Admission.Admitted;
         }
+
+        if (Interlocked.Increment(ref _admittedBackground) > _backgroundCapacity || !Reserve())
+        {
+            Interlocked.Decrement(ref _admittedBackground);
+            rejected.Inc();
+            return Admission.QueueFull;
+        }
+
+        return Admission.Admitted;
     }
 
-    public void Release(DetectionPriority priority)
+    public void Release(DetectionPriority priority) => Release(priority, Guid.Empty);
+
+    public void Release(DetectionPriority priority, Guid tenant)
     {
         if (priority == DetectionPriority.Interactive)
         {
             Interlocked.Decrement(ref _admittedInteractive);
+            if (_tenants.TryGetValue(tenant, out var box) && Interlocked.Decrement(ref box.Value) == 0)
+            {
+                Interlocked.Decrement(ref _activeTenants);
+            }
+        }
+        else
+        {
+            Interlocked.Decrement(ref _admittedBackground);
         }
 
         Interlocked.Decrement(ref _admitted);
@@ -69,17 +108,20 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait,
 
     /// <summary>
     /// The check before an upload is read: refuses (and counts the refusal) when a new
-    /// interactive request would not be admitted now. Reserves nothing.
+    /// interactive request of the tenant would not be admitted now. Reserves nothing.
     /// </summary>
-    public bool TryRefuseInteractive()
+    public bool TryRefuseInteractive() => TryRefuseInteractive(Guid.Empty, 0) != Admission.Admitted;
+
+    public Admission TryRefuseInteractive(Guid tenant, int maxInFlight)
     {
-        if (Volatile.Read(ref _admitted) < queueCapacity && !WaitWouldExceedBudget(Volatile.Read(ref _admittedInteractive)))
+        var box = _tenants.GetOrAdd(tenant, static _ => new StrongBox<int>());
+        var verdict = Volatile.Read(ref _admitted) >= queueCapacity ? Admission.QueueFull : Judge(box, maxInFlight);
+        if (verdict != Admission.Admitted)
         {
-            return false;
+            rejected.Inc();
         }
 
-        rejected.Inc();
-        return true;
+        return verdict;
     }
 
     /// <summary>Seconds until the queue ahead of a new request is likely drained, from measured throughput.</summary>
@@ -99,16 +141,54 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait,
         Volatile.Write(ref _imagesPerSecond, previous == 0 ? observed : (0.8 * previous) + (0.2 * observed));
     }
 
-    private bool WaitWouldExceedBudget(int admitted)
+    private Admission Judge(StrongBox<int> tenant, int maxInFlight)
+    {
+        var inFlight = Volatile.Read(ref tenant.Value);
+        if (maxInFlight > 0 && inFlight >= maxInFlight)
+        {
+            return Admission.TenantInFlight;
+        }
+
+        return WaitWouldExceedBudget(inFlight) ? Admission.OverBudget : Admission.Admitted;
+    }
+
+    private bool Reserve()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _admitted);
+            if (current >= queueCapacity)
+            {
+                return false;
+            }
+
+            if (Interlocked.CompareExchange(ref _admitted, current + 1, current) == current)
+            {
+                return true;
+            }
+        }
+    }
+
+    private bool WaitWouldExceedBudget(int tenantInFlight)
     {
         // Always admit a running batch plus a full one behind it per executor, so the model never
         // idles for lack of admitted work; the budget only trims the backlog beyond that.
-        if (_maxQueueWaitTicks <= 0 || admitted < alwaysAdmitted)
+        var total = Volatile.Read(ref _admittedInteractive);
+        if (_maxQueueWaitTicks <= 0 || total < alwaysAdmitted)
         {
             return false;
         }
 
         var rate = ImagesPerSecond;
-        return rate > 0 && admitted / rate * Stopwatch.Frequency > _maxQueueWaitTicks;
+        if (rate <= 0)
+        {
+            return false;
+        }
+
+        // In turns over the active tenants, the request waits for its own tenant's backlog once
+        // per round, and for each other active tenant's one request per round.
+        var active = Math.Max(1, Volatile.Read(ref _activeTenants) + (tenantInFlight == 0 ? 1 : 0));
+        var ahead = Math.Min(total, (long)(tenantInFlight + 1) * active);
+        return ahead / rate * Stopwatch.Frequency > _maxQueueWaitTicks;
     }
 }

@@ -43,7 +43,7 @@ internal sealed class BatchScheduler : IAsyncDisposable
         _inputs.Prefill(pipeline);
         _outputs.Prefill(pipeline);
 
-        _admission = new AdmissionControl(settings.QueueCapacity, settings.MaxQueueWait, alwaysAdmitted: pipeline, metrics.Rejected);
+        _admission = new AdmissionControl(settings.QueueCapacity, settings.MaxQueueWait, alwaysAdmitted: pipeline, metrics.Rejected, settings.BackgroundShare);
         _queue = new WorkQueue(maxBatch, settings.MaxDelay, metrics);
         _loop = new BatchLoop(model, executors, maxBatch, _queue, _admission, _outputs, metrics, logger);
     }
@@ -71,8 +71,13 @@ internal sealed class BatchScheduler : IAsyncDisposable
 
     public void Release(DetectionPriority priority = DetectionPriority.Interactive) => _admission.Release(priority);
 
-    /// <inheritdoc cref="AdmissionControl.TryRefuseInteractive"/>
-    public bool TryRefuseInteractive() => _admission.TryRefuseInteractive();
+    /// <inheritdoc cref="AdmissionControl.Admit"/>
+    public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight) => _admission.Admit(priority, tenant, maxInFlight);
+
+    public void Release(DetectionPriority priority, Guid tenant) => _admission.Release(priority, tenant);
+
+    /// <inheritdoc cref="AdmissionControl.TryRefuseInteractive(Guid, int)"/>
+    public Admission TryRefuseInteractive(Guid tenant, int maxInFlight) => _admission.TryRefuseInteractive(tenant, maxInFlight);
 
     /// <inheritdoc cref="AdmissionControl.EstimateRetryAfterSeconds"/>
     public int EstimateRetryAfterSeconds() => _admission.EstimateRetryAfterSeconds();

@@ -5,6 +5,9 @@ internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxDelay, in
     /// <summary>Longest expected queue wait a new request is admitted into; zero admits up to QueueCapacity.</summary>
     public TimeSpan MaxQueueWait { get; init; }
 
+    /// <summary>Part of QueueCapacity background work may hold, so interactive requests always find room.</summary>
+    public double BackgroundShare { get; init; } = 1.0;
+
     /// <summary>Largest batch for 0 (auto) on a GPU: enough images per launch to fill small-model kernels.</summary>
     public const int GpuAutoBatch = 32;
 
@@ -28,6 +31,7 @@ internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxDelay, in
             o?.QueueCapacity ?? options.QueueCapacity)
         {
             MaxQueueWait = TimeSpan.FromMilliseconds(o?.MaxQueueWaitMs ?? options.MaxQueueWaitMs),
+            BackgroundShare = options.BackgroundQueueShare,
         };
     }
 

@@ -9,13 +9,17 @@ internal sealed class WorkItem
     internal const int Taken = 1;
     internal const int Cancelled = 2;
 
-    public WorkItem(float[] input, DetectionPriority priority, long deadlineTimestamp)
+    public WorkItem(float[] input, DetectionPriority priority, long deadlineTimestamp, Guid tenantId = default)
     {
         Input = input;
         Priority = priority;
         DeadlineTimestamp = deadlineTimestamp;
+        TenantId = tenantId;
         Node = new LinkedListNode<WorkItem>(this);
     }
+
+    /// <summary>Whose request this is; the queue serves tenants in turns.</summary>
+    public Guid TenantId { get; }
 
     /// <summary>The preprocessed input tensor; owned by the caller, read by the executor.</summary>
     public float[] Input { get; }

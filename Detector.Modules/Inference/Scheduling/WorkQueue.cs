@@ -3,16 +3,18 @@ using System.Diagnostics;
 namespace Detector.Modules.Inference.Scheduling;
 
 /// <summary>
-/// The two-level queue of one model version (interactive before background, each in arrival
-/// order) and the rule for when a batch is due: the queue holds a full batch, the oldest request
-/// has waited the max delay, or no executor is busy (waiting only pays off while the model is
-/// already working). Requests past their deadline are handed back apart, to be failed without
-/// inference; cancelled ones leave the queue at once.
+/// The two-level queue of one model version (interactive before background) and the rule for
+/// when a batch is due: the queue holds a full batch, the oldest request has waited the max
+/// delay, or no executor is busy (waiting only pays off while the model is already working).
+/// Within a level, tenants are served in turns (round robin, one request each per turn; each
+/// tenant's own requests in arrival order), so one tenant's backlog never stands in front of
+/// another's next request. Requests past their deadline are handed back apart, to be failed
+/// without inference; cancelled ones leave the queue at once.
 /// </summary>
 internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetrics metrics) : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly LinkedList<WorkItem>[] _queues = [new(), new()];
+    private readonly FairLane[] _lanes = [new(), new()];
     private readonly SemaphoreSlim _signal = new(0);
     private readonly long _maxDelayTicks = (long)(maxDelay.TotalSeconds * Stopwatch.Frequency);
     private int _queued;
@@ -42,7 +44,7 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
                 return item.Completion.Task;
             }
 
-            _queues[(int)item.Priority].AddLast(item.Node);
+            _lanes[(int)item.Priority].Add(item);
             _queued++;
             metrics.QueueDepth.Set(_queued);
         }
@@ -120,13 +122,12 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
         List<WorkItem> left = [];
         lock (_gate)
         {
-            foreach (var q in _queues)
+            foreach (var lane in _lanes)
             {
-                while (q.First is { } node)
+                while (lane.TakeNext() is { } item)
                 {
-                    q.RemoveFirst();
-                    node.Value.State = WorkItem.Taken;
-                    left.Add(node.Value);
+                    item.State = WorkItem.Taken;
+                    left.Add(item);
                 }
             }
 
@@ -147,9 +148,8 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
             }
 
             item.State = WorkItem.Cancelled;
-            if (item.Node.List is { } queue)
+            if (_lanes[(int)item.Priority].Remove(item))
             {
-                queue.Remove(item.Node);
                 _queued--;
                 metrics.QueueDepth.Set(_queued);
             }
@@ -162,12 +162,9 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
     private long OldestTimestamp()
     {
         var oldest = long.MaxValue;
-        foreach (var q in _queues)
+        foreach (var lane in _lanes)
         {
-            if (q.First is { } first && first.Value.EnqueuedTimestamp < oldest)
-            {
-                oldest = first.Value.EnqueuedTimestamp;
-            }
+            oldest = Math.Min(oldest, lane.OldestTimestamp());
         }
 
         return oldest;
@@ -176,27 +173,23 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
     private (int Taken, int Dropped) TakeLocked(WorkItem[] batch, WorkItem[] expired, long now)
     {
         int taken = 0, dropped = 0;
-        foreach (var q in _queues)
+        foreach (var lane in _lanes)
         {
-            while (taken < batch.Length && q.First is { } node)
+            while (taken < batch.Length && lane.PeekNext() is { } item)
             {
-                q.RemoveFirst();
+                if (item.DeadlineTimestamp <= now && dropped == expired.Length)
+                {
+                    // The expired buffer is full: leave it queued and drop it on the next pass.
+                    return (taken, dropped);
+                }
+
+                lane.TakeNext();
                 _queued--;
-                var item = node.Value;
                 item.State = WorkItem.Taken;
                 if (item.DeadlineTimestamp <= now)
                 {
-                    if (dropped < expired.Length)
-                    {
-                        expired[dropped++] = item;
-                        continue;
-                    }
-
-                    // The expired buffer is full: put it back and drop it on the next pass.
-                    item.State = WorkItem.Queued;
-                    q.AddFirst(node);
-                    _queued++;
-                    return (taken, dropped);
+                    expired[dropped++] = item;
+                    continue;
                 }
 
                 batch[taken++] = item;

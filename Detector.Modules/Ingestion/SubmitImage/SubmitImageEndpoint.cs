@@ -33,9 +33,9 @@ internal static class SubmitImageEndpoint
 
         // Refuse before reading the upload: a saturated model answers in microseconds, and the
         // client is told when to come back. Callers that prefer async get a job instead.
-        if (!prefersAsync && detector.TryRefuseEarly(query.Model, out var retryAfter))
+        if (!prefersAsync && detector.RefuseEarly(query.Model, tenantId, plan.MaxInFlight) is { } refused)
         {
-            throw new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", "The model's queue is full; retry later.") { RetryAfterSeconds = retryAfter };
+            throw refused;
         }
 
         using var upload = await uploads.ReadImageAsync(http.Request, Math.Min(options.Value.MaxUploadBytes, plan.MaxImageBytes), ct);
@@ -53,6 +53,8 @@ internal static class SubmitImageEndpoint
                 Options = detectionOptions,
                 Priority = DetectionPriority.Interactive,
                 Deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
+                TenantId = tenantId,
+                MaxInFlight = plan.MaxInFlight,
             }), ct);
         }
         catch (ProblemException p) when (p.Status is 503 or 504 && p.Code != ErrorCodes.InferenceFailed && prefersAsync)

@@ -109,6 +109,7 @@ internal sealed partial class JobWorker(
                 Model = job.Model,
                 Options = DetectionOptions.From(job.MinScore, job.Iou, job.MaxDetections),
                 Priority = DetectionPriority.Background,
+                TenantId = job.TenantId,
             }, stored), ct);
             await FinishAsync(job, item.Idx, ItemState.Succeeded, resultId, null, null, ct);
         }

@@ -210,11 +210,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
-        public bool TryRefuseEarly(string? model, out int retryAfterSeconds)
-        {
-            retryAfterSeconds = 0;
-            return false;
-        }
+        public Detector.Modules.Common.ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight) => null;
 
         public Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken)
         {

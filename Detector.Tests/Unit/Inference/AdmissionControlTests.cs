@@ -111,6 +111,59 @@ public sealed class AdmissionControlTests
         Assert.Equal((0.8 * 200) + (0.2 * 100), admission.ImagesPerSecond, 6);
     }
 
+    [Fact]
+    public void A_tenant_at_its_in_flight_limit_gets_its_own_refusal_while_other_tenants_are_admitted()
+    {
+        var (admission, _) = Create(capacity: 100, budget: TimeSpan.Zero);
+        var a = Guid.NewGuid();
+        var b = Guid.NewGuid();
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, a, maxInFlight: 3));
+        }
+
+        Assert.Equal(Admission.TenantInFlight, admission.Admit(DetectionPriority.Interactive, a, maxInFlight: 3));
+        Assert.Equal(Admission.TenantInFlight, admission.TryRefuseInteractive(a, 3));
+        Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, b, maxInFlight: 3));
+
+        admission.Release(DetectionPriority.Interactive, a);
+        Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, a, maxInFlight: 3));
+    }
+
+    [Fact]
+    public void A_flooding_tenant_is_refused_by_the_wait_budget_while_a_quiet_tenant_is_admitted()
+    {
+        // 100 images/s and a 100 ms budget: the flooder fills its own turn's worth, then waits.
+        var (admission, _) = Create(capacity: 1000, budget: TimeSpan.FromMilliseconds(100), alwaysAdmitted: 2);
+        admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
+        var flooder = Guid.NewGuid();
+        var quiet = Guid.NewGuid();
+
+        var admitted = 0;
+        while (admission.Admit(DetectionPriority.Interactive, flooder, 0) == Admission.Admitted)
+        {
+            admitted++;
+        }
+
+        Assert.InRange(admitted, 5, 11);
+        Assert.Equal(Admission.OverBudget, admission.Admit(DetectionPriority.Interactive, flooder, 0));
+        Assert.Equal(Admission.Admitted, admission.TryRefuseInteractive(quiet, 0));
+        Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, quiet, 0));
+    }
+
+    [Fact]
+    public void Background_work_takes_at_most_its_share_of_the_queue_so_interactive_requests_find_room()
+    {
+        var rejected = new SchedulerMetrics($"admission-share-{Guid.NewGuid():N}", "v1").Rejected;
+        var admission = new AdmissionControl(10, TimeSpan.Zero, 0, rejected, backgroundShare: 0.5);
+
+        Assert.Equal(5, Enumerable.Range(0, 20).Count(_ => admission.TryAdmit(DetectionPriority.Background)));
+        Assert.Equal(5, Enumerable.Range(0, 20).Count(_ => admission.TryAdmit(DetectionPriority.Interactive)));
+        admission.Release(DetectionPriority.Background);
+        Assert.True(admission.TryAdmit(DetectionPriority.Background));
+    }
+
     private static (AdmissionControl Admission, Counter.Child Rejected) Create(int capacity, TimeSpan budget, int alwaysAdmitted = 0, [CallerMemberName] string test = "")
     {
         var rejected = new SchedulerMetrics($"admission-{test}-{Guid.NewGuid():N}", "v1").Rejected;

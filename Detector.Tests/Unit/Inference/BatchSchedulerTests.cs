@@ -227,6 +227,38 @@ public sealed class BatchSchedulerTests
         ReturnOutputs(next);
     }
 
+    [Fact]
+    public async Task With_a_small_queue_a_flooding_tenant_cannot_starve_another_tenants_request()
+    {
+        // One executor, batches of one, room for eight; tenant A may hold six, and does.
+        await using var h = SchedulerHarness.Create(executors: 1, maxBatch: 1, maxDelay: Forever, queueCapacity: 8);
+        var blocker = await h.BlockOneExecutorAsync();
+        var a = Guid.NewGuid();
+        var b = Guid.NewGuid();
+        var flood = new List<WorkItem>();
+        var floodTasks = new List<Task<BatchInfo>>();
+        while (h.Scheduler.Admit(DetectionPriority.Interactive, a, maxInFlight: 6) == Admission.Admitted)
+        {
+            var item = new WorkItem(FakeRuntime.Input(100 + flood.Count), DetectionPriority.Interactive, long.MaxValue, a);
+            flood.Add(item);
+            floodTasks.Add(h.Enqueue(item));
+        }
+
+        Assert.Equal(6, flood.Count);
+        Assert.Equal(Admission.Admitted, h.Scheduler.Admit(DetectionPriority.Interactive, b, maxInFlight: 6));
+        var quiet = new WorkItem(FakeRuntime.Input(7), DetectionPriority.Interactive, long.MaxValue, b);
+        var quietTask = h.Enqueue(quiet);
+
+        h.Runtime.Unblock();
+        await Task.WhenAll(floodTasks.Append(quietTask).Append(blocker)).WaitAsync(Guard);
+
+        var order = h.Runtime.Batches.Select(batch => batch[0][0]).ToList();
+        Assert.Equal(FakeRuntime.BlockMarker, order[0]);
+        Assert.Equal(100f, order[1]); // A was first in line
+        Assert.Equal(7f, order[2]);   // then B's turn, ahead of A's other five
+        ReturnOutputs([.. flood, quiet]);
+    }
+
     // The outputs came from the scheduler's pool; the tests drop them (the pool allocates anew when empty).
     private static void ReturnOutputs(IEnumerable<WorkItem> items)
     {

@@ -26,6 +26,30 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public void Tenants_are_served_in_turns_whatever_their_backlogs()
+    {
+        using var queue = Create(maxBatch: 8, maxDelay: Forever);
+        var a = Guid.NewGuid();
+        var b = Guid.NewGuid();
+        var c = Guid.NewGuid();
+        foreach (var tag in new[] { 1, 2, 3, 4, 5, 6 })
+        {
+            _ = queue.EnqueueAsync(new WorkItem(FakeRuntime.Input(tag), DetectionPriority.Interactive, long.MaxValue, a), CancellationToken.None);
+        }
+
+        _ = queue.EnqueueAsync(new WorkItem(FakeRuntime.Input(20), DetectionPriority.Interactive, long.MaxValue, b), CancellationToken.None);
+        _ = queue.EnqueueAsync(new WorkItem(FakeRuntime.Input(30), DetectionPriority.Interactive, long.MaxValue, c), CancellationToken.None);
+        _ = queue.EnqueueAsync(new WorkItem(FakeRuntime.Input(21), DetectionPriority.Interactive, long.MaxValue, b), CancellationToken.None);
+
+        var batch = new WorkItem[3];
+        Assert.Equal((3, 0), queue.Take(batch, new WorkItem[3], CancellationToken.None));
+        Assert.Equal([1f, 20f, 30f], batch.Select(i => i.Input[0]));
+        queue.BatchDone();
+        Assert.Equal((3, 0), queue.Take(batch, new WorkItem[3], CancellationToken.None));
+        Assert.Equal([2f, 21f, 3f], batch.Select(i => i.Input[0]));
+    }
+
+    [Fact]
     public void An_idle_model_takes_a_lone_item_at_once()
     {
         using var queue = Create(maxBatch: 8, maxDelay: Forever);
