@@ -77,6 +77,13 @@ public sealed class InferenceOptions
     public double BackgroundQueueShare { get; set; } = 0.5;
 
     /// <summary>
+    /// Background (job) detections in the pipeline at once, across models; more wait before they
+    /// are decoded. 0 = twice the cores: enough to keep the executors fed.
+    /// </summary>
+    [Range(0, 10_000)]
+    public int BackgroundInFlight { get; set; }
+
+    /// <summary>
     /// Concurrent batches per model; 0 = auto: on CPU cores / IntraOpThreads (one per core for
     /// single-threaded runs), on a GPU 2.
     /// </summary>
@@ -87,7 +94,11 @@ public sealed class InferenceOptions
     [Range(1, 3_600_000)]
     public int DefaultDeadlineMs { get; set; } = 30_000;
 
-    /// <summary>Images decoded and resized at once; 0 means one per core.</summary>
+    /// <summary>
+    /// Images decoded and resized at once; 0 means half the cores (at least one). Decoding beside
+    /// one inference run per core only slows every run down: under load the other half of the
+    /// cores is the executors', and an interactive request's own decode and run keep their speed.
+    /// </summary>
     [Range(0, 512)]
     public int PreprocessWorkers { get; set; }
 

@@ -16,7 +16,8 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
     private readonly IImagePreprocessor _preprocessor;
     private readonly InferenceHost _host;
     private readonly InferenceOptions _options;
-    private readonly SemaphoreSlim _preprocessGate;
+    private readonly PriorityGate _preprocessGate;
+    private readonly SemaphoreSlim _backgroundSlots;
 
     public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, IOptions<InferenceOptions> options)
     {
@@ -24,11 +25,33 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         _preprocessor = preprocessor;
         _host = host;
         _options = options.Value;
-        var workers = _options.PreprocessWorkers > 0 ? _options.PreprocessWorkers : Environment.ProcessorCount;
-        _preprocessGate = new SemaphoreSlim(workers, workers);
+        var workers = _options.PreprocessWorkers > 0 ? _options.PreprocessWorkers : Math.Max(1, Environment.ProcessorCount / 2);
+        _preprocessGate = new PriorityGate(workers);
+        var background = _options.BackgroundInFlight > 0 ? _options.BackgroundInFlight : 2 * Environment.ProcessorCount;
+        _backgroundSlots = new SemaphoreSlim(background, background);
     }
 
     public async Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Priority != DetectionPriority.Background)
+        {
+            return await DetectCoreAsync(request, cancellationToken);
+        }
+
+        // Background work waits its turn here, before it is decoded: a job only keeps the pipeline
+        // fed instead of decoding hundreds of images ahead, whose CPU interactive requests need.
+        await _backgroundSlots.WaitAsync(cancellationToken);
+        try
+        {
+            return await DetectCoreAsync(request, cancellationToken);
+        }
+        finally
+        {
+            _backgroundSlots.Release();
+        }
+    }
+
+    private async Task<DetectionOutcome> DetectCoreAsync(DetectionRequest request, CancellationToken cancellationToken)
     {
         var name = request.Model ?? _catalog.DefaultModel;
         var manifest = _catalog.Find(name)
@@ -53,7 +76,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         try
         {
             PreprocessedImage pre;
-            await _preprocessGate.WaitAsync(cancellationToken);
+            await _preprocessGate.WaitAsync(request.Priority, tenant, cancellationToken);
             try
             {
                 // Rented only once decoding can start, so requests waiting for a decode slot hold no tensor.
@@ -173,5 +196,5 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
     }
 
-    public void Dispose() => _preprocessGate.Dispose();
+    public void Dispose() => _backgroundSlots.Dispose();
 }

@@ -10,7 +10,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 // Usage:
-//   Detector.Bench all [--quick] [--out DIR] [--root DIR] [--parts 1,2,3,4,5,6,7,micro]
+//   Detector.Bench all [--quick] [--out DIR] [--root DIR] [--parts 1,2,3,4,5,6,7,8,9,micro]
 //   Detector.Bench micro [BenchmarkDotNet args, e.g. --filter '*']
 var command = args.Length > 0 ? args[0] : "help";
 string? Opt(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
@@ -32,7 +32,7 @@ if (command != "all")
 var quick = args.Contains("--quick");
 var outDir = Path.GetFullPath(Opt("--out") ?? Path.Combine(root, "bench", "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
 Directory.CreateDirectory(outDir);
-var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 var ctx = new BenchContext { Root = root, OutDir = outDir, Quick = quick };
 var R = ctx.Results;
 var started = Stopwatch.StartNew();
@@ -81,7 +81,7 @@ try
         Save();
     }
 
-    var needService = parts.Overlaps(["3", "4", "5", "6", "7"]);
+    var needService = parts.Overlaps(["3", "4", "5", "6", "7", "9"]);
     if (needService)
     {
         var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
@@ -147,6 +147,13 @@ try
                     Log.Info($"part 5: afterwards {after.Throughput:F1} img/s ({after.Throughput / sustainable:F2}x sustainable)");
                 }
 
+                Save();
+            }
+
+            if (parts.Contains("9"))
+            {
+                Log.Info("part 9: fairness between tenants (A floods, then runs a 500-image job; B sends one request every 200 ms)");
+                R["part9_fairness"] = await TenancyParts.FairnessAsync(ctx, svc, adminKey, coco);
                 Save();
             }
 
@@ -269,7 +276,15 @@ try
                 Save();
             }
         }
+    }
 
+    if (parts.Contains("8"))
+    {
+        Log.Info("part 8: one tenant on the standard plan hammering two instances (cluster-wide rate limit)");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Directory.CreateDirectory(dataDir);
+        R["part8_rate_limit"] = await TenancyParts.RateLimitAsync(ctx, adminKey, dataDir, ctx.LoadAllCoco().Select(i => i.Bytes).ToList());
+        Save();
     }
 
     if (parts.Contains("7"))

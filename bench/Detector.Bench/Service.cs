@@ -66,6 +66,15 @@ internal sealed class ServiceProcess : IAsyncDisposable
         psi.Environment["Models__Enabled__0"] = ctx.Model;
         psi.Environment["Models__Default"] = ctx.Model;
         psi.Environment["ImageStore__Path"] = Path.Combine(dataDir, "images");
+        // Tenants of the benchmark are unmetered by default: its parts measure the service, not the
+        // plan; the parts about plans (8, 9) set plans of their own.
+        psi.Environment["Tenancy__DefaultPlan"] = "unmetered";
+        psi.Environment["Tenancy__Plans__unmetered__RequestsPerSecond"] = "100000";
+        psi.Environment["Tenancy__Plans__unmetered__Burst"] = "100000";
+        psi.Environment["Tenancy__Plans__unmetered__MaxInFlight"] = "100000";
+        psi.Environment["Tenancy__Plans__unmetered__DailyImages"] = "1000000000";
+        psi.Environment["Tenancy__Plans__unmetered__MonthlyImages"] = "1000000000";
+        psi.Environment["Tenancy__Plans__unmetered__AllowedPriorities"] = "high,normal,low";
         if (Directory.Exists(Path.Combine(ctx.Root, "db")))
         {
             psi.Environment["Database__MigrationsPath"] = Path.Combine(ctx.Root, "db");
@@ -139,7 +148,21 @@ internal sealed class ServiceProcess : IAsyncDisposable
         return service;
     }
 
-    public async Task<string> CreateTenantAsync(string adminKey, string name)
+    public async Task<string> CreateTenantAsync(string adminKey, string name) => (await CreateTenantWithIdAsync(adminKey, name)).Key;
+
+    public async Task SetPlanAsync(string adminKey, Guid tenantId, object plan)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+        using var req = new HttpRequestMessage(HttpMethod.Put, $"{BaseUrl}/v1/admin/tenants/{tenantId}/plan") { Content = JsonContent.Create(plan) };
+        req.Headers.Add("X-Api-Key", adminKey);
+        using var resp = await http.SendAsync(req);
+        if (!resp.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"setting the plan failed: {(int)resp.StatusCode} {await resp.Content.ReadAsStringAsync()}");
+        }
+    }
+
+    public async Task<(Guid Id, string Key)> CreateTenantWithIdAsync(string adminKey, string name)
     {
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var req = new HttpRequestMessage(HttpMethod.Post, $"{BaseUrl}/v1/admin/tenants") { Content = JsonContent.Create(new { name }) };
@@ -152,7 +175,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         }
 
         using var doc = JsonDocument.Parse(body);
-        return doc.RootElement.GetProperty("api_key").GetString()!;
+        return (doc.RootElement.GetProperty("id").GetGuid(), doc.RootElement.GetProperty("api_key").GetString()!);
     }
 
     private static int FreePort()

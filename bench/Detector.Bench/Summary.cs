@@ -119,6 +119,27 @@ internal static class Summary
             rows.Add(("mAP scale 4 vs scale 1", $"{F(m4, 4)} vs {F(m1, 4)} (Δ {F(Math.Abs(m4 - m1), 4)})", "Δ ≤ 0.01", Check(Math.Abs(m4 - m1) <= 0.01, m1, m4)));
         }
 
+        var p8 = r["part8_rate_limit"];
+        if (p8 is not null)
+        {
+            var accepted = D(p8["accepted"]);
+            var acceptedCeiling = D(p8["accepted_ceiling"]);
+            rows.Add(("Rate limit, 2 instances, one tenant at 20/s + burst 40, rude clients", $"{F(accepted, 0)} accepted of {p8["requests"]} in {p8["window_s"]} s (ceiling {F(acceptedCeiling, 0)}); 429 without Retry-After {p8["refused_without_retry_after"]}, answers without RateLimit headers {p8["answers_without_ratelimit_headers"]}, other {p8["other"]}", "≤ 110 % of 20/s × window + 40", Check(accepted <= acceptedCeiling && D(p8["refused_without_retry_after"]) == 0 && D(p8["answers_without_ratelimit_headers"]) == 0, accepted, acceptedCeiling)));
+            rows.Add(("Shared-bucket database round trips", $"{p8["round_trips_per_accepted"]} per accepted request, {p8["round_trips_per_request"]} per request ({p8["bucket_round_trips"]} in all)", "(for reference)", null));
+        }
+
+        var p9 = r["part9_fairness"];
+        if (p9 is not null)
+        {
+            foreach (var (name, label) in new[] { ("b_during_flood", "A (unmetered) floods at 4x its share"), ("b_during_flood_on_plan", "A on a plan of its share floods at 4x it"), ("b_during_job", "A runs a 500-image job") })
+            {
+                var b = p9[name];
+                var ratio = D(b?["p95_vs_idle"]);
+                var refused = D(b?["refused_503"]);
+                rows.Add(($"Fairness: {label}; tenant B one request / 200 ms", $"B p95 {b?["p95_ms"]} ms = {F(ratio, 2)}x idle ({p9["b_idle"]?["p95_ms"]} ms); B 503s {F(refused, 0)}", "≤ 2x idle p95, no 503", Check(ratio <= 2 && refused == 0, ratio, refused)));
+            }
+        }
+
         var probe = r["micro_alloc_probe"]?["rows"]?.AsArray();
         if (probe is not null)
         {

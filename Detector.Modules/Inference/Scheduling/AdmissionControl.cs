@@ -185,10 +185,11 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait,
             return false;
         }
 
-        // In turns over the active tenants, the request waits for its own tenant's backlog once
-        // per round, and for each other active tenant's one request per round.
+        // In turns over the active tenants, the request is served after its own tenant's backlog,
+        // with one request of every other active tenant per place in it, and one more of each
+        // before its own turn: tenantInFlight x active + (active - 1), never more than all there is.
         var active = Math.Max(1, Volatile.Read(ref _activeTenants) + (tenantInFlight == 0 ? 1 : 0));
-        var ahead = Math.Min(total, (long)(tenantInFlight + 1) * active);
+        var ahead = Math.Min(total, ((long)tenantInFlight * active) + active - 1);
         return ahead / rate * Stopwatch.Frequency > _maxQueueWaitTicks;
     }
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Detector.Modules.Common;
+using Detector.Modules.Inference.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Detector.Modules.Inference.Scheduling;
@@ -80,8 +81,9 @@ internal sealed partial class BatchLoop : IAsyncDisposable
 
             if (taken > 0)
             {
+                var background = batch[0].Priority == DetectionPriority.Background;
                 Execute(executor, batch, taken);
-                _queue.BatchDone();
+                _queue.BatchDone(background);
             }
         }
     }

@@ -44,7 +44,8 @@ internal sealed class BatchScheduler : IAsyncDisposable
         _outputs.Prefill(pipeline);
 
         _admission = new AdmissionControl(settings.QueueCapacity, settings.MaxQueueWait, alwaysAdmitted: pipeline, metrics.Rejected, settings.BackgroundShare);
-        _queue = new WorkQueue(maxBatch, settings.MaxDelay, metrics);
+        // With several executors, background batches leave one free while callers are around.
+        _queue = new WorkQueue(maxBatch, settings.MaxDelay, metrics, executors.Count > 1 ? executors.Count - 1 : int.MaxValue);
         _loop = new BatchLoop(model, executors, maxBatch, _queue, _admission, _outputs, metrics, logger);
     }
 

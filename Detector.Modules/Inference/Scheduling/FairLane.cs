@@ -36,6 +36,8 @@ internal sealed class FairLane
         return true;
     }
 
+    public bool IsEmpty => _ring.Count == 0;
+
     public WorkItem? PeekNext() => _ring.First?.Value.Items.First?.Value;
 
     public WorkItem? TakeNext()

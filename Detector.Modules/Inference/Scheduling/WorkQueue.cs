@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Detector.Modules.Inference.Contracts;
 
 namespace Detector.Modules.Inference.Scheduling;
 
@@ -11,14 +12,24 @@ namespace Detector.Modules.Inference.Scheduling;
 /// another's next request. Requests past their deadline are handed back apart, to be failed
 /// without inference; cancelled ones leave the queue at once.
 /// </summary>
-internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetrics metrics) : IDisposable
+/// <remarks>
+/// While interactive requests have arrived in the last <see cref="InteractiveWindow"/>, background
+/// batches run on at most <c>backgroundExecutors</c> executors (one fewer than there are): a
+/// caller's request then finds an executor free instead of waiting for a job's batch, and the
+/// job still uses every executor when nobody is waiting on an answer.
+/// </remarks>
+internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetrics metrics, int backgroundExecutors = int.MaxValue) : IDisposable
 {
+    public static readonly TimeSpan InteractiveWindow = TimeSpan.FromSeconds(2);
+    private static readonly long InteractiveWindowTicks = (long)(InteractiveWindow.TotalSeconds * Stopwatch.Frequency);
     private readonly Lock _gate = new();
     private readonly FairLane[] _lanes = [new(), new()];
     private readonly SemaphoreSlim _signal = new(0);
     private readonly long _maxDelayTicks = (long)(maxDelay.TotalSeconds * Stopwatch.Frequency);
     private int _queued;
     private int _busy;
+    private int _busyBackground;
+    private long _lastInteractive = long.MinValue / 2;
 
     public int Depth => Volatile.Read(ref _queued);
 
@@ -46,6 +57,10 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
 
             _lanes[(int)item.Priority].Add(item);
             _queued++;
+            if (item.Priority == DetectionPriority.Interactive)
+            {
+                _lastInteractive = item.EnqueuedTimestamp;
+            }
             metrics.QueueDepth.Set(_queued);
         }
 
@@ -70,12 +85,22 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
                 if (_queued > 0)
                 {
                     var oldest = OldestTimestamp();
-                    if (_queued >= maxBatch || _busy == 0 || now - oldest >= _maxDelayTicks)
+                    var sinceInteractive = now - _lastInteractive;
+                    if (_lanes[0].IsEmpty && _busyBackground >= backgroundExecutors && sinceInteractive < InteractiveWindowTicks)
+                    {
+                        // Only background work, and its share of executors is taken: keep this one free for callers.
+                        wait = TimeSpan.FromSeconds((double)(InteractiveWindowTicks - sinceInteractive) / Stopwatch.Frequency);
+                    }
+                    else if (_queued >= maxBatch || _busy == 0 || now - oldest >= _maxDelayTicks)
                     {
                         (taken, dropped) = TakeLocked(batch, expired, now);
                         if (taken > 0)
                         {
                             _busy++;
+                            if (batch[0].Priority == DetectionPriority.Background)
+                            {
+                                _busyBackground++;
+                            }
                         }
                     }
                     else
@@ -105,12 +130,16 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
         return (0, 0);
     }
 
-    /// <summary>A taker finished its batch; another taker may be waiting out a delay this makes moot.</summary>
-    public void BatchDone()
+    /// <summary>A taker finished its batch (led by a background request or not); another taker may be waiting out a delay this makes moot.</summary>
+    public void BatchDone(bool background = false)
     {
         lock (_gate)
         {
             _busy--;
+            if (background)
+            {
+                _busyBackground--;
+            }
         }
 
         _signal.Release();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Detector.Modules.Tenancy.Contracts;
+using Detector.Modules.Tenancy.Tenants;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Tenancy.RateLimiting;
@@ -13,9 +14,35 @@ internal readonly record struct RateState(double RequestsPerSecond, int Burst, d
 /// database round trip only when the local bucket is empty, and while the shared one is empty
 /// too, refusals cost none (the time of the next token is known).
 /// </summary>
-internal sealed class TenantBuckets(RateBucketStore store, ITenantDirectory directory, TimeProvider time, IOptions<GuardOptions> options)
+internal sealed class TenantBuckets
 {
+    /// <summary>Most tokens leased in one round trip, whatever the plan: a very large plan must not park its rate on one instance.</summary>
+    private const int MaxBlock = 1000;
     private readonly ConcurrentDictionary<Guid, Bucket> _buckets = new();
+    private readonly RateBucketStore _store;
+    private readonly ITenantDirectory _directory;
+    private readonly TimeProvider _time;
+    private readonly IOptions<GuardOptions> _options;
+
+    public TenantBuckets(RateBucketStore store, ITenantDirectory directory, TimeProvider time, IOptions<GuardOptions> options, TenancyCache changes)
+    {
+        _store = store;
+        _directory = directory;
+        _time = time;
+        _options = options;
+        // A new plan applies at once: tokens leased under the old one are dropped (never handed back).
+        changes.Changed += tenant =>
+        {
+            if (tenant is { } id)
+            {
+                _buckets.TryRemove(id, out _);
+            }
+            else
+            {
+                _buckets.Clear();
+            }
+        };
+    }
 
     /// <summary>
     /// Takes one token: locally if there is one, else after leasing a block from the shared
@@ -36,7 +63,7 @@ internal sealed class TenantBuckets(RateBucketStore store, ITenantDirectory dire
                     return (true, bucket.State(0));
                 }
 
-                var now = time.GetUtcNow();
+                var now = _time.GetUtcNow();
                 if (now < bucket.EmptyUntil)
                 {
                     return (false, bucket.State((bucket.EmptyUntil - now).TotalSeconds));
@@ -79,12 +106,12 @@ internal sealed class TenantBuckets(RateBucketStore store, ITenantDirectory dire
     {
         try
         {
-            var plan = (await directory.FindAsync(tenantId, CancellationToken.None))?.Plan;
+            var plan = (await _directory.FindAsync(tenantId, CancellationToken.None))?.Plan;
             if (plan is null)
             {
                 lock (bucket)
                 {
-                    bucket.EmptyUntil = time.GetUtcNow().AddSeconds(1); // no such tenant: nothing to grant
+                    bucket.EmptyUntil = _time.GetUtcNow().AddSeconds(1); // no such tenant: nothing to grant
                 }
 
                 return;
@@ -96,8 +123,8 @@ internal sealed class TenantBuckets(RateBucketStore store, ITenantDirectory dire
                 waiting = bucket.Waiting;
             }
 
-            var block = (int)Math.Clamp(Math.Max(Math.Ceiling(plan.RequestsPerSecond * options.Value.RateLeaseSeconds), waiting), 1, plan.Burst);
-            var (granted, remaining) = await store.TakeAsync(tenantId, block, plan.RequestsPerSecond, plan.Burst, CancellationToken.None);
+            var block = (int)Math.Clamp(Math.Max(Math.Ceiling(plan.RequestsPerSecond * _options.Value.RateLeaseSeconds), waiting), 1, Math.Min(plan.Burst, MaxBlock));
+            var (granted, remaining) = await _store.TakeAsync(tenantId, block, plan.RequestsPerSecond, plan.Burst, CancellationToken.None);
             lock (bucket)
             {
                 bucket.Tokens += granted;
@@ -106,7 +133,7 @@ internal sealed class TenantBuckets(RateBucketStore store, ITenantDirectory dire
                 bucket.Burst = plan.Burst;
                 // Empty everywhere: ask again when a whole block has grown back, not at every token,
                 // so clients that resend at once cost this instance a few round trips a second at most.
-                bucket.EmptyUntil = granted == 0 ? time.GetUtcNow().AddSeconds((Math.Min(block, plan.Burst) - remaining) / plan.RequestsPerSecond) : DateTimeOffset.MinValue;
+                bucket.EmptyUntil = granted == 0 ? _time.GetUtcNow().AddSeconds((Math.Min(block, plan.Burst) - remaining) / plan.RequestsPerSecond) : DateTimeOffset.MinValue;
             }
         }
         finally

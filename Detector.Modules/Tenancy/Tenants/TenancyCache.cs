@@ -67,8 +67,17 @@ internal sealed class TenancyCache : IDisposable
 
     public void Remove(object key) => _cache.Remove(key);
 
+    /// <summary>Raised after a tenant changed (null: every tenant may have), for state kept outside this cache.</summary>
+    public event Action<Guid?>? Changed;
+
     /// <summary>Drops everything cached about the tenant.</summary>
     public void Invalidate(Guid tenantId)
+    {
+        Drop(tenantId);
+        Changed?.Invoke(tenantId);
+    }
+
+    private void Drop(Guid tenantId)
     {
         Interlocked.Increment(ref _epoch);
         if (_tenantTokens.TryRemove(tenantId, out var cts))
@@ -84,10 +93,11 @@ internal sealed class TenancyCache : IDisposable
         Interlocked.Increment(ref _epoch);
         foreach (var tenantId in _tenantTokens.Keys)
         {
-            Invalidate(tenantId);
+            Drop(tenantId);
         }
 
         _cache.Compact(1.0);
+        Changed?.Invoke(null);
     }
 
     public void Dispose()

@@ -50,6 +50,28 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public void While_callers_are_around_background_batches_leave_an_executor_free_for_them()
+    {
+        using var queue = new WorkQueue(1, Forever, new SchedulerMetrics($"queue-reserve-{Guid.NewGuid():N}", "v1"), backgroundExecutors: 1);
+        var batch = new WorkItem[1];
+        _ = queue.EnqueueAsync(Item(1), CancellationToken.None);
+        Assert.Equal((1, 0), queue.Take(batch, new WorkItem[1], CancellationToken.None));
+        queue.BatchDone();
+
+        _ = queue.EnqueueAsync(Item(2, DetectionPriority.Background), CancellationToken.None);
+        _ = queue.EnqueueAsync(Item(3, DetectionPriority.Background), CancellationToken.None);
+        Assert.Equal((1, 0), queue.Take(batch, new WorkItem[1], CancellationToken.None)); // the one background executor
+        using (var shortWait = new CancellationTokenSource(TimeSpan.FromMilliseconds(200)))
+        {
+            Assert.Equal((0, 0), queue.Take(batch, new WorkItem[1], shortWait.Token)); // the other stays free
+        }
+
+        _ = queue.EnqueueAsync(Item(4), CancellationToken.None);
+        Assert.Equal((1, 0), queue.Take(batch, new WorkItem[1], CancellationToken.None));
+        Assert.Equal(4f, batch[0].Input[0]);
+    }
+
+    [Fact]
     public void An_idle_model_takes_a_lone_item_at_once()
     {
         using var queue = Create(maxBatch: 8, maxDelay: Forever);

@@ -1,0 +1,105 @@
+using Detector.Modules.Inference.Contracts;
+
+namespace Detector.Modules.Inference;
+
+/// <summary>
+/// The decode slots (one per core by default). Interactive requests waiting for a slot get it
+/// before background ones, so a job's backlog of images never stands in front of a caller who
+/// is waiting; among interactive requests, tenants take turns, so one tenant's burst of uploads
+/// does not either. Within a tenant (and among background requests), first come first served.
+/// </summary>
+internal sealed class PriorityGate(int slots)
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<Guid, Queue<TaskCompletionSource>> _interactive = [];
+    private readonly Queue<Guid> _turns = new();
+    private readonly Queue<TaskCompletionSource> _background = new();
+    private int _free = slots;
+    private int _waitingInteractive;
+
+    public Task WaitAsync(DetectionPriority priority, CancellationToken cancellationToken) => WaitAsync(priority, Guid.Empty, cancellationToken);
+
+    public Task WaitAsync(DetectionPriority priority, Guid tenant, CancellationToken cancellationToken)
+    {
+        TaskCompletionSource waiter;
+        lock (_lock)
+        {
+            if (_free > 0 && _waitingInteractive == 0 && (priority == DetectionPriority.Interactive || _background.Count == 0))
+            {
+                _free--;
+                return Task.CompletedTask;
+            }
+
+            waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (priority == DetectionPriority.Interactive)
+            {
+                if (!_interactive.TryGetValue(tenant, out var queue))
+                {
+                    _interactive[tenant] = queue = new Queue<TaskCompletionSource>();
+                    _turns.Enqueue(tenant);
+                }
+
+                queue.Enqueue(waiter);
+                _waitingInteractive++;
+            }
+            else
+            {
+                _background.Enqueue(waiter);
+            }
+        }
+
+        if (cancellationToken.CanBeCanceled)
+        {
+            // A cancelled waiter stays queued but completed; Release skips it.
+            var registration = cancellationToken.Register(static state => ((TaskCompletionSource)state!).TrySetCanceled(), waiter);
+            waiter.Task.ContinueWith(static (_, r) => ((CancellationTokenRegistration)r!).Dispose(), registration, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        }
+
+        return waiter.Task;
+    }
+
+    public void Release()
+    {
+        while (true)
+        {
+            TaskCompletionSource? next;
+            lock (_lock)
+            {
+                next = NextInteractive();
+                if (next is null && !_background.TryDequeue(out next))
+                {
+                    _free++;
+                    return;
+                }
+            }
+
+            // The slot passes to the waiter; one that was cancelled meanwhile hands it on.
+            if (next.TrySetResult())
+            {
+                return;
+            }
+        }
+    }
+
+    private TaskCompletionSource? NextInteractive()
+    {
+        if (!_turns.TryDequeue(out var tenant))
+        {
+            return null;
+        }
+
+        var queue = _interactive[tenant];
+        var next = queue.Dequeue();
+        _waitingInteractive--;
+        if (queue.Count > 0)
+        {
+            _turns.Enqueue(tenant);
+        }
+        else
+        {
+            _interactive.Remove(tenant);
+        }
+
+        return next;
+    }
+}

@@ -1,0 +1,52 @@
+using Detector.Modules.Inference;
+using Detector.Modules.Inference.Contracts;
+
+namespace Detector.Tests.Unit.Inference;
+
+public sealed class PriorityGateTests
+{
+    [Fact]
+    public async Task A_freed_slot_goes_to_a_waiting_interactive_request_before_earlier_background_ones()
+    {
+        var gate = new PriorityGate(1);
+        await gate.WaitAsync(DetectionPriority.Background, CancellationToken.None);
+        var background = gate.WaitAsync(DetectionPriority.Background, CancellationToken.None);
+        var interactive = gate.WaitAsync(DetectionPriority.Interactive, CancellationToken.None);
+        Assert.False(background.IsCompleted);
+        Assert.False(interactive.IsCompleted);
+
+        gate.Release();
+        await interactive.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(background.IsCompleted);
+
+        gate.Release();
+        await background.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task A_cancelled_waiter_passes_its_turn_on()
+    {
+        var gate = new PriorityGate(1);
+        await gate.WaitAsync(DetectionPriority.Interactive, CancellationToken.None);
+        using var cts = new CancellationTokenSource();
+        var cancelled = gate.WaitAsync(DetectionPriority.Interactive, cts.Token);
+        var next = gate.WaitAsync(DetectionPriority.Interactive, CancellationToken.None);
+
+        await cts.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => cancelled);
+        gate.Release();
+        await next.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Free_slots_are_taken_at_once_and_come_back_on_release()
+    {
+        var gate = new PriorityGate(2);
+        Assert.True(gate.WaitAsync(DetectionPriority.Background, CancellationToken.None).IsCompletedSuccessfully);
+        Assert.True(gate.WaitAsync(DetectionPriority.Interactive, CancellationToken.None).IsCompletedSuccessfully);
+        var third = gate.WaitAsync(DetectionPriority.Interactive, CancellationToken.None);
+        Assert.False(third.IsCompleted);
+        gate.Release();
+        await third.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+}
