@@ -35,8 +35,9 @@ public sealed class TenantIsolationTests(DetectorApiFactory factory)
     public async Task A_revoked_key_gets_401()
     {
         var (client, tenantId) = await factory.CreateTenantClientAsync("revoked-key");
-        // Until the tenancy endpoints can revoke keys, the column is set directly; the key is
-        // revoked before its first use, so no cached verdict can hide the check.
+        // The column is set directly (KeyLifecycleTests revoke through the admin API): this pins
+        // the lookup's own check, and the key is revoked before its first use, so no cached
+        // verdict can hide it.
         await ExecuteAsync("UPDATE tenancy.api_keys SET revoked_at = now() WHERE tenant_id = @tenantId", tenantId);
 
         using var response = await client.GetAsync("/v1/results");

@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Tenancy.Keys;
 using Detector.Modules.Tenancy.Tenants;
 using FluentValidation;
@@ -10,7 +11,7 @@ namespace Detector.Modules.Tenancy.Admin;
 
 internal sealed record CreateTenantRequest(string? Name, string? Plan);
 
-internal sealed record CreateTenantResponse(Guid Id, string Name, string ApiKey, Guid KeyId, DateTimeOffset CreatedAt, PlanView Plan);
+internal sealed record CreateTenantResponse(Guid Id, string Name, string ApiKey, Guid KeyId, DateTimeOffset CreatedAt, TenantPlan Plan);
 
 internal sealed record TenantSummary(Guid Id, string Name, string Status, string? Plan, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt);
 
@@ -35,7 +36,7 @@ internal static partial class TenantEndpoints
         var plan = request.Plan is { } name ? plans.Named(name)! : plans.Default;
         var (tenant, keyRow, key) = await store.CreateAsync(request.Name!.Trim(), plan, ct);
         LogCreated(loggers.CreateLogger("Detector.Modules.Tenancy"), tenant.Id, plan.Name, keyRow.Prefix);
-        return TypedResults.Created($"/v1/admin/tenants/{tenant.Id}", new CreateTenantResponse(tenant.Id, tenant.Name, key, keyRow.Id, KeyView.Utc(tenant.CreatedAt), PlanView.From(plan)));
+        return TypedResults.Created($"/v1/admin/tenants/{tenant.Id}", new CreateTenantResponse(tenant.Id, tenant.Name, key, keyRow.Id, KeyView.Utc(tenant.CreatedAt), plan));
     }
 
     public static async Task<Ok<TenantListResponse>> List([FromQuery(Name = "include_disabled")] bool? includeDisabled, TenantStore store, CancellationToken ct)

@@ -4,23 +4,6 @@ using Detector.Modules.Tenancy.Tenants;
 
 namespace Detector.Modules.Tenancy.Admin;
 
-internal sealed record PlanView(
-    string Name,
-    double RequestsPerSecond,
-    int Burst,
-    int MaxInFlight,
-    long DailyImages,
-    long MonthlyImages,
-    long MaxImageBytes,
-    int MaxImagesPerJob,
-    IReadOnlyList<string> AllowedPriorities,
-    int RetentionDays,
-    bool StoreImages,
-    string Region)
-{
-    public static PlanView From(TenantPlan p) => new(p.Name, p.RequestsPerSecond, p.Burst, p.MaxInFlight, p.DailyImages, p.MonthlyImages, p.MaxImageBytes, p.MaxImagesPerJob, p.AllowedPriorities, p.RetentionDays, p.StoreImages, p.Region);
-}
-
 /// <summary>A key as listed: never the key itself, only its first characters.</summary>
 internal sealed record KeyView(Guid Id, string? Name, string Prefix, string Status, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt)
 {
@@ -40,7 +23,7 @@ internal sealed record KeyView(Guid Id, string? Name, string Prefix, string Stat
 /// <summary>A new key: the only time the key itself is shown.</summary>
 internal sealed record NewKeyView(Guid Id, string? Name, string Prefix, string ApiKey, DateTimeOffset CreatedAt);
 
-internal sealed record TenantView(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, PlanView Plan, IReadOnlyList<KeyView>? Keys);
+internal sealed record TenantView(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, TenantPlan Plan, IReadOnlyList<KeyView>? Keys);
 
 internal static class TenantViews
 {
@@ -61,7 +44,7 @@ internal static class TenantViews
             t.DisabledAt is null ? "active" : "disabled",
             KeyView.Utc(t.CreatedAt),
             t.DisabledAt is { } d ? KeyView.Utc(d) : null,
-            PlanView.From(found.Plan ?? plans.Default),
+            found.Plan ?? plans.Default,
             keyRows.Select(k => KeyView.From(k, now)).ToList());
     }
 }

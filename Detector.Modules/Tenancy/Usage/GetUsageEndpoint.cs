@@ -1,4 +1,3 @@
-using Detector.Modules.Tenancy.Admin;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -6,7 +5,7 @@ namespace Detector.Modules.Tenancy.Usage;
 
 internal sealed record PeriodUsage(long Used, long Limit, long Remaining, DateTimeOffset ResetsAt);
 
-internal sealed record UsageView(Guid TenantId, PlanView Plan, PeriodUsage Day, PeriodUsage Month);
+internal sealed record UsageView(Guid TenantId, TenantPlan Plan, PeriodUsage Day, PeriodUsage Month);
 
 internal static class GetUsageEndpoint
 {
@@ -17,7 +16,7 @@ internal static class GetUsageEndpoint
         var u = await meter.GetAsync(tenantId, ct);
         return TypedResults.Ok(new UsageView(
             tenantId,
-            PlanView.From(tenant.Plan),
+            tenant.Plan,
             new PeriodUsage(u.DayUsed, u.DayLimit, Math.Max(0, u.DayLimit - u.DayUsed), u.DayResetsAt),
             new PeriodUsage(u.MonthUsed, u.MonthLimit, Math.Max(0, u.MonthLimit - u.MonthUsed), u.MonthResetsAt)));
     }
