@@ -28,6 +28,9 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>Webhook deliveries received, per path: headers and raw body, in arrival order.</summary>
     public ConcurrentDictionary<string, ConcurrentQueue<(string Signature, string Body, DateTimeOffset At)>> Hooks { get; } = new();
 
+    /// <summary>Hook paths that answer 500 to every delivery until removed from this set.</summary>
+    public ConcurrentDictionary<string, bool> Failing { get; } = new();
+
     public static async Task<LoopbackServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -59,7 +62,7 @@ public sealed class LoopbackServer : IAsyncDisposable
             var body = await reader.ReadToEndAsync();
             var queue = self!.Hooks.GetOrAdd(name, _ => new());
             queue.Enqueue((http.Request.Headers["Detector-Signature"].ToString(), body, DateTimeOffset.UtcNow));
-            return queue.Count <= 2 ? Results.StatusCode(500) : Results.Ok();
+            return queue.Count <= 2 || self.Failing.ContainsKey(name) ? Results.StatusCode(500) : Results.Ok();
         });
 
         await app.StartAsync();

@@ -40,6 +40,7 @@ public sealed class OutboundJobsFactory : JobsApiFactory
         new("Jobs:Webhooks:SigningSecret", SigningSecret),
         new("Jobs:Webhooks:InitialDelaySeconds", "0.2"),
         new("Jobs:Webhooks:MaxDelaySeconds", "1"),
+        new("Jobs:DisabledTenantRecheckSeconds", "1"),
     ];
 
     protected override void ConfigureServices(IServiceCollection services)
