@@ -3,6 +3,7 @@ using Detector.Modules.Images.Contracts;
 using Detector.Modules.Images.Storage;
 using Detector.Modules.Images.Uploads;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Images;
 
@@ -15,7 +16,16 @@ public static class ImagesModule
     public static IHostApplicationBuilder AddImages(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<ImageStoreOptions>(ImageStoreOptions.SectionName);
-        builder.Services.AddSingleton<IImageStore, FileImageStore>();
+        builder.Services.AddSingleton<IValidateOptions<ImageStoreOptions>, ImageStoreOptionsValidator>();
+        builder.Services.AddSingleton<PostgresImageStore>();
+        builder.Services.AddSingleton<FileImageStore>();
+        builder.Services.AddSingleton<IImageBackend>(sp => sp.GetRequiredService<IOptions<ImageStoreOptions>>().Value.Backend switch
+        {
+            ImageStoreBackend.Local => sp.GetRequiredService<FileImageStore>(),
+            _ => sp.GetRequiredService<PostgresImageStore>(),
+        });
+        builder.Services.AddSingleton<IImageStore, ImageStore>();
+        builder.Services.AddHealthChecks().AddCheck<ImageStoreHealthCheck>("image-store", tags: ["ready"]);
         builder.Services.AddSingleton<IUploadReader, UploadReader>();
         return builder;
     }

@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Detector.Modules.Images.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Detector.Tests.Integration;
 
@@ -66,7 +68,8 @@ public sealed class DetectApiTests(DetectorApiFactory factory)
 
         var sha = Convert.ToHexStringLower(SHA256.HashData(bytes));
         Assert.Equal(sha, root.GetProperty("image").GetProperty("sha256").GetString());
-        Assert.True(File.Exists(Path.Combine(factory.ImageStorePath, sha[..2], sha[2..4], sha)), "the upload is kept in the content-addressed store");
+        // Through the store, whichever backend is configured (the default keeps images in PostgreSQL).
+        Assert.Equal(bytes, await factory.Services.GetRequiredService<IImageStore>().GetAsync(sha, CancellationToken.None));
 
         var id = root.GetProperty("id").GetGuid();
         using var fetched = JsonDocument.Parse(await client.GetStringAsync($"/v1/results/{id}"));

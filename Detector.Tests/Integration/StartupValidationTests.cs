@@ -31,4 +31,33 @@ public sealed class StartupValidationTests
         Assert.Contains("MaxBatchSize", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Several_instances_with_the_local_image_folder_refuse_to_start_with_one_clear_line()
+    {
+        var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["Detector__AdminApiKey"] = "startup-test-admin-key-0123456789";
+        start.Environment["Detector__ApiKeyHashSecret"] = "startup-test-hash-secret-0123456789abcdef";
+        start.Environment["Database__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=none";
+        start.Environment["Models__Directory"] = TestPaths.Models;
+        start.Environment["ImageStore__Backend"] = "Local";
+        start.Environment["Deployment__Instances"] = "3";
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the service exits by itself");
+        var lines = (await stdout + await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+
+        Assert.Equal(1, process.ExitCode);
+        var line = Assert.Single(lines, l => l.Contains("Invalid configuration", StringComparison.Ordinal));
+        Assert.Contains("ImageStore:Backend is Local", line, StringComparison.Ordinal);
+        Assert.Contains("Deployment:Instances is 3", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines, l => l.Contains("Unhandled exception", StringComparison.Ordinal));
+    }
 }

@@ -34,6 +34,7 @@ internal static class ServiceDefaults
         });
 
         var services = builder.Services;
+        services.AddValidatedOptions<DeploymentOptions>(DeploymentOptions.SectionName);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();

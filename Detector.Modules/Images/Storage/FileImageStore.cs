@@ -1,24 +1,25 @@
-using System.Security.Cryptography;
-using Detector.Modules.Images.Contracts;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Images.Storage;
 
 /// <summary>
-/// Images under root/ab/cd/&lt;sha256&gt;. Writes go to a temporary file first and are renamed into
-/// place, so a crash never leaves a half-written image under a valid name.
+/// The Local backend: images under root/ab/cd/&lt;sha256&gt; on this host's disk, for a single-node
+/// developer set-up (start-up refuses it when Deployment:Instances says there are several).
+/// Writes go to a temporary file first and are renamed into place, so a crash never leaves a
+/// half-written image under a valid name.
 /// </summary>
-internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IImageStore
+internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IImageBackend
 {
     private readonly string _root = System.IO.Path.GetFullPath(options.Value.Path);
 
-    public async Task<StoredImage> PutAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public string Name => "local";
+
+    public async Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var stored = new StoredImage(Convert.ToHexStringLower(SHA256.HashData(image.Span)), image.Length);
-        var path = PathFor(stored.Sha256);
+        var path = PathFor(sha256);
         if (File.Exists(path))
         {
-            return stored;
+            return;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -30,7 +31,6 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         }
 
         File.Move(temp, path, overwrite: true);
-        return stored;
     }
 
     public async Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken)
@@ -39,13 +39,18 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken) : null;
     }
 
+    public Task CheckAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(_root);
+        var probe = System.IO.Path.Combine(_root, ".ready-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllBytes(probe, []);
+        File.Delete(probe);
+        return Task.CompletedTask;
+    }
+
     private string PathFor(string sha256)
     {
-        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
-        {
-            throw new ArgumentException("Not a lower-case hex sha256.", nameof(sha256));
-        }
-
+        ContentAddress.Validate(sha256);
         return System.IO.Path.Combine(_root, sha256[..2], sha256[2..4], sha256);
     }
 }

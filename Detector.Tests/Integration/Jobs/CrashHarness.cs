@@ -47,9 +47,15 @@ internal sealed class CrashHarness(ITestOutputHelper output) : IAsyncDisposable
 
     public Task CreateDatabaseAsync() => JobsApiFactory.CreateDatabaseAsync(_baseConnection, _database);
 
-    public async Task<ServiceProcess> StartAsync(string instance, int? port = null)
+    public async Task<ServiceProcess> StartAsync(string instance, int? port = null, IReadOnlyDictionary<string, string>? extra = null)
     {
-        var process = ServiceProcess.Start(port ?? ServiceProcess.FreePort(), Settings(instance));
+        var settings = Settings(instance);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>())
+        {
+            settings[key] = value;
+        }
+
+        var process = ServiceProcess.Start(port ?? ServiceProcess.FreePort(), settings);
         _started.Add((instance, process));
         await process.WaitReadyAsync(TimeSpan.FromMinutes(2));
         return process;
@@ -62,7 +68,9 @@ internal sealed class CrashHarness(ITestOutputHelper output) : IAsyncDisposable
         ["Detector__AdminApiKey"] = JobsApiFactory.AdminKey,
         ["Detector__ApiKeyHashSecret"] = JobsApiFactory.HashSecret,
         ["Models__Directory"] = JobsApiFactory.ModelsDirectory,
-        ["ImageStore__Path"] = _imageDir,
+        // A data folder per instance, as separate hosts have: nothing may rely on a shared disk.
+        ["ImageStore__Path"] = Path.Combine(_imageDir, instance),
+        ["Deployment__Instances"] = "2",
         ["Jobs__InstanceId"] = instance,
         ["Jobs__ChunkSize"] = "2",
         ["Jobs__LeaseSeconds"] = Invariant(LeaseSeconds),

@@ -1,0 +1,19 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Detector.Modules.Common;
+
+/// <summary>
+/// How this process is deployed, as the operator states it. Facts about the whole deployment,
+/// not about one module, so they live in the shared kernel and any module may ask.
+/// </summary>
+public sealed class DeploymentOptions
+{
+    public const string SectionName = "Deployment";
+
+    /// <summary>
+    /// How many instances of the service share this database behind the load balancer. Anything
+    /// above 1 rules out state kept on one host's disk.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int Instances { get; set; } = 1;
+}

@@ -1,0 +1,23 @@
+using Prometheus;
+
+namespace Detector.Modules.Images;
+
+/// <summary>Prometheus series of the image store, by backend (postgres, local).</summary>
+internal static class ImagesMetrics
+{
+    public static readonly Counter Bytes = Metrics.CreateCounter(
+        "detector_image_store_bytes_total", "Image bytes written to and read from the image store, by backend and direction (written, read).", new CounterConfiguration { LabelNames = ["backend", "direction"] });
+
+    public static readonly Histogram Seconds = Metrics.CreateHistogram(
+        "detector_image_store_seconds", "Latency of image store calls that succeeded, by backend and operation (put, get).", new HistogramConfiguration
+        {
+            LabelNames = ["backend", "operation"],
+            Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14),
+        });
+
+    public static readonly Counter Errors = Metrics.CreateCounter(
+        "detector_image_store_errors_total", "Image store calls that failed, by backend and operation.", new CounterConfiguration { LabelNames = ["backend", "operation"] });
+
+    public static readonly Counter Misses = Metrics.CreateCounter(
+        "detector_image_store_misses_total", "Reads of an address the store does not hold (image_missing for a job item), by backend.", new CounterConfiguration { LabelNames = ["backend"] });
+}

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+
+namespace Detector.Modules.Images.Storage;
+
+/// <summary>Readiness: an instance that cannot reach its image store cannot accept uploads.</summary>
+internal sealed class ImageStoreHealthCheck(IImageBackend backend) : IHealthCheck
+{
+    public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await backend.CheckAsync(cancellationToken);
+            return HealthCheckResult.Healthy(backend.Name);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return HealthCheckResult.Unhealthy($"image store ({backend.Name}) unreachable: {ex.Message}");
+        }
+    }
+}

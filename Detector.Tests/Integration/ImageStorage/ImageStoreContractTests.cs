@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using Detector.Modules.Images.Contracts;
+using Detector.Tests.Integration.Jobs;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+namespace Detector.Tests.Integration.ImageStorage;
+
+/// <summary>
+/// What every image store backend must do, written once: each backend's test class only says how
+/// to configure it. A new backend passes this suite unchanged before it is offered.
+/// </summary>
+public abstract class ImageStoreContractTests : IAsyncLifetime
+{
+    private readonly string _baseConnection = Environment.GetEnvironmentVariable("Database__ConnectionString")
+        ?? throw new InvalidOperationException("Database__ConnectionString is not set; run the tests through ./test.sh.");
+
+    private readonly string _database = "images_test_" + Guid.NewGuid().ToString("N")[..12];
+    private ImageStoreHost? _host;
+
+    protected abstract IDictionary<string, string?> Backend { get; }
+
+    private protected ImageStoreHost Host => _host ?? throw new InvalidOperationException("not initialised");
+
+    private IImageStore Store => Host.Store;
+
+    public async Task InitializeAsync()
+    {
+        await JobsApiFactory.CreateDatabaseAsync(_baseConnection, _database);
+        _host = await ImageStoreHost.StartAsync(new NpgsqlConnectionStringBuilder(_baseConnection) { Database = _database }.ConnectionString, Backend);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        await JobsApiFactory.DropDatabaseAsync(_baseConnection, _database);
+    }
+
+    [Fact]
+    public async Task A_photo_is_stored_under_its_sha256_and_read_back_byte_for_byte()
+    {
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[0]);
+        var stored = await Store.PutAsync(photo, CancellationToken.None);
+
+        Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(photo)), stored.Sha256);
+        Assert.Equal(photo.Length, stored.Length);
+        Assert.Equal(photo, await Store.GetAsync(stored.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_large_image_round_trips_whole()
+    {
+        var large = new byte[3 * 1024 * 1024 + 17];
+        new Random(11).NextBytes(large);
+        var stored = await Store.PutAsync(large, CancellationToken.None);
+
+        Assert.Equal(large, await Store.GetAsync(stored.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_slice_of_a_larger_buffer_stores_only_the_slice()
+    {
+        // Uploads arrive in pooled buffers longer than the image.
+        var buffer = new byte[4096];
+        new Random(5).NextBytes(buffer);
+        var slice = buffer.AsMemory(100, 1000);
+        var stored = await Store.PutAsync(slice, CancellationToken.None);
+
+        Assert.Equal(1000, stored.Length);
+        Assert.Equal(slice.ToArray(), await Store.GetAsync(stored.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_same_bytes_stored_by_many_callers_at_once_all_succeed_with_one_address()
+    {
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[1]);
+        var stored = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.PutAsync(photo, CancellationToken.None))));
+
+        Assert.Single(stored.Select(s => s.Sha256).Distinct());
+        Assert.Equal(photo, await Store.GetAsync(stored[0].Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Different_images_never_share_an_address()
+    {
+        var a = await Store.PutAsync(await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[2]), CancellationToken.None);
+        var b = await Store.PutAsync(await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[3]), CancellationToken.None);
+
+        Assert.NotEqual(a.Sha256, b.Sha256);
+        Assert.NotEqual(await Store.GetAsync(a.Sha256, CancellationToken.None), await Store.GetAsync(b.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task An_address_never_stored_reads_as_null()
+    {
+        Assert.Null(await Store.GetAsync(new string('0', 64), CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789")]
+    [InlineData("0123")]
+    public async Task A_malformed_address_is_refused(string address)
+    {
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.GetAsync(address, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task The_readiness_check_reports_a_reachable_store_healthy()
+    {
+        var report = await _host!.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(CancellationToken.None);
+
+        Assert.Equal(HealthStatus.Healthy, report.Entries["image-store"].Status);
+    }
+}
+
+public sealed class PostgresImageStoreTests : ImageStoreContractTests
+{
+    protected override IDictionary<string, string?> Backend => new Dictionary<string, string?> { ["ImageStore:Backend"] = "Postgres" };
+
+    [Fact]
+    public async Task The_same_bytes_stored_twice_are_one_row()
+    {
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[4]);
+        var stored = await Host.Store.PutAsync(photo, CancellationToken.None);
+        await Host.Store.PutAsync(photo, CancellationToken.None);
+
+        await using var connection = new NpgsqlConnection(Host.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT count(*), min(length) FROM images.blobs WHERE sha256 = @sha256", connection);
+        command.Parameters.AddWithValue("sha256", stored.Sha256);
+        await using var reader = await command.ExecuteReaderAsync();
+        Assert.True(await reader.ReadAsync());
+        Assert.Equal(1L, reader.GetInt64(0));
+        Assert.Equal(photo.Length, reader.GetInt64(1));
+    }
+}
+
+public sealed class LocalImageStoreTests : ImageStoreContractTests
+{
+    protected override IDictionary<string, string?> Backend => new Dictionary<string, string?> { ["ImageStore:Backend"] = "Local" };
+}
