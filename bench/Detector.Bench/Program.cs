@@ -32,7 +32,7 @@ if (command != "all")
 var quick = args.Contains("--quick");
 var outDir = Path.GetFullPath(Opt("--out") ?? Path.Combine(root, "bench", "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
 Directory.CreateDirectory(outDir);
-var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 var ctx = new BenchContext { Root = root, OutDir = outDir, Quick = quick };
 var R = ctx.Results;
 var started = Stopwatch.StartNew();
@@ -284,6 +284,14 @@ try
         var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         Directory.CreateDirectory(dataDir);
         R["part8_rate_limit"] = await TenancyParts.RateLimitAsync(ctx, adminKey, dataDir, ctx.LoadAllCoco().Select(i => i.Bytes).ToList());
+        Save();
+    }
+
+    if (parts.Contains("10"))
+    {
+        Log.Info("part 10: image store backends, added latency of a put and a get (150 KB, 3 MB)");
+        Directory.CreateDirectory(dataDir);
+        R["part10_image_store"] = await ImageStorePart.RunAsync(ctx, dataDir, ctx.LoadAllCoco()[0].Bytes);
         Save();
     }
 

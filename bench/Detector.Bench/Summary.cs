@@ -140,6 +140,17 @@ internal static class Summary
             }
         }
 
+        if (r["part10_image_store"] is JsonObject p10)
+        {
+            foreach (var (backend, sizes) in p10)
+            {
+                foreach (var (size, x) in sizes!.AsObject())
+                {
+                    rows.Add(($"Image store {backend}, {size}: added to a sync request (put) / a job item (get)", $"put p50 {x!["put_p50_ms"]} p99 {x["put_p99_ms"]} ms; get p50 {x["get_p50_ms"]} p99 {x["get_p99_ms"]} ms ({x["count"]} new images)", "(for reference)", null));
+                }
+            }
+        }
+
         var probe = r["micro_alloc_probe"]?["rows"]?.AsArray();
         if (probe is not null)
         {
