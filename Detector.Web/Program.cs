@@ -16,6 +16,11 @@ if (args is ["eval", ..])
     return await EvalCommand.RunAsync(args);
 }
 
+if (args is ["images", ..])
+{
+    return await ImagesCommand.RunAsync(args);
+}
+
 // The content root is the app folder, so appsettings and manifests are found whatever the
 // working directory; relative data paths (models, image store) still resolve against the latter.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });

@@ -1,5 +1,6 @@
 using Detector.Modules.Common;
 using Detector.Modules.Images.Contracts;
+using Detector.Modules.Images.CopyImages;
 using Detector.Modules.Images.Storage;
 using Detector.Modules.Images.Uploads;
 using Microsoft.Extensions.Hosting;
@@ -25,9 +26,20 @@ public static class ImagesModule
             _ => sp.GetRequiredService<PostgresImageStore>(),
         });
         builder.Services.AddSingleton<IImageStore, ImageStore>();
+        builder.Services.AddSingleton<ImageCopier>();
         builder.Services.AddHealthChecks().AddCheck<ImageStoreHealthCheck>("image-store", tags: ["ready"]);
         builder.Services.AddSingleton<IUploadReader, UploadReader>();
         return builder;
+    }
+
+    /// <summary>
+    /// `images copy ...`: copies every image from one backend to another, verifying each by its
+    /// hash (moving from the local folder to PostgreSQL, say). Returns the process exit code.
+    /// </summary>
+    public static Task<int> RunImagesCommandAsync(IServiceProvider services, string[] args, TextWriter output, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        return CopyCommand.RunAsync(services, args, output, ct);
     }
 
     /// <summary>No endpoints yet: images are reached through results and jobs.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Images.Storage;
@@ -46,6 +47,32 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         File.WriteAllBytes(probe, []);
         File.Delete(probe);
         return Task.CompletedTask;
+    }
+
+    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root))
+        {
+            yield break;
+        }
+
+        // Only files named by a valid address in their ab/cd/ folder: temporaries and strays are not images.
+        foreach (var first in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
+        {
+            foreach (var second in Directory.EnumerateDirectories(first).Order(StringComparer.Ordinal))
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                foreach (var file in Directory.EnumerateFiles(second).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal))
+                {
+                    if (file is not null && ContentAddress.IsValid(file) && PathFor(file) == System.IO.Path.Combine(second, file))
+                    {
+                        yield return file;
+                    }
+                }
+            }
+
+            await Task.Yield();
+        }
     }
 
     private string PathFor(string sha256)

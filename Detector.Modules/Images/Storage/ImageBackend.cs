@@ -14,6 +14,9 @@ internal interface IImageBackend
 
     /// <summary>Throws when the backend cannot be reached or written; used by the readiness check.</summary>
     Task CheckAsync(CancellationToken cancellationToken);
+
+    /// <summary>Every address stored, in pages, in ascending order (for copying a store; never on a request path).</summary>
+    IAsyncEnumerable<string> ListAsync(CancellationToken cancellationToken);
 }
 
 /// <summary>Content addresses: lower-case hex SHA-256, the only keys a backend accepts.</summary>
@@ -21,9 +24,11 @@ internal static class ContentAddress
 {
     public static string Of(ReadOnlySpan<byte> image) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(image));
 
+    public static bool IsValid(string sha256) => sha256.Length == 64 && sha256.All(char.IsAsciiHexDigitLower);
+
     public static void Validate(string sha256)
     {
-        if (sha256.Length != 64 || !sha256.All(char.IsAsciiHexDigitLower))
+        if (!IsValid(sha256))
         {
             throw new ArgumentException("Not a lower-case hex SHA-256.", nameof(sha256));
         }

@@ -1,4 +1,5 @@
 using System.Data;
+using System.Runtime.CompilerServices;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -12,6 +13,8 @@ namespace Detector.Modules.Images.Storage;
 /// </summary>
 internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBackend
 {
+    private const int PageSize = 1000;
+
     public string Name => "postgres";
 
     public async Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
@@ -36,6 +39,38 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         command.Parameters.Add(new NpgsqlParameter<string>("sha256", NpgsqlDbType.Char) { TypedValue = sha256 });
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken) : null;
+    }
+
+    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // Keyset pages by primary key: each page is an index range scan, however large the table.
+        var after = "";
+        while (true)
+        {
+            var page = new List<string>(PageSize);
+            await using (var command = dataSource.CreateCommand("SELECT sha256 FROM images.blobs WHERE sha256 > @after ORDER BY sha256 LIMIT @limit"))
+            {
+                command.Parameters.Add(new NpgsqlParameter<string>("after", NpgsqlDbType.Char) { TypedValue = after });
+                command.Parameters.Add(new NpgsqlParameter<int>("limit", NpgsqlDbType.Integer) { TypedValue = PageSize });
+                await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+                while (await reader.ReadAsync(cancellationToken))
+                {
+                    page.Add(reader.GetString(0));
+                }
+            }
+
+            foreach (var address in page)
+            {
+                yield return address;
+            }
+
+            if (page.Count < PageSize)
+            {
+                yield break;
+            }
+
+            after = page[^1];
+        }
     }
 
     public async Task CheckAsync(CancellationToken cancellationToken)

@@ -1,0 +1,158 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Detector.Modules.Images;
+using Detector.Modules.Images.Contracts;
+using Detector.Tests.Integration.Jobs;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace Detector.Tests.Integration.ImageStorage;
+
+/// <summary>`Detector.Web images copy`: a whole store moved between backends, every image verified by its hash.</summary>
+public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
+{
+    private readonly string _baseConnection = Environment.GetEnvironmentVariable("Database__ConnectionString")
+        ?? throw new InvalidOperationException("Database__ConnectionString is not set; run the tests through ./test.sh.");
+
+    private readonly string _database = "images_copy_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly string _root = Path.Combine(Path.GetTempPath(), "detector-images-copy-" + Guid.NewGuid().ToString("N"));
+
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(_baseConnection) { Database = _database }.ConnectionString;
+
+    public Task InitializeAsync() => JobsApiFactory.CreateDatabaseAsync(_baseConnection, _database);
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await JobsApiFactory.DropDatabaseAsync(_baseConnection, _database);
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task A_thousand_images_move_from_a_local_folder_to_postgres_and_back_with_every_hash_verified()
+    {
+        var source = Path.Combine(_root, "source");
+        var images = Images(1000);
+        await using (var local = await LocalAsync(source))
+        {
+            foreach (var image in images)
+            {
+                await local.Store.PutAsync(image, CancellationToken.None);
+            }
+        }
+
+        var (code, text) = await RunAsync("images", "copy", "--from", "local", "--from-path", source, "--to", "postgres");
+        Assert.True(code == 0, text);
+        Assert.Contains("listed 1000, copied and verified 1000", text, StringComparison.Ordinal);
+        Assert.Contains("corrupt 0, vanished 0, failed 0", text, StringComparison.Ordinal);
+        await using (var postgres = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Backend"] = "Postgres" }))
+        {
+            await AssertHoldsAsync(postgres.Store, images);
+        }
+
+        var back = Path.Combine(_root, "back");
+        (code, text) = await RunAsync("images", "copy", "--from", "postgres", "--to", "local", "--to-path", back);
+        Assert.True(code == 0, text);
+        Assert.Contains("listed 1000, copied and verified 1000", text, StringComparison.Ordinal);
+        await using var again = await LocalAsync(back);
+        await AssertHoldsAsync(again.Store, images);
+    }
+
+    [Fact]
+    public async Task A_corrupt_image_is_reported_and_not_copied_and_the_copy_exits_non_zero()
+    {
+        var source = Path.Combine(_root, "corrupt-source");
+        var images = Images(5);
+        string damaged;
+        await using (var local = await LocalAsync(source))
+        {
+            var stored = new List<StoredImage>();
+            foreach (var image in images)
+            {
+                stored.Add(await local.Store.PutAsync(image, CancellationToken.None));
+            }
+
+            damaged = stored[2].Sha256;
+        }
+
+        var file = Path.Combine(source, damaged[..2], damaged[2..4], damaged);
+        var bytes = await File.ReadAllBytesAsync(file);
+        bytes[0] ^= 0xFF;
+        await File.WriteAllBytesAsync(file, bytes);
+
+        await using var postgres = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Backend"] = "Postgres" });
+        using var writer = new StringWriter();
+        var code = await ImagesModule.RunImagesCommandAsync(postgres.Services, ["images", "copy", "--from", "local", "--from-path", source, "--to", "postgres"], writer, CancellationToken.None);
+
+        Assert.Equal(1, code);
+        Assert.Contains("listed 5, copied and verified 4", writer.ToString(), StringComparison.Ordinal);
+        Assert.Contains("corrupt 1", writer.ToString(), StringComparison.Ordinal);
+        Assert.Null(await postgres.Store.GetAsync(damaged, CancellationToken.None));
+    }
+
+    [Theory]
+    [InlineData("images", "copy", "--from", "local")]
+    [InlineData("images", "copy", "--from", "s4", "--to", "postgres")]
+    [InlineData("images", "copy", "--from", "postgres", "--to", "postgres")]
+    [InlineData("images", "move", "--from", "local", "--to", "postgres")]
+    [InlineData("images", "copy", "--from", "local", "--to", "postgres", "--parallel", "0")]
+    public async Task Bad_arguments_exit_2_with_the_usage(params string[] args)
+    {
+        await using var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?>());
+        using var writer = new StringWriter();
+
+        Assert.Equal(2, await ImagesModule.RunImagesCommandAsync(host.Services, args, writer, CancellationToken.None));
+        Assert.StartsWith("images: ", writer.ToString(), StringComparison.Ordinal);
+    }
+
+    private Task<ImageStoreHost> LocalAsync(string folder) =>
+        ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Backend"] = "Local", ["ImageStore:Path"] = folder });
+
+    /// <summary>A few real photos, the rest random bytes of 1 to 48 KB: all different.</summary>
+    private static List<byte[]> Images(int count)
+    {
+        var random = new Random(count);
+        return Enumerable.Range(0, count).Select(i =>
+        {
+            if (i < 3)
+            {
+                return File.ReadAllBytes(JobsTestKit.CocoFiles[i]);
+            }
+
+            var bytes = new byte[random.Next(1024, 48 * 1024)];
+            random.NextBytes(bytes);
+            return bytes;
+        }).ToList();
+    }
+
+    private static async Task AssertHoldsAsync(IImageStore store, List<byte[]> images)
+    {
+        foreach (var image in images)
+        {
+            Assert.Equal(image, await store.GetAsync(Convert.ToHexStringLower(SHA256.HashData(image)), CancellationToken.None));
+        }
+    }
+
+    private async Task<(int Code, string Output)> RunAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        start.Environment["Database__ConnectionString"] = ConnectionString;
+        start.Environment["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db");
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the copy finishes");
+        var text = await stdout + await stderr;
+        output.WriteLine(text);
+        return (process.ExitCode, text);
+    }
+}
