@@ -6,6 +6,10 @@ namespace Detector.Modules.Inference.Scheduling;
 /// </summary>
 internal sealed class FairLane
 {
+    // A tenant's queue outlives its last item, so a tenant sending one request at a time does not
+    // allocate a queue per request; idle queues are dropped only when this many have piled up.
+    private const int MaxQueues = 4096;
+
     private readonly Dictionary<Guid, TenantQueue> _tenants = [];
     private readonly LinkedList<TenantQueue> _ring = new();
 
@@ -13,7 +17,12 @@ internal sealed class FairLane
     {
         if (!_tenants.TryGetValue(item.TenantId, out var queue))
         {
-            queue = new TenantQueue(item.TenantId);
+            if (_tenants.Count >= MaxQueues)
+            {
+                DropIdleQueues();
+            }
+
+            queue = new TenantQueue();
             _tenants[item.TenantId] = queue;
         }
 
@@ -55,10 +64,6 @@ internal sealed class FairLane
         {
             _ring.AddLast(head);
         }
-        else
-        {
-            _tenants.Remove(queue.Tenant);
-        }
 
         return item;
     }
@@ -76,26 +81,23 @@ internal sealed class FairLane
 
     private void Retire(TenantQueue queue)
     {
-        if (queue.Items.Count == 0)
+        if (queue.Items.Count == 0 && queue.RingNode.List is not null)
         {
-            if (queue.RingNode.List is not null)
-            {
-                _ring.Remove(queue.RingNode);
-            }
+            _ring.Remove(queue.RingNode);
+        }
+    }
 
-            _tenants.Remove(queue.Tenant);
+    private void DropIdleQueues()
+    {
+        foreach (var tenant in _tenants.Where(t => t.Value.Items.Count == 0).Select(t => t.Key).ToList())
+        {
+            _tenants.Remove(tenant);
         }
     }
 
     private sealed class TenantQueue
     {
-        public TenantQueue(Guid tenant)
-        {
-            Tenant = tenant;
-            RingNode = new LinkedListNode<TenantQueue>(this);
-        }
-
-        public Guid Tenant { get; }
+        public TenantQueue() => RingNode = new LinkedListNode<TenantQueue>(this);
 
         public LinkedList<WorkItem> Items { get; } = new();
 
