@@ -112,6 +112,37 @@ internal sealed class CrashHarness(ITestOutputHelper output) : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Kills <paramref name="process"/> at an instant it holds at least one item's lease, so the
+    /// next instance starts from expired leases. Between two chunks a worker holds no lease, so a
+    /// kill at a random instant can find none (on a fast machine, often); then a fresh instance
+    /// takes over on the same port and the kill is tried again, at most five times.
+    /// </summary>
+    public async Task KillHoldingLeasesAsync(ServiceProcess process, string instance, int port, Guid jobId)
+    {
+        const string Held = "SELECT count(*) FROM jobs.items WHERE job_id = @jobId AND state = 'running'";
+        for (var attempt = 1; ; attempt++)
+        {
+            var stopwatch = Stopwatch.StartNew();
+            while (await CountAsync(Held, jobId) == 0)
+            {
+                Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"{instance} held no lease for 30 s");
+                await Task.Delay(5);
+            }
+
+            process.KillHard();
+            var held = await CountAsync(Held, jobId);
+            output.WriteLine($"killed {instance} (attempt {attempt}) holding {held} lease(s)");
+            if (held > 0)
+            {
+                return;
+            }
+
+            Assert.True(attempt < 5, "five kills in a row found no lease held");
+            process = await StartAsync($"{instance}-retry{attempt}", port);
+        }
+    }
+
     /// <summary>Items per second the job has been processed at so far (first claim to now).</summary>
     public async Task<double> RateSoFarAsync(Guid jobId)
     {

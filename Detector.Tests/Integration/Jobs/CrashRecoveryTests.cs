@@ -63,7 +63,7 @@ public sealed class CrashRecoveryTests(ITestOutputHelper output) : IAsyncLifetim
             var (jobId, statusUrl) = await CrashHarness.SubmitJobAsync(client);
             await _harness.WaitUntilSucceededAsync(jobId, 50, TestBudget);
             var rate = await _harness.RateSoFarAsync(jobId);
-            first.KillHard();
+            await _harness.KillHoldingLeasesAsync(first, "sweep-1", port, jobId);
 
             // Freeze Hangfire's queue: the next instance's sweep then commits the expired leases
             // back to queued and blocks in the middle of dispatching them. Kill it right there.
