@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Detector's scripts need and is missing, and nothing else: curl, flock
-# (util-linux) and PostgreSQL from Debian's packages, and, when run as root, the `postgres`
+# (util-linux), PostgreSQL and Node.js from Debian's packages, s3rver (the S3-compatible server the
+# tests start, pinned by deploy/s3rver/package-lock.json) from npm, and, when run as root, the `postgres`
 # system user that owns the private cluster (initdb refuses to run as root). Checks for the
 # .NET 10 SDK and says how to install it. Quiet and quick when everything is there; run by
 # run.sh, test.sh, bench/ and .ci/ scripts before they start anything.
@@ -31,6 +32,8 @@ missing=()
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v flock >/dev/null 2>&1 || missing+=(util-linux)
 _detector_pg_bindir >/dev/null 2>&1 || missing+=(postgresql)
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
 if ((${#missing[@]})); then
   detector_log "Installing ${missing[*]} with apt-get"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -41,4 +44,14 @@ fi
 if [[ $EUID -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
   detector_log "Creating the postgres system user (owner of the private cluster)"
   useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
+fi
+
+# s3rver, reinstalled when deploy/s3rver changes (the copy of its lock file says which it is).
+s3rver_dir="$DETECTOR_RUN_DIR/tools/s3rver"
+if [[ ! -f $DETECTOR_S3RVER ]] || ! cmp -s "$DETECTOR_ROOT/deploy/s3rver/package-lock.json" "$s3rver_dir/package-lock.json"; then
+  detector_log "Installing s3rver (the tests' S3-compatible server) into $s3rver_dir"
+  rm -rf "$s3rver_dir"
+  mkdir -p "$s3rver_dir"
+  cp "$DETECTOR_ROOT/deploy/s3rver/package.json" "$DETECTOR_ROOT/deploy/s3rver/package-lock.json" "$s3rver_dir/"
+  (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || detector_die "npm ci of s3rver failed"
 fi

@@ -10,6 +10,7 @@
 #   .run/pg-password    password of the `detector` role, generated once
 #   .run/pg/            unix socket directory (falls back to /tmp/detector-pg-<hash> for long paths)
 #   .pgdata/postgres.log  server log
+#   .run/tools/s3rver/  the S3-compatible server the tests and the benchmark start (deploy/s3rver)
 
 DETECTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DETECTOR_RUN_DIR="$DETECTOR_ROOT/.run"
@@ -19,7 +20,9 @@ DETECTOR_PG_HOST=127.0.0.1
 DETECTOR_PG_ROLE=detector
 DETECTOR_PG_SUPERUSER=postgres
 DETECTOR_PGDATA="$DETECTOR_ROOT/.pgdata"
-export DETECTOR_ROOT DETECTOR_SHARED DETECTOR_PG_PORT
+# The S3-compatible server's entry script (installed by deploy/bootstrap.sh from deploy/s3rver).
+DETECTOR_S3RVER="${DETECTOR_S3RVER:-$DETECTOR_RUN_DIR/tools/s3rver/node_modules/s3rver/bin/s3rver.js}"
+export DETECTOR_ROOT DETECTOR_SHARED DETECTOR_PG_PORT DETECTOR_S3RVER
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

@@ -12,18 +12,67 @@ public enum ImageStoreBackend
 
     /// <summary>A folder on this host: a single-node developer set-up only.</summary>
     Local,
+
+    /// <summary>An S3-compatible object store (AWS S3, MinIO and the like): see <see cref="ImageStoreOptions.S3"/>.</summary>
+    S3,
 }
 
 public sealed class ImageStoreOptions
 {
     public const string SectionName = "ImageStore";
 
-    /// <summary>Postgres (default) or Local.</summary>
+    /// <summary>Postgres (default), S3 or Local.</summary>
     public ImageStoreBackend Backend { get; set; } = ImageStoreBackend.Postgres;
 
     /// <summary>Root folder of the Local backend; relative paths resolve against the working directory.</summary>
     [Required]
     public string Path { get; set; } = ".data/images";
+
+    /// <summary>The S3 backend's bucket, endpoint and credentials.</summary>
+    public S3StoreOptions S3 { get; set; } = new();
+}
+
+/// <summary>
+/// One bucket and key prefix in one region: a deployment in several regions configures each
+/// region's instances with that region's bucket, so images stay in the region that received them.
+/// </summary>
+public sealed class S3StoreOptions
+{
+    /// <summary>Lowest part size S3 accepts for every part but the last.</summary>
+    public const long MinPartBytes = 5 * 1024 * 1024;
+
+    /// <summary>Endpoint of an S3-compatible service (MinIO, Ceph RGW ...); empty for AWS S3 in <see cref="Region"/>.</summary>
+    public string? ServiceUrl { get; set; }
+
+    public string Region { get; set; } = "us-east-1";
+
+    public string Bucket { get; set; } = "";
+
+    /// <summary>Prefix of every key (ends with '/'); keys are prefix + ab/ + sha256.</summary>
+    public string Prefix { get; set; } = "images/";
+
+    /// <summary>Bucket in the path, not the host name (what most S3-compatible servers expect).</summary>
+    public bool ForcePathStyle { get; set; }
+
+    /// <summary>Static credentials; when both are empty the SDK's chain is used (AWS_* environment, profile, instance role).</summary>
+    public string? AccessKeyId { get; set; }
+
+    public string? SecretAccessKey { get; set; }
+
+    /// <summary>Images at least this large go up in parts (several parts in flight, each retried alone).</summary>
+    public long MultipartThresholdBytes { get; set; } = 16 * 1024 * 1024;
+
+    public long PartBytes { get; set; } = 8 * 1024 * 1024;
+
+    /// <summary>Attempts after the first for a call that failed transiently (5xx, throttling, a dropped connection).</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>Time limit of one attempt.</summary>
+    public double AttemptTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>Never print the secret, whoever logs the options.</summary>
+    public override string ToString() =>
+        $"S3 bucket '{Bucket}' prefix '{Prefix}' region '{Region}' endpoint '{ServiceUrl ?? "aws"}' key id '{(string.IsNullOrEmpty(AccessKeyId) ? "(chain)" : "***")}'";
 }
 
 /// <summary>Refuses a backend other instances cannot read when the deployment says there are several.</summary>
@@ -32,9 +81,53 @@ internal sealed class ImageStoreOptionsValidator(IOptions<DeploymentOptions> dep
     public ValidateOptionsResult Validate(string? name, ImageStoreOptions options)
     {
         var instances = deployment.Value.Instances;
-        return options.Backend == ImageStoreBackend.Local && instances > 1
-            ? ValidateOptionsResult.Fail(
-                $"ImageStore:Backend is Local, a folder on this host, but Deployment:Instances is {instances}: the other instances could not read the images this one stores. Use ImageStore:Backend Postgres.")
-            : ValidateOptionsResult.Success;
+        if (options.Backend == ImageStoreBackend.Local && instances > 1)
+        {
+            return ValidateOptionsResult.Fail(
+                $"ImageStore:Backend is Local, a folder on this host, but Deployment:Instances is {instances}: the other instances could not read the images this one stores. Use ImageStore:Backend Postgres or S3.");
+        }
+
+        return options.Backend == ImageStoreBackend.S3 ? ValidateS3(options.S3) : ValidateOptionsResult.Success;
+    }
+
+    private static ValidateOptionsResult ValidateS3(S3StoreOptions s3)
+    {
+        var failures = new List<string>();
+        if (string.IsNullOrWhiteSpace(s3.Bucket))
+        {
+            failures.Add("ImageStore:S3:Bucket is required for the S3 backend.");
+        }
+
+        if (!string.IsNullOrEmpty(s3.ServiceUrl) && !(Uri.TryCreate(s3.ServiceUrl, UriKind.Absolute, out var url) && url.Scheme is "http" or "https"))
+        {
+            failures.Add("ImageStore:S3:ServiceUrl must be an absolute http(s) URL.");
+        }
+
+        if (string.IsNullOrWhiteSpace(s3.Region))
+        {
+            failures.Add("ImageStore:S3:Region is required.");
+        }
+
+        if (s3.Prefix.Length > 0 && !s3.Prefix.EndsWith('/'))
+        {
+            failures.Add("ImageStore:S3:Prefix must be empty or end with '/'.");
+        }
+
+        if (string.IsNullOrEmpty(s3.AccessKeyId) != string.IsNullOrEmpty(s3.SecretAccessKey))
+        {
+            failures.Add("ImageStore:S3:AccessKeyId and SecretAccessKey are set together or not at all.");
+        }
+
+        if (s3.PartBytes < S3StoreOptions.MinPartBytes || s3.MultipartThresholdBytes < s3.PartBytes)
+        {
+            failures.Add($"ImageStore:S3:PartBytes must be at least {S3StoreOptions.MinPartBytes} and MultipartThresholdBytes at least PartBytes.");
+        }
+
+        if (s3.MaxRetries is < 0 or > 10 || s3.AttemptTimeoutSeconds is <= 0 or > 600)
+        {
+            failures.Add("ImageStore:S3:MaxRetries is 0 to 10 and AttemptTimeoutSeconds 0 to 600.");
+        }
+
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
     }
 }

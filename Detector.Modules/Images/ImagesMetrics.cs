@@ -2,7 +2,7 @@ using Prometheus;
 
 namespace Detector.Modules.Images;
 
-/// <summary>Prometheus series of the image store, by backend (postgres, local).</summary>
+/// <summary>Prometheus series of the image store, by backend (postgres, s3, local).</summary>
 internal static class ImagesMetrics
 {
     public static readonly Counter Bytes = Metrics.CreateCounter(
@@ -17,6 +17,12 @@ internal static class ImagesMetrics
 
     public static readonly Counter Errors = Metrics.CreateCounter(
         "detector_image_store_errors_total", "Image store calls that failed, by backend and operation.", new CounterConfiguration { LabelNames = ["backend", "operation"] });
+
+    public static readonly Counter Retries = Metrics.CreateCounter(
+        "detector_image_store_retries_total", "Image store calls retried after a transient failure (throttling, 5xx, a dropped connection), by backend.", new CounterConfiguration { LabelNames = ["backend"] });
+
+    public static readonly Counter Parts = Metrics.CreateCounter(
+        "detector_image_store_parts_total", "Parts uploaded for images at or above the multipart threshold, by backend.", new CounterConfiguration { LabelNames = ["backend"] });
 
     public static readonly Counter Misses = Metrics.CreateCounter(
         "detector_image_store_misses_total", "Reads of an address the store does not hold (image_missing for a job item), by backend.", new CounterConfiguration { LabelNames = ["backend"] });

@@ -1,9 +1,13 @@
 using Detector.Modules.Common;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Images.CopyImages;
+using Amazon.S3;
 using Detector.Modules.Images.Storage;
+using Detector.Modules.Images.Storage.S3;
 using Detector.Modules.Images.Uploads;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Polly;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Images;
@@ -20,9 +24,16 @@ public static class ImagesModule
         builder.Services.AddSingleton<IValidateOptions<ImageStoreOptions>, ImageStoreOptionsValidator>();
         builder.Services.AddSingleton<PostgresImageStore>();
         builder.Services.AddSingleton<FileImageStore>();
+        builder.Services.AddSingleton<IAmazonS3>(sp => S3Client.Create(sp.GetRequiredService<IOptions<ImageStoreOptions>>()));
+        builder.Services.AddSingleton<S3ImageStore>();
+        builder.Services.AddResiliencePipeline(S3Resilience.PipelineName, (pipeline, context) => S3Resilience.Configure(
+            pipeline,
+            context.ServiceProvider.GetRequiredService<IOptions<ImageStoreOptions>>().Value.S3,
+            context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger<S3ImageStore>()));
         builder.Services.AddSingleton<IImageBackend>(sp => sp.GetRequiredService<IOptions<ImageStoreOptions>>().Value.Backend switch
         {
             ImageStoreBackend.Local => sp.GetRequiredService<FileImageStore>(),
+            ImageStoreBackend.S3 => sp.GetRequiredService<S3ImageStore>(),
             _ => sp.GetRequiredService<PostgresImageStore>(),
         });
         builder.Services.AddSingleton<IImageStore, ImageStore>();

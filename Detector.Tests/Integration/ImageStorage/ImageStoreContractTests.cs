@@ -146,3 +146,58 @@ public sealed class LocalImageStoreTests : ImageStoreContractTests
 {
     protected override IDictionary<string, string?> Backend => new Dictionary<string, string?> { ["ImageStore:Backend"] = "Local" };
 }
+
+public sealed class S3ImageStoreTests(S3ServerFixture s3) : ImageStoreContractTests, IClassFixture<S3ServerFixture>
+{
+    // A key prefix per test: the tests of this class share one server and bucket.
+    private readonly string _prefix = $"t-{Guid.NewGuid():N}/";
+
+    protected override IDictionary<string, string?> Backend
+    {
+        get
+        {
+            var settings = s3.Server.Settings(keyPrefix: _prefix);
+            // Multipart from 5 MiB (the least S3 accepts per part), so a 12 MB image goes in three parts.
+            settings["ImageStore:S3:PartBytes"] = "5242880";
+            settings["ImageStore:S3:MultipartThresholdBytes"] = "5242880";
+            return settings;
+        }
+    }
+
+    [Fact]
+    public async Task An_image_above_the_multipart_threshold_goes_up_in_parts_and_comes_back_whole()
+    {
+        var large = new byte[12 * 1024 * 1024 + 3];
+        new Random(12).NextBytes(large);
+        var partsBefore = Detector.Modules.Images.ImagesMetrics.Parts.WithLabels("s3").Value;
+        var stored = await Host.Store.PutAsync(large, CancellationToken.None);
+        await Host.Store.PutAsync(large, CancellationToken.None);
+
+        Assert.Equal(large, await Host.Store.GetAsync(stored.Sha256, CancellationToken.None));
+        var listed = new List<string>();
+        await foreach (var address in Host.Services.GetRequiredService<Detector.Modules.Images.Storage.S3.S3ImageStore>().ListAsync(CancellationToken.None))
+        {
+            listed.Add(address);
+        }
+
+        Assert.Equal([stored.Sha256], listed);
+        Assert.Equal(3, Detector.Modules.Images.ImagesMetrics.Parts.WithLabels("s3").Value - partsBefore);
+    }
+
+    [Fact]
+    public async Task An_unreachable_store_is_retried_then_fails_and_readiness_says_unreachable()
+    {
+        var settings = Backend;
+        settings["ImageStore:S3:ServiceUrl"] = $"http://127.0.0.1:{Jobs.ServiceProcess.FreePort()}";
+        settings["ImageStore:S3:MaxRetries"] = "2";
+        await using var unreachable = await ImageStoreHost.StartAsync(Host.ConnectionString, settings);
+        var retriesBefore = Detector.Modules.Images.ImagesMetrics.Retries.WithLabels("s3").Value;
+
+        await Assert.ThrowsAnyAsync<Exception>(() => unreachable.Store.PutAsync(new byte[] { 1, 2, 3 }, CancellationToken.None));
+
+        Assert.Equal(2, Detector.Modules.Images.ImagesMetrics.Retries.WithLabels("s3").Value - retriesBefore);
+        var report = await unreachable.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(CancellationToken.None);
+        Assert.Equal(HealthStatus.Unhealthy, report.Entries["image-store"].Status);
+        Assert.DoesNotContain(S3Server.SecretAccessKey, report.Entries["image-store"].Description ?? "", StringComparison.Ordinal);
+    }
+}

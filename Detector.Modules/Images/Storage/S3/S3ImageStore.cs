@@ -1,0 +1,175 @@
+using System.Net;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Amazon.S3;
+using Amazon.S3.Model;
+using Microsoft.Extensions.Options;
+using Polly;
+using Polly.Registry;
+
+namespace Detector.Modules.Images.Storage.S3;
+
+/// <summary>
+/// The S3 backend: images as objects <c>prefix/ab/&lt;sha256&gt;</c> in one bucket of an
+/// S3-compatible store, so every instance in the region reads what any stored. Objects are
+/// immutable (a key is its content's hash), so every call is idempotent and retried whole through
+/// the resilience pipeline; images from <see cref="S3StoreOptions.MultipartThresholdBytes"/> up go
+/// in parts, each retried alone, and an upload that fails is aborted so no parts are left billed.
+/// The caller's buffer is sent as it is (no copy), and a read fills the one array it returns.
+/// </summary>
+internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions> options, ResiliencePipelineProvider<string> pipelines) : IImageBackend
+{
+    private const int PartsInFlight = 4;
+    private readonly S3StoreOptions _s3 = options.Value.S3;
+    private readonly ResiliencePipeline _pipeline = pipelines.GetPipeline(S3Resilience.PipelineName);
+
+    public string Name => "s3";
+
+    public async Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    {
+        var key = KeyFor(sha256);
+        if (image.Length >= _s3.MultipartThresholdBytes)
+        {
+            // A large image already there is not sent again; a small one costs less to resend than to ask about.
+            if (await ExistsAsync(key, cancellationToken))
+            {
+                return;
+            }
+
+            await PutInPartsAsync(key, image, cancellationToken);
+            return;
+        }
+
+        await _pipeline.ExecuteAsync(async ct =>
+        {
+            using var body = ReadOnlyStream(image);
+            await client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = _s3.Bucket,
+                Key = key,
+                InputStream = body,
+                AutoCloseStream = false,
+                ContentType = "application/octet-stream",
+                // A plain body, not aws-chunked: several S3-compatible servers store the chunk framing as data.
+                UseChunkEncoding = false,
+                // The store verifies the bytes it received against the address.
+                ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(sha256)),
+            }, ct);
+        }, cancellationToken);
+    }
+
+    public async Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken)
+    {
+        var key = KeyFor(sha256);
+        return await _pipeline.ExecuteAsync(async ct =>
+        {
+            try
+            {
+                using var response = await client.GetObjectAsync(new GetObjectRequest { BucketName = _s3.Bucket, Key = key }, ct);
+                var bytes = new byte[checked((int)response.ContentLength)];
+                await response.ResponseStream.ReadExactlyAsync(bytes, ct);
+                return bytes;
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                return null;
+            }
+        }, cancellationToken);
+    }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        // The bucket with these credentials, not just the endpoint: listing one key proves both.
+        await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = _s3.Prefix, MaxKeys = 1 }, cancellationToken);
+    }
+
+    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        // S3 lists keys in ascending order; prefix/ab/<sha> sorts as <sha> does.
+        string? continuation = null;
+        do
+        {
+            var request = new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = _s3.Prefix, ContinuationToken = continuation, MaxKeys = 1000 };
+            var page = await _pipeline.ExecuteAsync(async ct => await client.ListObjectsV2Async(request, ct), cancellationToken);
+            foreach (var entry in page.S3Objects ?? [])
+            {
+                var name = entry.Key.AsSpan(_s3.Prefix.Length);
+                if (name.Length == 67 && name[2] == '/' && ContentAddress.IsValid(name[3..].ToString()))
+                {
+                    yield return name[3..].ToString();
+                }
+            }
+
+            continuation = page.IsTruncated == true ? page.NextContinuationToken : null;
+        }
+        while (continuation is not null);
+    }
+
+    private string KeyFor(string sha256)
+    {
+        ContentAddress.Validate(sha256);
+        return $"{_s3.Prefix}{sha256[..2]}/{sha256}";
+    }
+
+    private async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
+        await _pipeline.ExecuteAsync(async ct =>
+        {
+            try
+            {
+                await client.GetObjectMetadataAsync(new GetObjectMetadataRequest { BucketName = _s3.Bucket, Key = key }, ct);
+                return true;
+            }
+            catch (AmazonS3Exception ex) when (ex.StatusCode == HttpStatusCode.NotFound)
+            {
+                return false;
+            }
+        }, cancellationToken);
+
+    private async Task PutInPartsAsync(string key, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    {
+        var upload = await _pipeline.ExecuteAsync(
+            async ct => await client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = _s3.Bucket, Key = key, ContentType = "application/octet-stream" }, ct),
+            cancellationToken);
+        try
+        {
+            var partSize = (int)_s3.PartBytes;
+            var count = (image.Length + partSize - 1) / partSize;
+            var parts = new PartETag[count];
+            await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = PartsInFlight, CancellationToken = cancellationToken }, async (i, ct) =>
+            {
+                var slice = image.Slice(i * partSize, Math.Min(partSize, image.Length - (i * partSize)));
+                var response = await _pipeline.ExecuteAsync(async attempt =>
+                {
+                    using var body = ReadOnlyStream(slice);
+                    return await client.UploadPartAsync(new UploadPartRequest
+                    {
+                        BucketName = _s3.Bucket,
+                        Key = key,
+                        UploadId = upload.UploadId,
+                        PartNumber = i + 1,
+                        InputStream = body,
+                        PartSize = slice.Length,
+                        UseChunkEncoding = false,
+                    }, attempt);
+                }, ct);
+                parts[i] = new PartETag(i + 1, response.ETag);
+                ImagesMetrics.Parts.WithLabels(Name).Inc();
+            });
+
+            await _pipeline.ExecuteAsync(
+                async ct => await client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest { BucketName = _s3.Bucket, Key = key, UploadId = upload.UploadId, PartETags = [.. parts] }, ct),
+                cancellationToken);
+        }
+        catch
+        {
+            await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _s3.Bucket, Key = key, UploadId = upload.UploadId }, CancellationToken.None);
+            throw;
+        }
+    }
+
+    /// <summary>A read-only stream over the caller's bytes: no copy when they live in an array (uploads do).</summary>
+    private static MemoryStream ReadOnlyStream(ReadOnlyMemory<byte> bytes) =>
+        MemoryMarshal.TryGetArray(bytes, out var segment)
+            ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+            : new MemoryStream(bytes.ToArray(), writable: false);
+}
