@@ -35,10 +35,20 @@ export Models__Directory
 out="bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 bench_pid=""
+s3_pid=""
 cleanup() {
   local rc=$? pid
   trap - EXIT INT TERM
-  [[ -n $bench_pid ]] && kill -TERM "$bench_pid" 2>/dev/null && wait "$bench_pid" 2>/dev/null
+  # (if, not &&: under set -e a failing wait at the end of an && list would end cleanup here)
+  if [[ -n $bench_pid ]]; then
+    kill -TERM "$bench_pid" 2>/dev/null || true
+    wait "$bench_pid" 2>/dev/null || true
+  fi
+  if [[ -n $s3_pid ]]; then
+    kill -TERM "$s3_pid" 2>/dev/null || true
+    wait "$s3_pid" 2>/dev/null || true
+  fi
+  rm -rf "$out/s3rver"
   # The harness kills the service itself; this catches a harness that died hard.
   if [[ -s $out/service.pid ]]; then
     pid="$(<"$out/service.pid")"
@@ -53,6 +63,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# Part 10 measures the S3 backend against s3rver (deploy/s3rver) on a loopback port of its own.
+s3_port="$(node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })')"
+mkdir -p "$out/s3rver"
+node "$DETECTOR_S3RVER" -d "$out/s3rver" -a 127.0.0.1 -p "$s3_port" --silent --no-vhost-buckets --configure-bucket detector-bench &
+s3_pid=$!
+export BENCH_S3_URL="http://127.0.0.1:$s3_port" BENCH_S3_BUCKET=detector-bench
 
 detector_log "Running the benchmark -> $out (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
 dotnet "$bench_dll" all --root "$DETECTOR_ROOT" --out "$out" "$@" &

@@ -14,16 +14,25 @@ namespace Detector.Bench;
 /// Part 10: what each image store backend adds to a request. The Images module as the service
 /// registers it, one backend at a time, on the benchmark's database; every put stores bytes the
 /// store has not seen (a photo with a counter appended, or fresh random bytes), as a new upload
-/// does. A sync request waits for one put, a job item for one get.
+/// does. A sync request waits for one put, a job item for one get. The S3 backend talks to the
+/// s3rver that bench/run.sh starts on loopback (BENCH_S3_URL): a local stand-in, so its numbers
+/// are the backend's own cost (client, signing, HTTP), not a network's.
 /// </summary>
 internal static class ImageStorePart
 {
     public static async Task<JsonObject> RunAsync(BenchContext ctx, string dataDir, byte[] photo)
     {
         var result = new JsonObject();
-        foreach (var backend in new[] { "Postgres", "Local" })
+        var s3 = Environment.GetEnvironmentVariable("BENCH_S3_URL");
+        if (string.IsNullOrEmpty(s3))
         {
-            using var host = await BuildAsync(ctx, backend, Path.Combine(dataDir, "image-store-" + backend.ToLowerInvariant()));
+            Log.Info("part 10: BENCH_S3_URL is not set (bench/run.sh starts s3rver); the S3 backend is not measured");
+            result["s3"] = "not measured: BENCH_S3_URL unset";
+        }
+
+        foreach (var backend in string.IsNullOrEmpty(s3) ? new[] { "Postgres", "Local" } : ["Postgres", "S3", "Local"])
+        {
+            using var host = await BuildAsync(ctx, backend, Path.Combine(dataDir, "image-store-" + backend.ToLowerInvariant()), s3);
             var store = host.Services.GetRequiredService<IImageStore>();
             var sizes = new JsonObject();
             foreach (var (label, count, make) in new (string, int, Func<int, byte[]>)[]
@@ -67,7 +76,7 @@ internal static class ImageStorePart
         return result;
     }
 
-    private static async Task<IHost> BuildAsync(BenchContext ctx, string backend, string folder)
+    private static async Task<IHost> BuildAsync(BenchContext ctx, string backend, string folder, string? s3)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], DisableDefaults = true });
         builder.Configuration.AddEnvironmentVariables();
@@ -76,6 +85,13 @@ internal static class ImageStorePart
             ["Database:MigrationsPath"] = Path.Combine(ctx.Root, "db"),
             ["ImageStore:Backend"] = backend,
             ["ImageStore:Path"] = folder,
+            ["ImageStore:S3:ServiceUrl"] = s3,
+            ["ImageStore:S3:Bucket"] = Environment.GetEnvironmentVariable("BENCH_S3_BUCKET") ?? "detector-bench",
+            ["ImageStore:S3:Prefix"] = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}/",
+            ["ImageStore:S3:ForcePathStyle"] = "true",
+            // s3rver's fixed account; a real store takes its credentials from the environment.
+            ["ImageStore:S3:AccessKeyId"] = "S3RVER",
+            ["ImageStore:S3:SecretAccessKey"] = "S3RVER",
         });
         builder.Logging.ClearProviders();
         builder.AddDatabase();

@@ -10,7 +10,7 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 // Usage:
-//   Detector.Bench all [--quick] [--out DIR] [--root DIR] [--parts 1,2,3,4,5,6,7,8,9,micro]
+//   Detector.Bench all [--quick] [--out DIR] [--root DIR] [--parts 1,2,3,4,5,6,7,8,9,10,micro]
 //   Detector.Bench micro [BenchmarkDotNet args, e.g. --filter '*']
 var command = args.Length > 0 ? args[0] : "help";
 string? Opt(string name) => Array.IndexOf(args, name) is var i and >= 0 && i + 1 < args.Length ? args[i + 1] : null;
@@ -25,7 +25,7 @@ if (command == "micro")
 
 if (command != "all")
 {
-    Console.Error.WriteLine("usage: Detector.Bench all [--quick] [--out DIR] [--parts 1,2,...,7,micro] | micro [BenchmarkDotNet args]");
+    Console.Error.WriteLine("usage: Detector.Bench all [--quick] [--out DIR] [--parts 1,2,...,10,micro] | micro [BenchmarkDotNet args]");
     return 2;
 }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Detector.Modules.Images.Storage;
+using S3 = Detector.Modules.Images.Storage.S3;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Images.CopyImages;
@@ -8,9 +9,10 @@ namespace Detector.Modules.Images.CopyImages;
 internal static class CopyCommand
 {
     public const string Usage = """
-        usage: Detector.Web images copy --from postgres|local [--from-path DIR] --to postgres|local [--to-path DIR] [--parallel N]
+        usage: Detector.Web images copy --from postgres|s3|local [--from-path DIR] --to postgres|s3|local [--to-path DIR] [--parallel N]
           Copies every stored image from one backend to another and verifies each by its SHA-256.
-          postgres is the database of Database:ConnectionString; local is a folder (--from-path/--to-path,
+          postgres is the database of Database:ConnectionString; s3 is the bucket and prefix of ImageStore:S3
+          (credentials from there or the AWS_* environment); local is a folder (--from-path/--to-path,
           default ImageStore:Path). Run it again after an interruption: copying is idempotent.
           Exit code: 0 when every image was copied and verified, 1 when any was corrupt or failed, 2 for bad arguments.
         """;
@@ -36,11 +38,17 @@ internal static class CopyCommand
         var to = Backend(services, options["to"], options.GetValueOrDefault("to-path") ?? configured);
         if (from is null || to is null)
         {
-            await output.WriteLineAsync("images: a backend is postgres or local");
+            await output.WriteLineAsync("images: a backend is postgres, s3 or local");
             return 2;
         }
 
-        if (from.Name == to.Name && (from.Name == "postgres" || options.GetValueOrDefault("from-path") == options.GetValueOrDefault("to-path")))
+        if ((from.Name == "s3" || to.Name == "s3") && string.IsNullOrWhiteSpace(services.GetRequiredService<IOptions<ImageStoreOptions>>().Value.S3.Bucket))
+        {
+            await output.WriteLineAsync("images: s3 needs ImageStore:S3:Bucket (and ServiceUrl, Region, credentials as for the service)");
+            return 2;
+        }
+
+        if (from.Name == to.Name && (from.Name != "local" || options.GetValueOrDefault("from-path") == options.GetValueOrDefault("to-path")))
         {
             await output.WriteLineAsync("images: --from and --to are the same store");
             return 2;
@@ -94,6 +102,7 @@ internal static class CopyCommand
     private static IImageBackend? Backend(IServiceProvider services, string name, string path) => name.ToLowerInvariant() switch
     {
         "postgres" => services.GetRequiredService<PostgresImageStore>(),
+        "s3" => services.GetRequiredService<S3.S3ImageStore>(),
         "local" => new FileImageStore(Options.Create(new ImageStoreOptions { Backend = ImageStoreBackend.Local, Path = path })),
         _ => null,
     };

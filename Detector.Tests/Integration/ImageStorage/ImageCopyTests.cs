@@ -62,6 +62,33 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_thousand_images_move_from_a_local_folder_to_s3_and_on_to_postgres_with_every_hash_verified()
+    {
+        await using var s3 = await S3Server.StartAsync();
+        var settings = s3.Settings("__", $"copy-{Guid.NewGuid():N}/").ToDictionary(kv => kv.Key, kv => kv.Value!);
+        var source = Path.Combine(_root, "to-s3");
+        var images = Images(1000);
+        await using (var local = await LocalAsync(source))
+        {
+            foreach (var image in images)
+            {
+                await local.Store.PutAsync(image, CancellationToken.None);
+            }
+        }
+
+        var (code, text) = await RunAsync(settings, "images", "copy", "--from", "local", "--from-path", source, "--to", "s3", "--parallel", "8");
+        Assert.True(code == 0, text);
+        Assert.Contains("images copy local -> s3: listed 1000, copied and verified 1000", text, StringComparison.Ordinal);
+        Assert.Contains("corrupt 0, vanished 0, failed 0", text, StringComparison.Ordinal);
+
+        (code, text) = await RunAsync(settings, "images", "copy", "--from", "s3", "--to", "postgres");
+        Assert.True(code == 0, text);
+        Assert.Contains("images copy s3 -> postgres: listed 1000, copied and verified 1000", text, StringComparison.Ordinal);
+        await using var postgres = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Backend"] = "Postgres" });
+        await AssertHoldsAsync(postgres.Store, images);
+    }
+
+    [Fact]
     public async Task A_corrupt_image_is_reported_and_not_copied_and_the_copy_exits_non_zero()
     {
         var source = Path.Combine(_root, "corrupt-source");
@@ -97,6 +124,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
     [InlineData("images", "copy", "--from", "local")]
     [InlineData("images", "copy", "--from", "s4", "--to", "postgres")]
     [InlineData("images", "copy", "--from", "postgres", "--to", "postgres")]
+    [InlineData("images", "copy", "--from", "local", "--to", "s3")]
     [InlineData("images", "move", "--from", "local", "--to", "postgres")]
     [InlineData("images", "copy", "--from", "local", "--to", "postgres", "--parallel", "0")]
     public async Task Bad_arguments_exit_2_with_the_usage(params string[] args)
@@ -136,7 +164,9 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
         }
     }
 
-    private async Task<(int Code, string Output)> RunAsync(params string[] args)
+    private Task<(int Code, string Output)> RunAsync(params string[] args) => RunAsync(new Dictionary<string, string>(), args);
+
+    private async Task<(int Code, string Output)> RunAsync(Dictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"));
@@ -147,6 +177,11 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
 
         start.Environment["Database__ConnectionString"] = ConnectionString;
         start.Environment["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -1,3 +1,4 @@
+using Detector.Tests.Integration.ImageStorage;
 using Xunit.Abstractions;
 using static Detector.Tests.Integration.Jobs.JobsTestKit;
 
@@ -5,7 +6,8 @@ namespace Detector.Tests.Integration.Jobs;
 
 /// <summary>
 /// Two service processes as two hosts would run them: one PostgreSQL, a data folder each, so an
-/// image stored by one is readable by the other only through the configured image store.
+/// image stored by one is readable by the other only through the configured image store
+/// (PostgreSQL, or an S3-compatible server on loopback).
 /// </summary>
 [Collection("Jobs")]
 public sealed class TwoHostsTests(ITestOutputHelper output) : IAsyncLifetime
@@ -17,13 +19,17 @@ public sealed class TwoHostsTests(ITestOutputHelper output) : IAsyncLifetime
 
     public Task DisposeAsync() => _harness.DisposeAsync().AsTask();
 
-    [Fact]
-    public async Task A_job_accepted_by_a_host_without_workers_is_run_by_another_host_and_finished_after_the_first_is_killed()
+    [Theory]
+    [InlineData("Postgres")]
+    [InlineData("S3")]
+    public async Task A_job_accepted_by_a_host_without_workers_is_run_by_another_host_and_finished_after_the_first_is_killed(string backend)
     {
+        await using var s3 = backend == "S3" ? await S3Server.StartAsync() : null;
         try
         {
-            var a = await _harness.StartAsync("host-a", extra: new Dictionary<string, string> { ["Jobs__Hangfire__RunServer"] = "false" });
-            var b = await _harness.StartAsync("host-b");
+            var store = s3?.Settings("__").ToDictionary(kv => kv.Key, kv => kv.Value!) ?? new Dictionary<string, string> { ["ImageStore__Backend"] = backend };
+            var a = await _harness.StartAsync("host-a", extra: new Dictionary<string, string>(store) { ["Jobs__Hangfire__RunServer"] = "false" });
+            var b = await _harness.StartAsync("host-b", extra: store);
             using var onA = await CrashHarness.TenantClientAsync(a.BaseUri);
             using var onB = new HttpClient { BaseAddress = b.BaseUri, Timeout = onA.Timeout };
             onB.DefaultRequestHeaders.Add("X-Api-Key", onA.DefaultRequestHeaders.GetValues("X-Api-Key"));
@@ -46,6 +52,9 @@ public sealed class TwoHostsTests(ITestOutputHelper output) : IAsyncLifetime
             await _harness.AssertExactlyOnceAsync(jobId);
             var byInstance = await _harness.ProcessedByAsync(jobId);
             Assert.Equal(CrashHarness.Images, byInstance.GetValueOrDefault("host-b"));
+            // The images went through the backend under test: with S3, none is in the database.
+            var inDatabase = await _harness.CountAsync("SELECT count(*) FROM images.blobs WHERE @jobId IS NOT NULL", jobId);
+            Assert.True(backend == "S3" ? inDatabase == 0 : inDatabase > 0, $"{inDatabase} image(s) in images.blobs with the {backend} backend");
         }
         catch
         {
