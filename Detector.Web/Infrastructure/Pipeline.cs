@@ -42,8 +42,9 @@ internal static partial class Pipeline
 
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
-        app.UseExceptionHandler();
-        app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
+        // Request logging and HTTP metrics outside the exception handler, so they record the status
+        // the client got: inside it, every 4xx problem thrown as an exception was logged and
+        // counted as a 500 error.
         app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http) =>
         {
             diagnostics.Set("RequestId", http.TraceIdentifier);
@@ -53,6 +54,8 @@ internal static partial class Pipeline
             }
         });
         app.UseHttpMetrics();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
 
         // Before authentication: the API description is public; every operation in it still needs a key.
         app.UseSwagger();
