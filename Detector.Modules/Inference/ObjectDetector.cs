@@ -179,6 +179,11 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         try
         {
             HeadDecoder.Decode(manifest, model.Runner.Layout, output.AsSpan(0, model.Runner.Layout.TotalPerImage), transform, options.MinScore, ref candidates);
+            if (candidates.Count > Nms.MaxCandidates)
+            {
+                model.Metrics.CandidatesCapped.Inc();
+            }
+
             var kept = Nms.Run(candidates.Span, options.Iou, options.MaxDetections);
             var result = new Detection[kept];
             var span = candidates.Span;

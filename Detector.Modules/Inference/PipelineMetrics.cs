@@ -16,6 +16,11 @@ internal sealed class PipelineMetrics(string model)
         Buckets = Histogram.ExponentialBuckets(0.0005, 2, 16),
     });
 
+    private static readonly Counter Capped = Metrics.CreateCounter(
+        "detector_nms_candidates_capped_total", "Images whose candidates above min_score exceeded the pre-NMS cap (only the best-scoring went to NMS), by model.", new CounterConfiguration { LabelNames = ["model"] });
+
+    public Counter.Child CandidatesCapped { get; } = Capped.WithLabels(model);
+
     public Counter.Child Ok { get; } = Images.WithLabels(model, "ok");
 
     public Counter.Child Rejected { get; } = Images.WithLabels(model, "rejected");

@@ -16,6 +16,9 @@ namespace Detector.Modules.Images.Uploads;
 /// </summary>
 internal sealed class UploadReader : IUploadReader
 {
+    private const int MaxBoundaryLength = 70;
+    private const int FirstBufferBytes = 256 * 1024;
+
     // Boundaries and part headers around a single image, and per image of a multi-image upload.
     private const int SingleImageOverhead = 64 * 1024;
     private const int OverheadPerImage = 4096;
@@ -124,6 +127,12 @@ internal sealed class UploadReader : IUploadReader
             throw new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", "The multipart Content-Type has no boundary.");
         }
 
+        // RFC 2046 allows 1 to 70 characters; MultipartReader throws (a 500) from about 4,090.
+        if (boundary.Length > MaxBoundaryLength)
+        {
+            throw new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", $"The multipart boundary has {boundary.Length} characters; at most {MaxBoundaryLength} are allowed (RFC 2046).");
+        }
+
         return new MultipartReader(boundary, request.Body);
     }
 
@@ -152,10 +161,15 @@ internal sealed class UploadReader : IUploadReader
         }
     }
 
-    /// <summary>Copies a stream into a pooled buffer of at most <paramref name="maxBytes"/>, growing it as bytes arrive.</summary>
+    /// <summary>
+    /// Copies a stream into a pooled buffer of at most <paramref name="maxBytes"/>, growing it as
+    /// bytes arrive. The first buffer is at most <see cref="FirstBufferBytes"/> whatever the
+    /// declared length, so a slow sender declaring 20 MB pins 256 KB, not 20 MB; once that much
+    /// has arrived the buffer grows straight to the declared length (one copy), else doubles.
+    /// </summary>
     private static async Task<UploadedImage> CopyAsync(Stream body, long maxBytes, long? declared, string? fileName, Func<ProblemException> tooLarge, CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(declared ?? 256 * 1024, 1024, maxBytes + 1));
+        var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(Math.Min(declared ?? FirstBufferBytes, FirstBufferBytes), 1024, maxBytes + 1));
         var length = 0;
         try
         {
@@ -163,7 +177,8 @@ internal sealed class UploadReader : IUploadReader
             {
                 if (length == buffer.Length)
                 {
-                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)buffer.Length * 2, maxBytes + 1));
+                    var wanted = declared is { } d && d > length ? d + 1 : (long)buffer.Length * 2;
+                    var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min(wanted, maxBytes + 1));
                     buffer.AsSpan(0, length).CopyTo(bigger);
                     ArrayPool<byte>.Shared.Return(buffer);
                     buffer = bigger;

@@ -87,6 +87,17 @@ internal sealed partial class JobWorker(
         using var activity = DetectorTelemetry.Source.StartActivity("job.item");
         activity?.SetTag("detector.job_id", job.Id);
         activity?.SetTag("detector.item_index", item.Idx);
+        if (item.Attempts > _options.MaxAttempts)
+        {
+            // Attempts are counted at the claim, so an attempt whose process died (killed, out of
+            // memory, or crashed by this very item) counts too: a poison item fails here instead
+            // of taking down every worker that claims it, forever.
+            LogAttemptsExhausted(logger, job.Id, item.Idx, item.Attempts - 1);
+            await FinishAsync(job, item.Idx, ItemState.Failed, null, ErrorCodes.AttemptsExhausted,
+                $"{item.Attempts - 1} attempts ended without a result (the processes running them stopped); the item is not tried again.", ct);
+            return;
+        }
+
         try
         {
             byte[] bytes;
@@ -203,6 +214,9 @@ internal sealed partial class JobWorker(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} not found; dropping its Hangfire work")]
     private static partial void LogJobMissing(ILogger logger, Guid jobId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Job {JobId} item {Index}: {Attempts} attempts ended without a result; failing it as attempts_exhausted")]
+    private static partial void LogAttemptsExhausted(ILogger logger, Guid jobId, int index, int attempts);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {JobId} item {Index} failed transiently ({Code}) on attempt {Attempt}; retrying in {DelaySeconds} s")]
     private static partial void LogRetry(ILogger logger, Guid jobId, int index, int attempt, string code, double delaySeconds);

@@ -46,6 +46,12 @@ internal static class SubmitJobEndpoint
         }
         else if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
         {
+            // JSON is UTF-8 (RFC 8259); another or unknown charset made ReadFromJsonAsync throw a 500.
+            if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+            {
+                throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "JSON bodies must be UTF-8 (charset=utf-8, or no charset).");
+            }
+
             var body = await ReadJsonAsync(http.Request, json.Value.SerializerOptions, ct);
             settings = new SubmitJobRequest
             {
@@ -129,7 +135,7 @@ internal static class SubmitJobEndpoint
         {
             if (!SubmitJobValidator.BeFetchable(urls[i]))
             {
-                throw new ProblemException(400, ErrorCodes.ValidationFailed, "Validation failed", $"urls[{i}] must be an absolute http or https URL of at most 2048 characters, without credentials.");
+                throw new ProblemException(400, ErrorCodes.ValidationFailed, "Validation failed", $"urls[{i}] must be an absolute http or https URL of at most 2048 characters, without credentials or control characters.");
             }
 
             items.Add(new NewItem(i, null, urls[i], null));

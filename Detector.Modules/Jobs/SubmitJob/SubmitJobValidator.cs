@@ -19,6 +19,8 @@ internal sealed class SubmitJobValidator : AbstractValidator<SubmitJobRequest>
             .WithMessage("callback_url needs Jobs:Webhooks:SigningSecret to be configured on the server.");
     }
 
+    /// <summary>An absolute http(s) URL without credentials or control characters (a NUL once reached PostgreSQL as a 503).</summary>
     public static bool BeFetchable(string? url) =>
-        url is { Length: <= 2048 } && Uri.TryCreate(url, UriKind.Absolute, out var uri) && UrlFetcher.IsFetchable(uri);
+        url is { Length: <= 2048 } && !url.AsSpan().ContainsAnyInRange('\0', '\x1f') && !url.Contains('\x7f', StringComparison.Ordinal)
+        && Uri.TryCreate(url, UriKind.Absolute, out var uri) && UrlFetcher.IsFetchable(uri);
 }

@@ -85,6 +85,37 @@ public sealed class JobRecoveryTests(FastRecoveryJobsFactory factory, ITestOutpu
     }
 
     [Fact]
+    public async Task An_item_whose_attempts_all_died_with_their_process_fails_as_attempts_exhausted_and_is_not_run_again()
+    {
+        var (_, jobId) = await factory.CreateUndispatchedJobAsync(2);
+        var maxAttempts = factory.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Detector.Modules.Jobs.JobsOptions>>().Value.MaxAttempts;
+
+        // Item 0 as a poison image leaves it: every attempt so far claimed it and then its process died.
+        await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand(
+                """
+                UPDATE jobs.items SET state = 'running', lease_owner = gen_random_uuid(), lease_until = now() - interval '1 second',
+                                      processed_by = 'crashed', hangfire_job_id = '999999998', attempts = @attempts
+                WHERE job_id = @jobId AND idx = 0
+                """,
+                connection);
+            command.Parameters.AddWithValue("jobId", jobId);
+            command.Parameters.AddWithValue("attempts", maxAttempts);
+            Assert.Equal(1, await command.ExecuteNonQueryAsync());
+            await using var dispatch = new NpgsqlCommand("UPDATE jobs.items SET updated_at = now() - interval '1 hour' WHERE job_id = @jobId AND idx = 1", connection);
+            dispatch.Parameters.AddWithValue("jobId", jobId);
+            await dispatch.ExecuteNonQueryAsync();
+        }
+
+        Assert.Equal("partially_failed", await factory.WaitForJobAsync(jobId, TimeSpan.FromSeconds(30)));
+        Assert.Equal(1, await factory.CountAsync("SELECT count(*) FROM jobs.items WHERE job_id = @jobId AND idx = 0 AND state = 'failed' AND error_code = 'attempts_exhausted' AND result_id IS NULL", jobId));
+        Assert.Equal(1, await factory.CountAsync("SELECT count(*) FROM jobs.items WHERE job_id = @jobId AND idx = 1 AND state = 'succeeded'", jobId));
+        Assert.Equal(1, await factory.CountAsync("SELECT count(*) FROM results.results WHERE tenant_id = (SELECT tenant_id FROM jobs.jobs WHERE id = @jobId)", jobId));
+    }
+
+    [Fact]
     public async Task Items_whose_hangfire_job_was_deleted_are_dispatched_again()
     {
         using var client = await factory.NewTenantAsync();

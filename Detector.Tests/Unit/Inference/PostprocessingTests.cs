@@ -39,6 +39,31 @@ public sealed class PostprocessingTests
     }
 
     [Fact]
+    public void Only_the_best_scoring_candidates_up_to_the_cap_take_part_in_nms()
+    {
+        // 300,000 disjoint boxes with scores spread over [0, 1): what min_score=0 lets through.
+        var random = new Random(3);
+        var candidates = Enumerable.Range(0, 300_000).Select(i => Box(i * 20, 0, (i * 20) + 10, 10, (float)random.NextDouble(), classId: i % 80)).ToArray();
+        var tenThousandth = candidates.Select(c => c.Score).OrderDescending().ElementAt(Nms.MaxCandidates - 1);
+
+        var front = Nms.KeepBest(candidates, Nms.MaxCandidates);
+
+        Assert.Equal(Nms.MaxCandidates, front);
+        // Everything kept is within one score bin (1/1024) of the true top 10,000.
+        Assert.All(candidates[..front], c => Assert.True(c.Score >= tenThousandth - (1f / 1024), $"{c.Score} < {tenThousandth}"));
+        Assert.Equal(1000, Nms.Run(candidates, iouThreshold: 0.5f, maxKeep: 1000));
+        Assert.True(candidates[0].Score >= candidates[999].Score);
+    }
+
+    [Fact]
+    public void Capping_candidates_with_equal_scores_keeps_exactly_the_cap()
+    {
+        var candidates = Enumerable.Range(0, 25_000).Select(i => Box(i * 20, 0, (i * 20) + 10, 10, 0.25f, classId: 0)).ToArray();
+
+        Assert.Equal(Nms.MaxCandidates, Nms.KeepBest(candidates, Nms.MaxCandidates));
+    }
+
+    [Fact]
     public void Iou_of_disjoint_boxes_is_zero()
     {
         var a = Box(0, 0, 10, 10, 1, 0);
