@@ -66,6 +66,14 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
             try
             {
                 using var response = await client.GetObjectAsync(new GetObjectRequest { BucketName = _s3.Bucket, Key = key }, ct);
+                if (response.ContentLength < 0)
+                {
+                    // No length (a chunked answer from some S3-compatible servers): read it as it comes.
+                    using var unknown = new MemoryStream();
+                    await response.ResponseStream.CopyToAsync(unknown, ct);
+                    return unknown.ToArray();
+                }
+
                 var bytes = new byte[checked((int)response.ContentLength)];
                 await response.ResponseStream.ReadExactlyAsync(bytes, ct);
                 return bytes;
