@@ -16,4 +16,12 @@ public sealed class DeploymentOptions
     /// </summary>
     [Range(1, 10_000)]
     public int Instances { get; set; } = 1;
+
+    /// <summary>
+    /// The service's address as clients reach it (behind the load balancer), e.g.
+    /// https://detector.example.com. Links the service sends out of band (webhooks) start with it;
+    /// they are relative when it is unset, and never taken from a request's Host header.
+    /// </summary>
+    [Url]
+    public string? PublicBaseUrl { get; set; }
 }

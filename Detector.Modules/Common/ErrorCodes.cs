@@ -28,6 +28,7 @@ public static class ErrorCodes
     public const string TooManyImages = "too_many_images";
     public const string JobNotFound = "job_not_found";
     public const string WebhooksNotConfigured = "webhooks_not_configured";
+    public const string WebhookSecretMissing = "webhook_secret_missing";
     public const string UrlForbidden = "url_forbidden";
     public const string UrlFetchFailed = "url_fetch_failed";
     public const string UrlTooLarge = "url_too_large";

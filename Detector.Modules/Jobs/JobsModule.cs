@@ -9,6 +9,7 @@ using Detector.Modules.Jobs.Processing;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.SubmitJob;
 using Detector.Modules.Jobs.UrlFetch;
+using Detector.Modules.Jobs.WebhookSecrets;
 using Detector.Modules.Jobs.Webhooks;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
@@ -46,6 +47,7 @@ public static class JobsModule
         services.AddSingleton<SafeConnector>();
         services.AddSingleton<UrlFetcher>();
         services.AddSingleton<WebhookSender>();
+        services.AddSingleton<WebhookSecretStore>();
         services.AddTransient<JobWorker>();
         services.AddHostedService<RecoverySweep>();
         // Registered before the Hangfire server, so it stops after it and releases the leases of items the workers put down.
@@ -90,6 +92,22 @@ public static class JobsModule
         group.MapDelete("/{id:guid}", CancelJobEndpoint.Handle)
             .WithName("CancelJob")
             .WithSummary("Cancels the items not yet started: 200 with the job when it is finished, 202 while running items finish.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var secrets = app.MapGroup("/v1/webhook-secrets").WithTags("Webhooks").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
+        secrets.MapPost("/", WebhookSecretEndpoints.Create)
+            .WithName("CreateWebhookSecret")
+            .WithSummary("Creates the tenant's webhook signing secret and shows it once; current secrets keep signing for overlap_seconds (default one day).")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        secrets.MapGet("/", WebhookSecretEndpoints.List)
+            .WithName("ListWebhookSecrets")
+            .WithSummary("The tenant's webhook secrets that still sign (ids and times, never the secrets).")
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        secrets.MapDelete("/{id:guid}", WebhookSecretEndpoints.Revoke)
+            .WithName("RevokeWebhookSecret")
+            .WithSummary("Stops a webhook secret signing at once.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 

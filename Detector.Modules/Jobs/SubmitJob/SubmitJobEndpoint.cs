@@ -2,6 +2,7 @@ using Detector.Modules.Common;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.Storage;
+using Detector.Modules.Jobs.WebhookSecrets;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
@@ -21,6 +22,7 @@ internal static class SubmitJobEndpoint
         IValidator<SubmitJobRequest> validator,
         ITenantDirectory tenants,
         IUsageMeter usage,
+        WebhookSecretStore secrets,
         IOptions<JobsOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         CancellationToken ct)
@@ -41,6 +43,7 @@ internal static class SubmitJobEndpoint
         {
             settings = query;
             RequirePriorityAllowed(settings.Priority, plan);
+            await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
             items = await ReadUploadsAsync(http.Request, uploads, images, limits, ct);
             source = "upload";
         }
@@ -69,6 +72,7 @@ internal static class SubmitJobEndpoint
             }
 
             RequirePriorityAllowed(settings.Priority, plan);
+            await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
             items = UrlItems(body.Urls, limits);
             source = "urls";
         }
@@ -87,7 +91,7 @@ internal static class SubmitJobEndpoint
             settings.Iou,
             settings.MaxDetections,
             settings.CallbackUrl,
-            $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}");
+            null); // links in webhooks come from Deployment:PublicBaseUrl, never from the request's Host header
 
         // Each image counts once against the quotas, here, whatever happens to its item later.
         var receipt = await usage.ConsumeAsync(tenantId, items.Count, ct);
@@ -161,6 +165,16 @@ internal static class SubmitJobEndpoint
         }
 
         return items;
+    }
+
+    /// <summary>A callback is signed with the tenant's own secret, so the tenant must have one before it asks for callbacks.</summary>
+    private static async Task RequireWebhookSecretAsync(string? callbackUrl, Guid tenantId, WebhookSecretStore secrets, CancellationToken ct)
+    {
+        if (callbackUrl is not null && (await secrets.ListActiveAsync(tenantId, ct)).Count == 0)
+        {
+            throw new ProblemException(400, ErrorCodes.WebhookSecretMissing, "Webhook secret missing",
+                "callback_url needs a webhook signing secret of this tenant: create one with POST /v1/webhook-secrets (it is shown once), then submit again.");
+        }
     }
 
     /// <summary>Priorities are the plan's to grant: a tenant may ask only for those its plan allows.</summary>

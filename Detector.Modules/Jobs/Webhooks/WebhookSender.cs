@@ -7,6 +7,7 @@ using System.Text.Json;
 using Detector.Modules.Jobs.Processing;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
+using Detector.Modules.Jobs.WebhookSecrets;
 using Detector.Modules.Tenancy.Contracts;
 using Hangfire;
 using Microsoft.Extensions.Logging;
@@ -15,8 +16,10 @@ using Microsoft.Extensions.Options;
 namespace Detector.Modules.Jobs.Webhooks;
 
 /// <summary>
-/// Delivers the completion webhook of a job: a JSON POST signed with
-/// <c>Detector-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(secret, "&lt;t&gt;.&lt;body&gt;")&gt;</c>.
+/// Delivers the completion webhook of a job: a JSON POST signed with the tenant's own secret(s),
+/// <c>Detector-Signature: t=&lt;unix seconds&gt;,v1=&lt;hex HMAC-SHA256(secret, "&lt;t&gt;.&lt;body&gt;")&gt;</c>,
+/// one v1 per secret still signing (newest first) while a rotation overlaps. Its links start with
+/// Deployment:PublicBaseUrl, never with a request's Host header.
 /// Every attempt is recorded; failures are rescheduled with exponential backoff (default 1 min
 /// doubling to 1 h, 12 attempts: about 7 hours) until delivered or given up.
 /// </summary>
@@ -33,10 +36,24 @@ internal sealed partial class WebhookSender : IDisposable
     private readonly WebhookOptions _options;
     private readonly JobsOptions _jobs;
     private readonly ITenantDirectory _tenants;
+    private readonly WebhookSecretStore _secrets;
+    private readonly string _publicBaseUrl;
     private readonly ILogger<WebhookSender> _logger;
 
-    public WebhookSender(SafeConnector connector, JobStore store, WebhookStore webhooks, JobDispatcher dispatcher, ITenantDirectory tenants, IOptions<WebhookOptions> options, IOptions<JobsOptions> jobs, ILogger<WebhookSender> logger)
+    public WebhookSender(
+        SafeConnector connector,
+        JobStore store,
+        WebhookStore webhooks,
+        JobDispatcher dispatcher,
+        ITenantDirectory tenants,
+        WebhookSecretStore secrets,
+        IOptions<WebhookOptions> options,
+        IOptions<JobsOptions> jobs,
+        IOptions<Common.DeploymentOptions> deployment,
+        ILogger<WebhookSender> logger)
     {
+        _secrets = secrets;
+        _publicBaseUrl = deployment.Value.PublicBaseUrl?.TrimEnd('/') ?? "";
         _client = new HttpClient(connector.CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("Detector-Webhooks/1.0");
         _store = store;
@@ -68,21 +85,28 @@ internal sealed partial class WebhookSender : IDisposable
         using var activity = Common.DetectorTelemetry.Source.StartActivity("job.webhook");
         activity?.SetTag("detector.job_id", jobId);
         var attempt = await _webhooks.NextAttemptAsync(jobId, cancellationToken);
-        var body = JsonSerializer.Serialize(BuildPayload(job), Json);
+        var body = JsonSerializer.Serialize(BuildPayload(job, _publicBaseUrl), Json);
         var timestamp = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         var started = Stopwatch.GetTimestamp();
         var at = DateTimeOffset.UtcNow;
         int? status = null;
         string? error = null;
+        var secrets = await _secrets.SigningSecretsAsync(job.TenantId, cancellationToken);
         try
         {
+            if (secrets.Count == 0)
+            {
+                // Revoked since submission: nothing to sign with, so nothing is sent; a new secret lets a retry go.
+                throw new HttpRequestException("not sent: the tenant has no webhook secret (POST /v1/webhook-secrets)");
+            }
+
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(TimeSpan.FromSeconds(_options.TimeoutSeconds));
             using var request = new HttpRequestMessage(HttpMethod.Post, job.CallbackUrl)
             {
                 Content = new StringContent(body, Encoding.UTF8, "application/json"),
             };
-            request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(_options.SigningSecret ?? "", timestamp, body));
+            request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(secrets, timestamp, body));
             request.Headers.TryAddWithoutValidation("Detector-Delivery-Attempt", attempt.ToString(CultureInfo.InvariantCulture));
             using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
             status = (int)response.StatusCode;
@@ -126,10 +150,9 @@ internal sealed partial class WebhookSender : IDisposable
         await _dispatcher.EnqueueWebhookAsync(jobId, delay, cancellationToken);
     }
 
-    private static object BuildPayload(JobRow job)
+    private static object BuildPayload(JobRow job, string baseUrl)
     {
         var path = $"/v1/jobs/{job.Id}";
-        var baseUrl = job.BaseUrl?.TrimEnd('/') ?? "";
         return new
         {
             Type = "job.completed",
@@ -152,13 +175,20 @@ internal sealed partial class WebhookSender : IDisposable
 
     /// <summary>
     /// The signature header value. Receivers recompute HMAC-SHA256(secret, t + "." + raw body),
-    /// compare it in constant time with v1, and reject t older than a few minutes (replays).
+    /// compare it in constant time with each v1 (one per secret still signing), accept if any
+    /// matches, and reject t older than a few minutes (replays).
     /// </summary>
-    public static string Sign(string secret, long timestamp, string body)
+    public static string Sign(IReadOnlyList<string> secrets, long timestamp, string body)
     {
         var t = timestamp.ToString(CultureInfo.InvariantCulture);
-        var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(t + "." + body));
-        return $"t={t},v1={Convert.ToHexStringLower(mac)}";
+        var signed = Encoding.UTF8.GetBytes(t + "." + body);
+        var header = new StringBuilder("t=").Append(t);
+        foreach (var secret in secrets)
+        {
+            header.Append(",v1=").Append(Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), signed)));
+        }
+
+        return header.ToString();
     }
 
     public void Dispose() => _client.Dispose();

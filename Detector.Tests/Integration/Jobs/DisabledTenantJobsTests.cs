@@ -47,6 +47,7 @@ public sealed class DisabledTenantJobsTests(OutboundJobsFactory factory) : IClas
         using var client = factory.CreateClient();
         client.DefaultRequestHeaders.Add("X-Api-Key", tenant.GetProperty("api_key").GetString());
 
+        (await client.PostAsync("/v1/webhook-secrets", null)).EnsureSuccessStatusCode();
         const string Hook = "paused-tenant";
         factory.Loopback.Failing[Hook] = true;
         var callback = new Uri(factory.Loopback.BaseUri, "/hook/" + Hook).ToString();

@@ -15,6 +15,7 @@ namespace Detector.Tests.Integration.Jobs;
 public sealed class OutboundJobsFactory : JobsApiFactory
 {
     public const string SigningSecret = "whsec-test-0123456789abcdef";
+    public const string PublicBaseUrl = "https://detector.example.com";
 
     public LoopbackServer Loopback { get; private set; } = null!;
 
@@ -38,6 +39,7 @@ public sealed class OutboundJobsFactory : JobsApiFactory
         new("Jobs:UrlFetch:MaxBytes", (1024 * 1024).ToString(CultureInfo.InvariantCulture)),
         new("Jobs:UrlFetch:TimeoutSeconds", "10"),
         new("Jobs:Webhooks:SigningSecret", SigningSecret),
+        new("Deployment:PublicBaseUrl", PublicBaseUrl),
         new("Jobs:Webhooks:InitialDelaySeconds", "0.2"),
         new("Jobs:Webhooks:MaxDelaySeconds", "1"),
         new("Jobs:DisabledTenantRecheckSeconds", "1"),
@@ -106,6 +108,7 @@ public sealed class OutboundJobsTests(OutboundJobsFactory factory) : IClassFixtu
     public async Task The_completion_webhook_is_signed_retried_after_two_failures_and_every_attempt_is_recorded()
     {
         using var client = await factory.NewTenantAsync();
+        var secret = await CreateSecretAsync(client);
         var hook = new Uri(factory.Loopback.BaseUri, "/hook/retry-twice").ToString();
         var accepted = await SubmitAsync(client, Images(Coco(2)), "?callback_url=" + Uri.EscapeDataString(hook));
         var statusUrl = accepted.GetProperty("status_url").GetString()!;
@@ -132,9 +135,9 @@ public sealed class OutboundJobsTests(OutboundJobsFactory factory) : IClassFixtu
         Assert.Equal(3, deliveries.Count);
         foreach (var (signature, body, at) in deliveries)
         {
-            Assert.True(Verify(signature, body, OutboundJobsFactory.SigningSecret, at, out var reason), reason);
-            Assert.False(Verify(signature, body + " ", OutboundJobsFactory.SigningSecret, at, out _));
-            Assert.False(Verify(signature, body, "another-secret-0123456789", at, out _));
+            Assert.True(Verify(signature, body, secret, at, out var reason), reason);
+            Assert.False(Verify(signature, body + " ", secret, at, out _));
+            Assert.False(Verify(signature, body, OutboundJobsFactory.SigningSecret, at, out _)); // the master key never signs
         }
 
         var payload = JsonDocument.Parse(deliveries[^1].Body).RootElement;
@@ -142,7 +145,7 @@ public sealed class OutboundJobsTests(OutboundJobsFactory factory) : IClassFixtu
         Assert.Equal(accepted.GetProperty("id").GetString(), payload.GetProperty("id").GetString());
         Assert.Equal("succeeded", payload.GetProperty("status").GetString());
         Assert.Equal(2, payload.GetProperty("counts").GetProperty("succeeded").GetInt32());
-        Assert.EndsWith(statusUrl + "/results", payload.GetProperty("results_url").GetString(), StringComparison.Ordinal);
+        Assert.Equal(OutboundJobsFactory.PublicBaseUrl + statusUrl + "/results", payload.GetProperty("results_url").GetString());
         Assert.Empty(factory.Connector.Violations);
     }
 
@@ -150,6 +153,7 @@ public sealed class OutboundJobsTests(OutboundJobsFactory factory) : IClassFixtu
     public async Task A_callback_url_to_a_forbidden_address_is_never_contacted()
     {
         using var client = await factory.NewTenantAsync();
+        await CreateSecretAsync(client);
         var accepted = await SubmitAsync(client, Images(Coco(1)), "?callback_url=" + Uri.EscapeDataString("http://169.254.169.254/hook"));
         var statusUrl = accepted.GetProperty("status_url").GetString()!;
         await WaitForTerminalAsync(client, statusUrl, Timeout);
@@ -170,11 +174,113 @@ public sealed class OutboundJobsTests(OutboundJobsFactory factory) : IClassFixtu
         Assert.Empty(factory.Connector.Violations);
     }
 
-    /// <summary>What a receiver does: recompute the HMAC over "t.body", compare in constant time, reject stale timestamps.</summary>
+    [Fact]
+    public async Task Each_tenants_webhooks_verify_only_with_its_own_secret_and_a_forged_host_changes_nothing()
+    {
+        using var a = await factory.NewTenantAsync("hook-a");
+        using var b = await factory.NewTenantAsync("hook-b");
+        var secretA = await CreateSecretAsync(a);
+        var secretB = await CreateSecretAsync(b);
+        Assert.NotEqual(secretA, secretB);
+
+        var hook = new Uri(factory.Loopback.BaseUri, "/hook/tenant-a").ToString();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/jobs?callback_url=" + Uri.EscapeDataString(hook)) { Content = Images(Coco(1)) };
+        request.Headers.Host = "evil.example";
+        using var submitted = await a.SendAsync(request);
+        Assert.Equal(HttpStatusCode.Accepted, submitted.StatusCode);
+        var accepted = await submitted.Content.ReadFromJsonAsync<JsonElement>();
+        var (signature, body, at) = await WaitForHookAsync("tenant-a");
+
+        Assert.True(Verify(signature, body, secretA, at, out var reason), reason);
+        Assert.False(Verify(signature, body, secretB, at, out _));
+        Assert.DoesNotContain("evil", body, StringComparison.OrdinalIgnoreCase);
+        var payload = JsonDocument.Parse(body).RootElement;
+        Assert.Equal($"{OutboundJobsFactory.PublicBaseUrl}/v1/jobs/{accepted.GetProperty("id").GetString()}", payload.GetProperty("status_url").GetString());
+    }
+
+    [Fact]
+    public async Task A_rotated_secret_keeps_signing_through_the_overlap_and_a_revoked_one_stops_at_once()
+    {
+        using var client = await factory.NewTenantAsync("hook-rotate");
+        var old = await CreateSecretAsync(client);
+        using var rotated = await client.PostAsync("/v1/webhook-secrets?overlap_seconds=3600", null);
+        Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+        var created = await rotated.Content.ReadFromJsonAsync<JsonElement>();
+        var fresh = created.GetProperty("secret").GetString()!;
+        Assert.NotEqual(JsonValueKind.Null, created.GetProperty("previous_retire_at").ValueKind);
+
+        var listed = await GetJsonAsync(client, "/v1/webhook-secrets");
+        Assert.Equal(2, listed.GetProperty("items").GetArrayLength());
+        Assert.DoesNotContain(old, listed.ToString(), StringComparison.Ordinal);
+        Assert.DoesNotContain(fresh, listed.ToString(), StringComparison.Ordinal);
+
+        var (signature, body, at) = await DeliverAsync(client, "rotate-overlap");
+        Assert.True(Verify(signature, body, fresh, at, out var reason), reason);
+        Assert.True(Verify(signature, body, old, at, out reason), reason);
+
+        var oldId = listed.GetProperty("items")[1].GetProperty("id").GetString();
+        using (var revoked = await client.DeleteAsync($"/v1/webhook-secrets/{oldId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
+        }
+
+        (signature, body, at) = await DeliverAsync(client, "rotate-revoked");
+        Assert.True(Verify(signature, body, fresh, at, out reason), reason);
+        Assert.False(Verify(signature, body, old, at, out _));
+        using var again = await client.DeleteAsync($"/v1/webhook-secrets/{oldId}");
+        Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_callback_without_a_tenant_secret_is_refused_before_anything_is_kept()
+    {
+        using var client = await factory.NewTenantAsync("hook-no-secret");
+        var hook = new Uri(factory.Loopback.BaseUri, "/hook/never").ToString();
+
+        using var response = await client.PostAsync("/v1/jobs?callback_url=" + Uri.EscapeDataString(hook), Images(Coco(1)));
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, Detector.Modules.Common.ErrorCodes.WebhookSecretMissing);
+        Assert.False(factory.Loopback.Hooks.ContainsKey("never"));
+    }
+
+    private static async Task<string> CreateSecretAsync(HttpClient client)
+    {
+        using var response = await client.PostAsync("/v1/webhook-secrets", null);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var secret = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("secret").GetString()!;
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        return secret;
+    }
+
+    private async Task<(string Signature, string Body, DateTimeOffset At)> DeliverAsync(HttpClient client, string hook)
+    {
+        var accepted = await SubmitAsync(client, Images(Coco(1)), "?callback_url=" + Uri.EscapeDataString(new Uri(factory.Loopback.BaseUri, "/hook/" + hook).ToString()));
+        await WaitForTerminalAsync(client, accepted.GetProperty("status_url").GetString()!, Timeout);
+        return await WaitForHookAsync(hook);
+    }
+
+    private async Task<(string Signature, string Body, DateTimeOffset At)> WaitForHookAsync(string hook)
+    {
+        var deadline = DateTime.UtcNow + Timeout;
+        while (true)
+        {
+            if (factory.Loopback.Hooks.TryGetValue(hook, out var deliveries) && deliveries.TryPeek(out var first))
+            {
+                return first;
+            }
+
+            Assert.True(DateTime.UtcNow < deadline, $"no delivery to /hook/{hook}");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>What a receiver does: recompute the HMAC over "t.body", compare in constant time with each v1, reject stale timestamps.</summary>
     private static bool Verify(string header, string body, string secret, DateTimeOffset receivedAt, out string reason)
     {
-        var parts = header.Split(',').Select(p => p.Split('=', 2)).ToDictionary(p => p[0], p => p[1]);
-        if (!parts.TryGetValue("t", out var t) || !parts.TryGetValue("v1", out var v1))
+        var parts = header.Split(',').Select(p => p.Split('=', 2)).ToList();
+        var t = parts.FirstOrDefault(p => p[0] == "t")?[1];
+        var signatures = parts.Where(p => p[0] == "v1").Select(p => p[1]).ToList();
+        if (t is null || signatures.Count == 0)
         {
             reason = "malformed header " + header;
             return false;
@@ -189,6 +295,6 @@ public sealed class OutboundJobsTests(OutboundJobsFactory factory) : IClassFixtu
 
         var expected = HMACSHA256.HashData(Encoding.UTF8.GetBytes(secret), Encoding.UTF8.GetBytes(t + "." + body));
         reason = "signature mismatch";
-        return CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(v1));
+        return signatures.Any(v1 => CryptographicOperations.FixedTimeEquals(expected, Convert.FromHexString(v1)));
     }
 }
