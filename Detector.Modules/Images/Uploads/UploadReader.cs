@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using Detector.Modules.Common;
 using Detector.Modules.Images.Contracts;
+using Detector.Modules.Images.Uploads.Metadata;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
@@ -197,7 +198,20 @@ internal sealed class UploadReader : IUploadReader
                 }
             }
 
-            return length == 0 ? throw Empty() : new UploadedImage(buffer, length, string.IsNullOrEmpty(fileName) ? null : fileName);
+            if (length == 0)
+            {
+                throw Empty();
+            }
+
+            // Before anything decodes, stores or logs it: what the photo says about its owner goes.
+            var stripped = MetadataStripper.Strip(buffer.AsSpan(0, length));
+            if (stripped < length)
+            {
+                ImagesMetrics.MetadataBytesRemoved.Inc(length - stripped);
+                System.Diagnostics.Activity.Current?.SetTag("detector.metadata_bytes_removed", length - stripped);
+            }
+
+            return stripped == 0 ? throw Empty() : new UploadedImage(buffer, stripped, string.IsNullOrEmpty(fileName) ? null : fileName);
         }
         catch (Exception ex)
         {

@@ -1,0 +1,72 @@
+using System.Net;
+using System.Text.Json;
+using Detector.Tests.Unit.Images;
+using Detector.Tests.Unit.Preprocessing;
+using Npgsql;
+using static Detector.Tests.Integration.Jobs.JobsTestKit;
+
+namespace Detector.Tests.Integration.Jobs;
+
+/// <summary>
+/// A phone photo (camera EXIF, GPS, XMP, IPTC, a comment, a motion-photo trailer, orientation 6)
+/// through the sync and the async API: what is stored carries none of it, and the boxes are those
+/// of the same photo with only its orientation.
+/// </summary>
+[Collection("Jobs")]
+public sealed class PhotoPrivacyTests(JobsApiFactory factory) : IClassFixture<JobsApiFactory>
+{
+    [Fact]
+    public async Task A_phone_photo_is_stored_without_its_metadata_and_detected_exactly_as_its_pixels_and_orientation_say()
+    {
+        using var client = await factory.NewTenantAsync("privacy");
+        var original = await File.ReadAllBytesAsync(CocoFiles[0]);
+        var phone = PhotosWithMetadata.Jpeg(original, orientation: 6);
+
+        var expected = Boxes(await DetectAsync(client, TestImages.WithExifOrientation(original, 6)));
+        var unrotated = Boxes(await DetectAsync(client, original));
+        Assert.NotEqual(unrotated, expected); // the orientation matters for this photo, so keeping it is tested
+
+        Assert.Equal(expected, Boxes(await DetectAsync(client, phone)));
+
+        var accepted = await SubmitAsync(client, Images([("phone.jpg", phone)]));
+        var job = await WaitForTerminalAsync(client, accepted.GetProperty("status_url").GetString()!, TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var item = (await GetJsonAsync(client, accepted.GetProperty("results_url").GetString()!)).GetProperty("items")[0];
+        Assert.Equal(expected, Boxes(item.GetProperty("result")));
+
+        // Every image stored (the sync uploads and the job's) carries none of the metadata.
+        await using var connection = new NpgsqlConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT content FROM images.blobs", connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var stored = 0;
+        while (await reader.ReadAsync())
+        {
+            var bytes = (byte[])reader[0];
+            stored++;
+            Assert.All(PhotosWithMetadata.Secrets, s => Assert.False(PhotosWithMetadata.Contains(bytes, s), s));
+        }
+
+        Assert.True(stored >= 2, $"{stored} images stored");
+    }
+
+    private static async Task<JsonElement> DetectAsync(HttpClient client, byte[] image)
+    {
+        // The suite runs other classes alongside: a 503 (overloaded) is retried after its Retry-After.
+        for (var attempt = 1; ; attempt++)
+        {
+            using var response = await client.PostAsync("/v1/detect", Integration.DetectorApiFactory.ImageForm(image));
+            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 10)
+            {
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                continue;
+            }
+
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+        }
+    }
+
+    private static string Boxes(JsonElement result) =>
+        string.Join(";", result.GetProperty("detections").EnumerateArray().Select(d => $"{d.GetProperty("label").GetString()}:{d.GetProperty("box")}"));
+}
