@@ -58,9 +58,9 @@ internal static class PhotosWithMetadata
         var ihdrEnd = 8 + 12 + 13;
         using var o = new MemoryStream();
         o.Write(png.AsSpan(0, ihdrEnd));
-        Chunk(o, "tEXt", Encoding.ASCII.GetBytes("Comment\0PngTextSecret at 52.1N"));
-        Chunk(o, "eXIf", ExifTiff(orientation));
-        Chunk(o, "prVt", Encoding.ASCII.GetBytes("PrivateChunkSecret"));
+        PngChunks.Write(o, "tEXt", Encoding.ASCII.GetBytes("Comment\0PngTextSecret at 52.1N"));
+        PngChunks.Write(o, "eXIf", ExifTiff(orientation));
+        PngChunks.Write(o, "prVt", Encoding.ASCII.GetBytes("PrivateChunkSecret"));
         o.Write(png.AsSpan(ihdrEnd));
         o.Write(Encoding.ASCII.GetBytes("MotionPhotoVideoTrailer"));
         return o.ToArray();
@@ -80,32 +80,5 @@ internal static class PhotosWithMetadata
     {
         o.Write([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2)]);
         o.Write(payload);
-    }
-
-    private static void Chunk(Stream o, string type, byte[] data)
-    {
-        var header = new byte[8];
-        BinaryPrimitives.WriteUInt32BigEndian(header, (uint)data.Length);
-        Encoding.ASCII.GetBytes(type).CopyTo(header, 4);
-        o.Write(header);
-        o.Write(data);
-        var crc = new byte[4];
-        BinaryPrimitives.WriteUInt32BigEndian(crc, Crc([.. header.AsSpan(4), .. data]));
-        o.Write(crc);
-    }
-
-    private static uint Crc(byte[] bytes)
-    {
-        var crc = 0xFFFFFFFFu;
-        foreach (var b in bytes)
-        {
-            crc ^= b;
-            for (var k = 0; k < 8; k++)
-            {
-                crc = (crc & 1) != 0 ? 0xEDB88320u ^ (crc >> 1) : crc >> 1;
-            }
-        }
-
-        return crc ^ 0xFFFFFFFFu;
     }
 }
