@@ -44,6 +44,8 @@ if [[ -z ${Detector__ApiKeyHashSecret:-} ]]; then
   Detector__ApiKeyHashSecret="$(<"$DETECTOR_RUN_DIR/api-key-hash-secret")"
 fi
 export Detector__AdminApiKey Detector__ApiKeyHashSecret ASPNETCORE_ENVIRONMENT=Development
+# One local instance and no load balancer to hand traffic to: stop without the drain delay.
+export Shutdown__DrainDelaySeconds="${Shutdown__DrainDelaySeconds:-0}"
 export ImageStore__Path="${ImageStore__Path:-$DETECTOR_ROOT/.data/images}" ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:8080}"
 mkdir -p "$ImageStore__Path"
 base_url="$(detector_base_url)"

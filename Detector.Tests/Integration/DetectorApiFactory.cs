@@ -51,6 +51,7 @@ public sealed class DetectorApiFactory : WebApplicationFactory<Program>, IAsyncL
                 ["Models:Directory"] = TestPaths.Models,
                 ["ImageStore:Path"] = ImageStorePath,
                 ["Serilog:MinimumLevel:Default"] = "Warning",
+                ["Shutdown:DrainDelaySeconds"] = "0", // in-process hosts stop at once; ShutdownTests covers the drain
             };
             foreach (var (key, value) in Overrides)
             {

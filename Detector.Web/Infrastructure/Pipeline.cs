@@ -54,6 +54,7 @@ internal static partial class Pipeline
             }
         });
         app.UseHttpMetrics();
+        app.UseDrainingConnectionClose();
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
 

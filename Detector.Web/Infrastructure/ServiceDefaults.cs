@@ -73,6 +73,7 @@ internal static class ServiceDefaults
         services.AddHealthChecks()
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<ModelsHealthCheck>("models", tags: ["ready"]);
+        services.AddGracefulShutdown();
         return builder;
     }
 }

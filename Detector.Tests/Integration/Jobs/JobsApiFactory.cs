@@ -141,6 +141,7 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Jobs:Hangfire:QueuePollIntervalMs"] = "200",
             ["Jobs:Hangfire:SchedulePollingIntervalMs"] = "200",
             ["Serilog:MinimumLevel:Default"] = "Warning",
+            ["Shutdown:DrainDelaySeconds"] = "0", // in-process hosts stop at once; ShutdownTests covers the drain
         };
         foreach (var (key, value) in ExtraSettings())
         {

@@ -148,6 +148,28 @@ internal sealed class ServiceProcess : IDisposable
         throw new TimeoutException($"The service on {BaseUri} was not ready after {timeout}:\n{LogTail()}");
     }
 
+    /// <summary>SIGTERM, as an orchestrator stops a container: the service drains and exits by itself.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
+    /// <summary>The exit code, or null when the process is still running after <paramref name="timeout"/>.</summary>
+    public async Task<int?> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cts.Token);
+            return _process.ExitCode;
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>SIGKILL the process (and its tree): no shutdown hooks, no graceful Hangfire stop.</summary>
     public void KillHard()
     {

@@ -50,6 +50,7 @@ public sealed class TenancyHost : WebApplicationFactory<Program>
             ["Models:Default"] = "yolox_nano_416",
             ["ImageStore:Path"] = Path.Combine(Path.GetTempPath(), "detector-tenancy-tests", "images"),
             ["Jobs:Hangfire:RunServer"] = "false",
+            ["Shutdown:DrainDelaySeconds"] = "0", // in-process hosts stop at once; ShutdownTests covers the drain
             ["Tenancy:Guards:KeyUsageFlushSeconds"] = "0.5",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
