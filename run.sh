@@ -43,6 +43,12 @@ if [[ -z ${Detector__ApiKeyHashSecret:-} ]]; then
   [[ -s $DETECTOR_RUN_DIR/api-key-hash-secret ]] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$DETECTOR_RUN_DIR/api-key-hash-secret")
   Detector__ApiKeyHashSecret="$(<"$DETECTOR_RUN_DIR/api-key-hash-secret")"
 fi
+# Image master key (images are encrypted at rest under per-tenant keys wrapped by it): likewise
+# generated once (.run/image-master-key); losing it makes the stored images unreadable.
+if [[ -z ${ImageStore__Encryption__MasterKey:-} && -z ${ImageStore__Encryption__MasterKeyFile:-} ]]; then
+  [[ -s $DETECTOR_RUN_DIR/image-master-key ]] || (umask 077; head -c 32 /dev/urandom | base64 >"$DETECTOR_RUN_DIR/image-master-key")
+  export ImageStore__Encryption__MasterKeyFile="$DETECTOR_RUN_DIR/image-master-key"
+fi
 export Detector__AdminApiKey Detector__ApiKeyHashSecret ASPNETCORE_ENVIRONMENT=Development
 # One local instance and no load balancer to hand traffic to: stop without the drain delay.
 export Shutdown__DrainDelaySeconds="${Shutdown__DrainDelaySeconds:-0}"

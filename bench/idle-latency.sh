@@ -18,6 +18,7 @@ detector_pg_ensure_db detector_bench
 detector_export_env detector_bench
 Detector__AdminApiKey="bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export Detector__AdminApiKey Detector__ApiKeyHashSecret="bench-hash-secret-$Detector__AdminApiKey"
+export ImageStore__Encryption__MasterKey="${ImageStore__Encryption__MasterKey:-$(head -c 32 /dev/urandom | base64)}"
 export ASPNETCORE_URLS="http://127.0.0.1:$port" ImageStore__Path="$DETECTOR_RUN_DIR/bench-images"
 export Serilog__MinimumLevel__Default=Warning
 

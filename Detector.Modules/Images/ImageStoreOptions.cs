@@ -30,6 +30,40 @@ public sealed class ImageStoreOptions
 
     /// <summary>The S3 backend's bucket, endpoint and credentials.</summary>
     public S3StoreOptions S3 { get; set; } = new();
+
+    /// <summary>The master key the tenants' image data keys are wrapped under.</summary>
+    public ImageEncryptionOptions Encryption { get; set; } = new();
+}
+
+/// <summary>
+/// Images are encrypted at rest with a data key per tenant; data keys are stored wrapped under
+/// the master key given here (ADR 0011). Exactly one of <see cref="MasterKey"/> and
+/// <see cref="MasterKeyFile"/>: 32 random bytes in base64 (<c>openssl rand -base64 32</c>).
+/// </summary>
+public sealed class ImageEncryptionOptions
+{
+    public string? MasterKey { get; set; }
+
+    /// <summary>A file holding the master key in base64 (a mounted secret).</summary>
+    public string? MasterKeyFile { get; set; }
+
+    /// <summary>The master key's name, stored beside each data key it wraps; a new id for each new master key.</summary>
+    public string MasterKeyId { get; set; } = "1";
+
+    /// <summary>Earlier master keys by id (base64), kept until <c>images rewrap-keys</c> has moved every data key off them.</summary>
+    public Dictionary<string, string> RetiredMasterKeys { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The active master key's base64 text, from the setting or the file.</summary>
+    public string ReadMasterKey() => !string.IsNullOrEmpty(MasterKey) ? MasterKey : File.ReadAllText(MasterKeyFile!).Trim();
+
+    public static byte[] Decode(string base64)
+    {
+        var key = Convert.FromBase64String(base64.Trim());
+        return key.Length == 32 ? key : throw new FormatException("A master key is 32 bytes.");
+    }
+
+    /// <summary>Never print a key, whoever logs the options.</summary>
+    public override string ToString() => $"master key id '{MasterKeyId}' ({(MasterKeyFile is null ? "from configuration" : "from " + MasterKeyFile)}), {RetiredMasterKeys.Count} retired";
 }
 
 /// <summary>
@@ -87,7 +121,56 @@ internal sealed class ImageStoreOptionsValidator(IOptions<DeploymentOptions> dep
                 $"ImageStore:Backend is Local, a folder on this host, but Deployment:Instances is {instances}: the other instances could not read the images this one stores. Use ImageStore:Backend Postgres or S3.");
         }
 
-        return options.Backend == ImageStoreBackend.S3 ? ValidateS3(options.S3) : ValidateOptionsResult.Success;
+        var failures = new List<string>();
+        failures.AddRange(ValidateEncryption(options.Encryption));
+        if (options.Backend == ImageStoreBackend.S3 && ValidateS3(options.S3) is { Failed: true } s3)
+        {
+            failures.AddRange(s3.Failures);
+        }
+
+        return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;
+    }
+
+    private static IEnumerable<string> ValidateEncryption(ImageEncryptionOptions encryption)
+    {
+        if (string.IsNullOrEmpty(encryption.MasterKey) == string.IsNullOrEmpty(encryption.MasterKeyFile))
+        {
+            yield return "Set exactly one of ImageStore:Encryption:MasterKey and ImageStore:Encryption:MasterKeyFile (32 random bytes in base64: openssl rand -base64 32); images are encrypted at rest.";
+            yield break;
+        }
+
+        if (!string.IsNullOrEmpty(encryption.MasterKeyFile) && !File.Exists(encryption.MasterKeyFile))
+        {
+            yield return $"ImageStore:Encryption:MasterKeyFile {encryption.MasterKeyFile} does not exist.";
+            yield break;
+        }
+
+        if (string.IsNullOrWhiteSpace(encryption.MasterKeyId) || encryption.RetiredMasterKeys.ContainsKey(encryption.MasterKeyId))
+        {
+            yield return "ImageStore:Encryption:MasterKeyId must be set and differ from every retired key's id.";
+        }
+
+        foreach (var (id, text) in encryption.RetiredMasterKeys.Append(new(encryption.MasterKeyId, encryption.ReadMasterKey())))
+        {
+            if (!IsKey(text))
+            {
+                // Names the key, never shows it.
+                yield return $"The image master key '{id}' is not 32 bytes in base64.";
+            }
+        }
+    }
+
+    private static bool IsKey(string text)
+    {
+        try
+        {
+            ImageEncryptionOptions.Decode(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
     }
 
     private static ValidateOptionsResult ValidateS3(S3StoreOptions s3)

@@ -1,6 +1,7 @@
 using Detector.Modules.Common;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Images.CopyImages;
+using Detector.Modules.Images.Encryption;
 using Amazon.S3;
 using Detector.Modules.Images.Storage;
 using Detector.Modules.Images.Storage.S3;
@@ -36,6 +37,8 @@ public static class ImagesModule
             ImageStoreBackend.S3 => sp.GetRequiredService<S3ImageStore>(),
             _ => sp.GetRequiredService<PostgresImageStore>(),
         });
+        builder.Services.AddSingleton<IKeyWrapper, MasterKeyWrapper>();
+        builder.Services.AddSingleton<TenantKeyStore>();
         builder.Services.AddSingleton<IImageStore, ImageStore>();
         builder.Services.AddSingleton<ImageCopier>();
         builder.Services.AddHealthChecks().AddCheck<ImageStoreHealthCheck>("image-store", tags: ["ready"]);
@@ -45,12 +48,20 @@ public static class ImagesModule
 
     /// <summary>
     /// `images copy ...`: copies every image from one backend to another, verifying each by its
-    /// hash (moving from the local folder to PostgreSQL, say). Returns the process exit code.
+    /// hash (moving from the local folder to PostgreSQL, say). `images rewrap-keys`: moves every
+    /// tenant's data key under the active master key (master-key rotation). Returns the exit code.
     /// </summary>
-    public static Task<int> RunImagesCommandAsync(IServiceProvider services, string[] args, TextWriter output, CancellationToken ct)
+    public static async Task<int> RunImagesCommandAsync(IServiceProvider services, string[] args, TextWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(args);
-        return CopyCommand.RunAsync(services, args, output, ct);
+        if (args is ["images", "rewrap-keys"])
+        {
+            var moved = await services.GetRequiredService<TenantKeyStore>().RewrapAllAsync(ct);
+            await output.WriteLineAsync($"images rewrap-keys: {moved} data key(s) now wrapped under master key '{services.GetRequiredService<IKeyWrapper>().ActiveKeyId}'; no image was rewritten");
+            return 0;
+        }
+
+        return await CopyCommand.RunAsync(services, args, output, ct);
     }
 
     /// <summary>No endpoints yet: images are reached through results and jobs.</summary>

@@ -42,7 +42,7 @@ internal sealed partial class JobSubmitter(JobStore store, JobDispatcher dispatc
         var items = new List<NewItem>(jobImages.Count);
         for (var i = 0; i < jobImages.Count; i++)
         {
-            var stored = await images.PutAsync(jobImages[i].Bytes, cancellationToken);
+            var stored = await images.PutAsync(tenantId, jobImages[i].Bytes, cancellationToken);
             items.Add(new NewItem(i, jobImages[i].FileName, null, stored.Sha256));
         }
 

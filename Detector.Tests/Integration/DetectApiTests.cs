@@ -48,7 +48,7 @@ public sealed class DetectApiTests(DetectorApiFactory factory)
     [Fact]
     public async Task Raw_body_upload_is_detected_stored_and_served_back()
     {
-        var (client, _) = await factory.CreateTenantClientAsync();
+        var (client, tenantId) = await factory.CreateTenantClientAsync();
         var bytes = BadImages.Dog;
         using var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
@@ -73,7 +73,7 @@ public sealed class DetectApiTests(DetectorApiFactory factory)
         var sha = Convert.ToHexStringLower(SHA256.HashData(stripped));
         Assert.Equal(sha, root.GetProperty("image").GetProperty("sha256").GetString());
         // Through the store, whichever backend is configured (the default keeps images in PostgreSQL).
-        Assert.Equal(stripped, await factory.Services.GetRequiredService<IImageStore>().GetAsync(sha, CancellationToken.None));
+        Assert.Equal(stripped, await factory.Services.GetRequiredService<IImageStore>().GetAsync(tenantId, sha, CancellationToken.None));
 
         var id = root.GetProperty("id").GetGuid();
         using var fetched = JsonDocument.Parse(await client.GetStringAsync($"/v1/results/{id}"));

@@ -48,6 +48,7 @@ public sealed class DetectorApiFactory : WebApplicationFactory<Program>, IAsyncL
                 ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
                 ["Detector:AdminApiKey"] = AdminKey,
                 ["Detector:ApiKeyHashSecret"] = "integration-api-key-hash-secret-0123456789",
+                ["ImageStore:Encryption:MasterKey"] = TestSecrets.ImageMasterKey,
                 ["Models:Directory"] = TestPaths.Models,
                 ["ImageStore:Path"] = ImageStorePath,
                 ["Serilog:MinimumLevel:Default"] = "Warning",

@@ -8,6 +8,7 @@ public sealed class StartupValidationTests
     {
         ["Detector__AdminApiKey"] = "startup-test-admin-key-0123456789",
         ["Detector__ApiKeyHashSecret"] = "startup-test-hash-secret-0123456789abcdef",
+        ["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey,
         ["Database__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=none",
     };
 

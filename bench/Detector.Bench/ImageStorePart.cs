@@ -20,6 +20,8 @@ namespace Detector.Bench;
 /// </summary>
 internal static class ImageStorePart
 {
+    private static readonly Guid Tenant = Guid.NewGuid();
+
     public static async Task<JsonObject> RunAsync(BenchContext ctx, string dataDir, byte[] photo)
     {
         var result = new JsonObject();
@@ -41,17 +43,17 @@ internal static class ImageStorePart
                 ("3MB", ctx.Quick ? 20 : 60, i => Random(3 * 1024 * 1024, i)),
             })
             {
-                await store.PutAsync(make(-1), CancellationToken.None); // warm-up: connections, folders
+                await store.PutAsync(Tenant, make(-1), CancellationToken.None); // warm-up: connections, folders
                 var puts = new List<double>();
                 var gets = new List<double>();
                 for (var i = 0; i < count; i++)
                 {
                     var bytes = make(i);
                     var start = Stopwatch.GetTimestamp();
-                    var stored = await store.PutAsync(bytes, CancellationToken.None);
+                    var stored = await store.PutAsync(Tenant, bytes, CancellationToken.None);
                     puts.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     start = Stopwatch.GetTimestamp();
-                    var read = await store.GetAsync(stored.Sha256, CancellationToken.None);
+                    var read = await store.GetAsync(Tenant, stored.Sha256, CancellationToken.None);
                     gets.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     if (read is null || read.Length != bytes.Length)
                     {
@@ -85,6 +87,7 @@ internal static class ImageStorePart
             ["Database:MigrationsPath"] = Path.Combine(ctx.Root, "db"),
             ["ImageStore:Backend"] = backend,
             ["ImageStore:Path"] = folder,
+            ["ImageStore:Encryption:MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             ["ImageStore:S3:ServiceUrl"] = s3,
             ["ImageStore:S3:Bucket"] = Environment.GetEnvironmentVariable("BENCH_S3_BUCKET") ?? "detector-bench",
             ["ImageStore:S3:Prefix"] = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}/",

@@ -62,6 +62,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Detector__AdminApiKey"] = adminKey;
         psi.Environment["Detector__ApiKeyHashSecret"] = "bench-api-key-hash-secret-" + adminKey;
+        psi.Environment["ImageStore__Encryption__MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         psi.Environment["Models__Directory"] = ctx.ModelsDir;
         psi.Environment["Models__Enabled__0"] = ctx.Model;
         psi.Environment["Models__Default"] = ctx.Model;

@@ -1,17 +1,25 @@
 namespace Detector.Modules.Images.Contracts;
 
-/// <summary>A stored image: its content address (lower-case hex SHA-256) and size.</summary>
+/// <summary>A stored image: its content address (lower-case hex SHA-256 of its bytes) and size.</summary>
 public sealed record StoredImage(string Sha256, long Length);
 
 /// <summary>
-/// Where uploaded images live. The store computes the address itself, so callers never hash
-/// images for storage, and storing the same bytes twice keeps one copy.
+/// Where uploaded images live, per tenant and encrypted at rest under the tenant's data key. The
+/// store computes the address itself, so callers never hash images for storage. A tenant storing
+/// the same bytes twice keeps one copy; two tenants storing the same bytes keep two, and neither
+/// can tell whether the other has them.
 /// </summary>
 public interface IImageStore
 {
-    /// <summary>Stores the bytes (unless already present) and returns their address.</summary>
-    Task<StoredImage> PutAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken);
+    /// <summary>Stores the tenant's image (unless it already has it) and returns its address.</summary>
+    Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken);
 
-    /// <summary>The bytes stored under <paramref name="sha256"/>, or null when there are none.</summary>
-    Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken);
+    /// <summary>The tenant's image stored under <paramref name="sha256"/>, or null when it has none (or its key was destroyed).</summary>
+    Task<byte[]?> GetAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Destroys the tenant's data key: every image of the tenant, in every backend and backup,
+    /// becomes unreadable at once (crypto-shredding), and no image of it is stored again.
+    /// </summary>
+    Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken);
 }

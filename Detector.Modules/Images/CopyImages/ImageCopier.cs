@@ -1,3 +1,4 @@
+using Detector.Modules.Images.Encryption;
 using Detector.Modules.Images.Storage;
 using Microsoft.Extensions.Logging;
 
@@ -10,11 +11,12 @@ internal sealed record CopyReport(long Listed, long Copied, long Bytes, long Cor
 }
 
 /// <summary>
-/// Copies every image of one backend into another, verifying each: the source bytes must hash to
-/// their address (else "corrupt", not copied), and the target must give back bytes that hash to it
-/// (else "failed"). Idempotent, so an interrupted copy is simply run again.
+/// Copies every blob of one backend into another as it is (still encrypted), verifying each: the
+/// source must open under its tenant's key and hash to its address (else "corrupt", not copied),
+/// and the target must give back a blob that does too (else "failed"). Idempotent, so an
+/// interrupted copy is simply run again.
 /// </summary>
-internal sealed partial class ImageCopier(ILogger<ImageCopier> logger)
+internal sealed partial class ImageCopier(TenantKeyStore keys, ILogger<ImageCopier> logger)
 {
     public async Task<CopyReport> CopyAsync(IImageBackend from, IImageBackend to, int parallelism, CancellationToken cancellationToken)
     {
@@ -30,7 +32,7 @@ internal sealed partial class ImageCopier(ILogger<ImageCopier> logger)
                 return;
             }
 
-            if (ContentAddress.Of(image) != address)
+            if (!await IntactAsync(address, image, ct))
             {
                 Interlocked.Increment(ref corrupt);
                 LogCorrupt(logger, address, from.Name);
@@ -39,7 +41,7 @@ internal sealed partial class ImageCopier(ILogger<ImageCopier> logger)
 
             await to.PutAsync(address, image, ct);
             var back = await to.GetAsync(address, ct);
-            if (back is null || ContentAddress.Of(back) != address)
+            if (back is null || !await IntactAsync(address, back, ct))
             {
                 Interlocked.Increment(ref failed);
                 LogFailed(logger, address, to.Name);
@@ -53,12 +55,24 @@ internal sealed partial class ImageCopier(ILogger<ImageCopier> logger)
         return new CopyReport(listed, copied, bytes, corrupt, vanished, failed);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Address} in {Backend} does not hash to its address; not copied")]
-    private static partial void LogCorrupt(ILogger logger, string address, string backend);
+    private async Task<bool> IntactAsync(ImageKey key, byte[] blob, CancellationToken ct)
+    {
+        try
+        {
+            return ContentAddress.Of(await ImageBlobs.OpenAsync(keys, key, blob, ct)) == key.Sha256;
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Address} in {Backend} does not open or does not hash to its address; not copied")]
+    private static partial void LogCorrupt(ILogger logger, ImageKey address, string backend);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Image {Address} was listed in {Backend} but could not be read")]
-    private static partial void LogVanished(ILogger logger, string address, string backend);
+    private static partial void LogVanished(ILogger logger, ImageKey address, string backend);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Image {Address} did not read back intact from {Backend} after the copy")]
-    private static partial void LogFailed(ILogger logger, string address, string backend);
+    private static partial void LogFailed(ILogger logger, ImageKey address, string backend);
 }

@@ -4,7 +4,7 @@ using Microsoft.Extensions.Options;
 namespace Detector.Modules.Images.Storage;
 
 /// <summary>
-/// The Local backend: images under root/ab/cd/&lt;sha256&gt; on this host's disk, for a single-node
+/// The Local backend: blobs under root/&lt;tenant&gt;/ab/cd/&lt;sha256&gt; on this host's disk, for a single-node
 /// developer set-up (start-up refuses it when Deployment:Instances says there are several).
 /// Writes go to a temporary file first and are renamed into place, so a crash never leaves a
 /// half-written image under a valid name.
@@ -15,9 +15,9 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
 
     public string Name => "local";
 
-    public async Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public async Task PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
     {
-        var path = PathFor(sha256);
+        var path = PathFor(key);
         if (File.Exists(path))
         {
             return;
@@ -27,16 +27,16 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
         {
-            await stream.WriteAsync(image, cancellationToken);
+            await stream.WriteAsync(blob, cancellationToken);
             await stream.FlushAsync(cancellationToken);
         }
 
         File.Move(temp, path, overwrite: true);
     }
 
-    public async Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken)
     {
-        var path = PathFor(sha256);
+        var path = PathFor(key);
         return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken) : null;
     }
 
@@ -49,25 +49,28 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         return Task.CompletedTask;
     }
 
-    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ImageKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         if (!Directory.Exists(_root))
         {
             yield break;
         }
 
-        // Only files named by a valid address in their ab/cd/ folder: temporaries and strays are not images.
-        foreach (var first in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
+        // Only files named by a valid address in their tenant/ab/cd/ folder: temporaries and strays are not images.
+        foreach (var tenantDir in Directory.EnumerateDirectories(_root).Order(StringComparer.Ordinal))
         {
-            foreach (var second in Directory.EnumerateDirectories(first).Order(StringComparer.Ordinal))
+            if (!Guid.TryParseExact(System.IO.Path.GetFileName(tenantDir), "N", out var tenant))
+            {
+                continue;
+            }
+
+            foreach (var file in Directory.EnumerateFiles(tenantDir, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                foreach (var file in Directory.EnumerateFiles(second).Select(System.IO.Path.GetFileName).Order(StringComparer.Ordinal))
+                var name = System.IO.Path.GetFileName(file);
+                if (ContentAddress.IsValid(name) && PathFor(new ImageKey(tenant, name)) == file)
                 {
-                    if (file is not null && ContentAddress.IsValid(file) && PathFor(file) == System.IO.Path.Combine(second, file))
-                    {
-                        yield return file;
-                    }
+                    yield return new ImageKey(tenant, name);
                 }
             }
 
@@ -75,9 +78,9 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         }
     }
 
-    private string PathFor(string sha256)
+    private string PathFor(ImageKey key)
     {
-        ContentAddress.Validate(sha256);
-        return System.IO.Path.Combine(_root, sha256[..2], sha256[2..4], sha256);
+        ContentAddress.Validate(key.Sha256);
+        return System.IO.Path.Combine(_root, key.Tenant.ToString("N"), key.Sha256[..2], key.Sha256[2..4], key.Sha256);
     }
 }

@@ -1,22 +1,41 @@
 namespace Detector.Modules.Images.Storage;
 
-/// <summary>One place image bytes can live. The store around it hashes, measures and traces; a backend only moves bytes.</summary>
+/// <summary>
+/// One place image blobs can live. The store around it hashes, encrypts, measures and traces; a
+/// backend only moves opaque bytes (ciphertext) under their key.
+/// </summary>
 internal interface IImageBackend
 {
     /// <summary>The backend's name in configuration, metrics and logs.</summary>
     string Name { get; }
 
-    /// <summary>Stores the bytes under their address; storing an address that is already there changes nothing.</summary>
-    Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken);
+    /// <summary>Stores the blob under its key; storing a key that is already there changes nothing.</summary>
+    Task PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken);
 
-    /// <summary>The bytes under the address, or null.</summary>
-    Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken);
+    /// <summary>The blob under the key, or null.</summary>
+    Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken);
 
     /// <summary>Throws when the backend cannot be reached or written; used by the readiness check.</summary>
     Task CheckAsync(CancellationToken cancellationToken);
 
-    /// <summary>Every address stored, in pages, in ascending order (for copying a store; never on a request path).</summary>
-    IAsyncEnumerable<string> ListAsync(CancellationToken cancellationToken);
+    /// <summary>Every key stored, in pages (for copying a store; never on a request path).</summary>
+    IAsyncEnumerable<ImageKey> ListAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Where one tenant's image lives: its tenant and the SHA-256 of its (plaintext) bytes. Images are
+/// per tenant: the same photo uploaded by two tenants is two blobs under two keys, encrypted
+/// under two data keys, and one tenant's upload never reveals whether another's exists.
+/// </summary>
+internal readonly record struct ImageKey(Guid Tenant, string Sha256)
+{
+    public static ImageKey Of(Guid tenant, string sha256)
+    {
+        ContentAddress.Validate(sha256);
+        return new ImageKey(tenant, sha256);
+    }
+
+    public override string ToString() => $"{Tenant:N}/{Sha256}";
 }
 
 /// <summary>Content addresses: lower-case hex SHA-256, the only keys a backend accepts.</summary>

@@ -1,25 +1,32 @@
+using System.Buffers;
 using System.Diagnostics;
 using Detector.Modules.Common;
 using Detector.Modules.Images.Contracts;
+using Detector.Modules.Images.Encryption;
 
 namespace Detector.Modules.Images.Storage;
 
 /// <summary>
 /// The Images contract over the configured backend: computes the content address (the only place
-/// images are hashed for storage), and measures and traces every call by backend.
+/// images are hashed for storage), seals each image under its tenant's data key, and measures and
+/// traces every call by backend. Every put writes (no existence check first), so a put takes the
+/// same time whether or not anyone already stored these bytes.
 /// </summary>
-internal sealed class ImageStore(IImageBackend backend) : IImageStore
+internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : IImageStore
 {
-    public async Task<StoredImage> PutAsync(ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public async Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
         var stored = new StoredImage(ContentAddress.Of(image.Span), image.Length);
+        var key = new ImageKey(tenantId, stored.Sha256);
         using var activity = DetectorTelemetry.Source.StartActivity("images.put");
         activity?.SetTag("detector.image_store", backend.Name);
         activity?.SetTag("detector.image_bytes", image.Length);
         var started = Stopwatch.GetTimestamp();
+        var blob = ArrayPool<byte>.Shared.Rent(image.Length + BlobCipher.Overhead);
         try
         {
-            await backend.PutAsync(stored.Sha256, image, cancellationToken);
+            BlobCipher.Seal(await keys.GetOrCreateAsync(tenantId, cancellationToken), key, image.Span, blob);
+            await backend.PutAsync(key, blob.AsMemory(0, image.Length + BlobCipher.Overhead), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -27,21 +34,26 @@ internal sealed class ImageStore(IImageBackend backend) : IImageStore
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
             throw;
         }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(blob);
+        }
 
         ImagesMetrics.Seconds.WithLabels(backend.Name, "put").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         ImagesMetrics.Bytes.WithLabels(backend.Name, "written").Inc(image.Length);
         return stored;
     }
 
-    public async Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
     {
+        var key = ImageKey.Of(tenantId, sha256);
         using var activity = DetectorTelemetry.Source.StartActivity("images.get");
         activity?.SetTag("detector.image_store", backend.Name);
         var started = Stopwatch.GetTimestamp();
         byte[]? bytes;
         try
         {
-            bytes = await backend.GetAsync(sha256, cancellationToken);
+            bytes = await ReadAsync(key, cancellationToken);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or ArgumentException))
         {
@@ -61,5 +73,41 @@ internal sealed class ImageStore(IImageBackend backend) : IImageStore
         }
 
         return bytes;
+    }
+
+    public Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken) => keys.DestroyAsync(tenantId, cancellationToken);
+
+    /// <summary>The plaintext under the key, or null: missing, or its tenant's key destroyed.</summary>
+    private async Task<byte[]?> ReadAsync(ImageKey key, CancellationToken cancellationToken)
+    {
+        var blob = await backend.GetAsync(key, cancellationToken);
+        if (blob is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await ImageBlobs.OpenAsync(keys, key, blob, cancellationToken);
+        }
+        catch (TenantKeyDestroyedException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>Opening a blob: sealed ones under the tenant's key, ones stored before encryption as they are (checked against their address).</summary>
+internal static class ImageBlobs
+{
+    public static async Task<byte[]> OpenAsync(TenantKeyStore keys, ImageKey key, byte[] blob, CancellationToken cancellationToken)
+    {
+        if (!BlobCipher.IsSealed(blob))
+        {
+            return ContentAddress.Of(blob) == key.Sha256 ? blob : throw new System.Security.Cryptography.CryptographicException($"Image {key} does not hash to its address.");
+        }
+
+        var dataKey = await keys.FindAsync(key.Tenant, cancellationToken) ?? throw new System.Security.Cryptography.CryptographicException($"Tenant {key.Tenant} has no image data key.");
+        return BlobCipher.Open(dataKey, key, blob);
     }
 }

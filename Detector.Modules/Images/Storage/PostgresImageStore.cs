@@ -6,10 +6,10 @@ using NpgsqlTypes;
 namespace Detector.Modules.Images.Storage;
 
 /// <summary>
-/// The Postgres backend (default): images in <c>images.blobs</c> of the service's database, so any
+/// The Postgres backend (default): blobs in <c>images.blobs</c> of the service's database, so any
 /// instance reads what another stored. Writes send the caller's buffer as the bytea parameter
 /// (no copy); reads stream the one column into the one array returned. Every statement finds its
-/// row by primary key.
+/// row by primary key (tenant, sha256).
 /// </summary>
 internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBackend
 {
@@ -17,51 +17,50 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
 
     public string Name => "postgres";
 
-    public async Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public async Task PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
     {
-        ContentAddress.Validate(sha256);
         await using var command = dataSource.CreateCommand(
             """
-            INSERT INTO images.blobs (sha256, length, content)
-            VALUES (@sha256, @length, @content)
-            ON CONFLICT (sha256) DO NOTHING
+            INSERT INTO images.blobs (tenant_id, sha256, length, content)
+            VALUES (@tenant, @sha256, @length, @content)
+            ON CONFLICT (tenant_id, sha256) DO NOTHING
             """);
-        command.Parameters.Add(new NpgsqlParameter<string>("sha256", NpgsqlDbType.Char) { TypedValue = sha256 });
-        command.Parameters.Add(new NpgsqlParameter<long>("length", NpgsqlDbType.Bigint) { TypedValue = image.Length });
-        command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = image });
+        AddKey(command, key);
+        command.Parameters.Add(new NpgsqlParameter<long>("length", NpgsqlDbType.Bigint) { TypedValue = blob.Length });
+        command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = blob });
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    public async Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken)
     {
-        ContentAddress.Validate(sha256);
-        await using var command = dataSource.CreateCommand("SELECT content FROM images.blobs WHERE sha256 = @sha256");
-        command.Parameters.Add(new NpgsqlParameter<string>("sha256", NpgsqlDbType.Char) { TypedValue = sha256 });
+        await using var command = dataSource.CreateCommand("SELECT content FROM images.blobs WHERE tenant_id = @tenant AND sha256 = @sha256");
+        AddKey(command, key);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess | CommandBehavior.SingleRow, cancellationToken);
         return await reader.ReadAsync(cancellationToken) ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken) : null;
     }
 
-    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ImageKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Keyset pages by primary key: each page is an index range scan, however large the table.
-        var after = "";
+        var after = (Tenant: Guid.Empty, Sha256: "");
         while (true)
         {
-            var page = new List<string>(PageSize);
-            await using (var command = dataSource.CreateCommand("SELECT sha256 FROM images.blobs WHERE sha256 > @after ORDER BY sha256 LIMIT @limit"))
+            var page = new List<ImageKey>(PageSize);
+            await using (var command = dataSource.CreateCommand(
+                "SELECT tenant_id, sha256 FROM images.blobs WHERE (tenant_id, sha256) > (@tenant, @sha256) ORDER BY tenant_id, sha256 LIMIT @limit"))
             {
-                command.Parameters.Add(new NpgsqlParameter<string>("after", NpgsqlDbType.Char) { TypedValue = after });
+                AddKey(command, new ImageKey(after.Tenant, after.Sha256));
                 command.Parameters.Add(new NpgsqlParameter<int>("limit", NpgsqlDbType.Integer) { TypedValue = PageSize });
                 await using var reader = await command.ExecuteReaderAsync(cancellationToken);
                 while (await reader.ReadAsync(cancellationToken))
                 {
-                    page.Add(reader.GetString(0));
+                    page.Add(new ImageKey(reader.GetGuid(0), reader.GetString(1)));
                 }
             }
 
-            foreach (var address in page)
+            foreach (var key in page)
             {
-                yield return address;
+                yield return key;
             }
 
             if (page.Count < PageSize)
@@ -69,8 +68,14 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
                 yield break;
             }
 
-            after = page[^1];
+            after = (page[^1].Tenant, page[^1].Sha256);
         }
+    }
+
+    private static void AddKey(NpgsqlCommand command, ImageKey key)
+    {
+        command.Parameters.Add(new NpgsqlParameter<Guid>("tenant", NpgsqlDbType.Uuid) { TypedValue = key.Tenant });
+        command.Parameters.Add(new NpgsqlParameter<string>("sha256", NpgsqlDbType.Char) { TypedValue = key.Sha256 });
     }
 
     public async Task CheckAsync(CancellationToken cancellationToken)

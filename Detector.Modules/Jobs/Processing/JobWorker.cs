@@ -104,7 +104,7 @@ internal sealed partial class JobWorker(
             StoredImage? stored = null;
             if (item.ImageSha256 is { } sha256)
             {
-                bytes = await images.GetAsync(sha256.Trim(), ct)
+                bytes = await images.GetAsync(job.TenantId, sha256.Trim(), ct)
                     ?? throw new ProblemException(500, ErrorCodes.ImageMissing, "Image missing", "The stored image of this item is gone from the image store.");
                 stored = new StoredImage(sha256.Trim(), bytes.Length);
             }

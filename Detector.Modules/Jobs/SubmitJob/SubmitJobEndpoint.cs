@@ -44,7 +44,7 @@ internal static class SubmitJobEndpoint
             settings = query;
             RequirePriorityAllowed(settings.Priority, plan);
             await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
-            items = await ReadUploadsAsync(http.Request, uploads, images, limits, ct);
+            items = await ReadUploadsAsync(http.Request, tenantId, uploads, images, limits, ct);
             source = "upload";
         }
         else if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
@@ -152,14 +152,14 @@ internal static class SubmitJobEndpoint
     /// Streams each image part into the image store as it arrives (so memory holds one image at a
     /// time); the reader enforces the per-image, per-job count and total byte limits.
     /// </summary>
-    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, IUploadReader uploads, IImageStore images, JobLimits limits, CancellationToken ct)
+    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, Guid tenantId, IUploadReader uploads, IImageStore images, JobLimits limits, CancellationToken ct)
     {
         var items = new List<NewItem>();
         await foreach (var upload in uploads.ReadImagesAsync(request, new UploadLimits(limits.MaxImageBytes, limits.MaxImagesPerJob, limits.MaxTotalBytes), ct))
         {
             using (upload)
             {
-                var stored = await images.PutAsync(upload.Bytes, ct);
+                var stored = await images.PutAsync(tenantId, upload.Bytes, ct);
                 items.Add(new NewItem(items.Count, upload.FileName, null, stored.Sha256));
             }
         }

@@ -10,7 +10,7 @@ internal sealed class DetectionRecorder(IObjectDetector detector, IImageStore im
     {
         ArgumentNullException.ThrowIfNull(command);
         var outcome = await detector.DetectAsync(command.Detection, cancellationToken);
-        var stored = command.Stored ?? await images.PutAsync(command.Detection.Image, cancellationToken);
+        var stored = command.Stored ?? await images.PutAsync(command.TenantId, command.Detection.Image, cancellationToken);
         var document = ResultDocument.From(command.ResultId, command.Source, outcome, stored.Sha256);
         await results.SaveAsync(command.TenantId, document, cancellationToken);
         return document;

@@ -14,6 +14,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
     private readonly string _baseConnection = Environment.GetEnvironmentVariable("Database__ConnectionString")
         ?? throw new InvalidOperationException("Database__ConnectionString is not set; run the tests through ./test.sh.");
 
+    private static readonly Guid Tenant = Guid.NewGuid();
     private readonly string _database = "images_copy_" + Guid.NewGuid().ToString("N")[..12];
     private readonly string _root = Path.Combine(Path.GetTempPath(), "detector-images-copy-" + Guid.NewGuid().ToString("N"));
 
@@ -40,7 +41,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
         {
             foreach (var image in images)
             {
-                await local.Store.PutAsync(image, CancellationToken.None);
+                await local.Store.PutAsync(Tenant, image, CancellationToken.None);
             }
         }
 
@@ -72,7 +73,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
         {
             foreach (var image in images)
             {
-                await local.Store.PutAsync(image, CancellationToken.None);
+                await local.Store.PutAsync(Tenant, image, CancellationToken.None);
             }
         }
 
@@ -99,13 +100,13 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
             var stored = new List<StoredImage>();
             foreach (var image in images)
             {
-                stored.Add(await local.Store.PutAsync(image, CancellationToken.None));
+                stored.Add(await local.Store.PutAsync(Tenant, image, CancellationToken.None));
             }
 
             damaged = stored[2].Sha256;
         }
 
-        var file = Path.Combine(source, damaged[..2], damaged[2..4], damaged);
+        var file = Path.Combine(source, Tenant.ToString("N"), damaged[..2], damaged[2..4], damaged);
         var bytes = await File.ReadAllBytesAsync(file);
         bytes[0] ^= 0xFF;
         await File.WriteAllBytesAsync(file, bytes);
@@ -117,7 +118,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(1, code);
         Assert.Contains("listed 5, copied and verified 4", writer.ToString(), StringComparison.Ordinal);
         Assert.Contains("corrupt 1", writer.ToString(), StringComparison.Ordinal);
-        Assert.Null(await postgres.Store.GetAsync(damaged, CancellationToken.None));
+        Assert.Null(await postgres.Store.GetAsync(Tenant, damaged, CancellationToken.None));
     }
 
     [Theory]
@@ -160,7 +161,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
     {
         foreach (var image in images)
         {
-            Assert.Equal(image, await store.GetAsync(Convert.ToHexStringLower(SHA256.HashData(image)), CancellationToken.None));
+            Assert.Equal(image, await store.GetAsync(Tenant, Convert.ToHexStringLower(SHA256.HashData(image)), CancellationToken.None));
         }
     }
 
@@ -177,6 +178,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
 
         start.Environment["Database__ConnectionString"] = ConnectionString;
         start.Environment["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db");
+        start.Environment["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey;
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;

@@ -21,6 +21,9 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
 
     protected abstract IDictionary<string, string?> Backend { get; }
 
+    /// <summary>The tenant whose images these tests store (images are per tenant).</summary>
+    private protected Guid Tenant { get; } = Guid.NewGuid();
+
     private protected ImageStoreHost Host => _host ?? throw new InvalidOperationException("not initialised");
 
     private IImageStore Store => Host.Store;
@@ -45,11 +48,11 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
     public async Task A_photo_is_stored_under_its_sha256_and_read_back_byte_for_byte()
     {
         var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[0]);
-        var stored = await Store.PutAsync(photo, CancellationToken.None);
+        var stored = await Store.PutAsync(Tenant, photo, CancellationToken.None);
 
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(photo)), stored.Sha256);
         Assert.Equal(photo.Length, stored.Length);
-        Assert.Equal(photo, await Store.GetAsync(stored.Sha256, CancellationToken.None));
+        Assert.Equal(photo, await Store.GetAsync(Tenant, stored.Sha256, CancellationToken.None));
     }
 
     [Fact]
@@ -57,9 +60,9 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
     {
         var large = new byte[3 * 1024 * 1024 + 17];
         new Random(11).NextBytes(large);
-        var stored = await Store.PutAsync(large, CancellationToken.None);
+        var stored = await Store.PutAsync(Tenant, large, CancellationToken.None);
 
-        Assert.Equal(large, await Store.GetAsync(stored.Sha256, CancellationToken.None));
+        Assert.Equal(large, await Store.GetAsync(Tenant, stored.Sha256, CancellationToken.None));
     }
 
     [Fact]
@@ -69,36 +72,36 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
         var buffer = new byte[4096];
         new Random(5).NextBytes(buffer);
         var slice = buffer.AsMemory(100, 1000);
-        var stored = await Store.PutAsync(slice, CancellationToken.None);
+        var stored = await Store.PutAsync(Tenant, slice, CancellationToken.None);
 
         Assert.Equal(1000, stored.Length);
-        Assert.Equal(slice.ToArray(), await Store.GetAsync(stored.Sha256, CancellationToken.None));
+        Assert.Equal(slice.ToArray(), await Store.GetAsync(Tenant, stored.Sha256, CancellationToken.None));
     }
 
     [Fact]
     public async Task The_same_bytes_stored_by_many_callers_at_once_all_succeed_with_one_address()
     {
         var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[1]);
-        var stored = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.PutAsync(photo, CancellationToken.None))));
+        var stored = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => Task.Run(() => Store.PutAsync(Tenant, photo, CancellationToken.None))));
 
         Assert.Single(stored.Select(s => s.Sha256).Distinct());
-        Assert.Equal(photo, await Store.GetAsync(stored[0].Sha256, CancellationToken.None));
+        Assert.Equal(photo, await Store.GetAsync(Tenant, stored[0].Sha256, CancellationToken.None));
     }
 
     [Fact]
     public async Task Different_images_never_share_an_address()
     {
-        var a = await Store.PutAsync(await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[2]), CancellationToken.None);
-        var b = await Store.PutAsync(await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[3]), CancellationToken.None);
+        var a = await Store.PutAsync(Tenant, await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[2]), CancellationToken.None);
+        var b = await Store.PutAsync(Tenant, await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[3]), CancellationToken.None);
 
         Assert.NotEqual(a.Sha256, b.Sha256);
-        Assert.NotEqual(await Store.GetAsync(a.Sha256, CancellationToken.None), await Store.GetAsync(b.Sha256, CancellationToken.None));
+        Assert.NotEqual(await Store.GetAsync(Tenant, a.Sha256, CancellationToken.None), await Store.GetAsync(Tenant, b.Sha256, CancellationToken.None));
     }
 
     [Fact]
     public async Task An_address_never_stored_reads_as_null()
     {
-        Assert.Null(await Store.GetAsync(new string('0', 64), CancellationToken.None));
+        Assert.Null(await Store.GetAsync(Tenant, new string('0', 64), CancellationToken.None));
     }
 
     [Theory]
@@ -108,7 +111,7 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
     [InlineData("0123")]
     public async Task A_malformed_address_is_refused(string address)
     {
-        await Assert.ThrowsAsync<ArgumentException>(() => Store.GetAsync(address, CancellationToken.None));
+        await Assert.ThrowsAsync<ArgumentException>(() => Store.GetAsync(Tenant, address, CancellationToken.None));
     }
 
     [Fact]
@@ -128,8 +131,8 @@ public sealed class PostgresImageStoreTests : ImageStoreContractTests
     public async Task The_same_bytes_stored_twice_are_one_row()
     {
         var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[4]);
-        var stored = await Host.Store.PutAsync(photo, CancellationToken.None);
-        await Host.Store.PutAsync(photo, CancellationToken.None);
+        var stored = await Host.Store.PutAsync(Tenant, photo, CancellationToken.None);
+        await Host.Store.PutAsync(Tenant, photo, CancellationToken.None);
 
         await using var connection = new NpgsqlConnection(Host.ConnectionString);
         await connection.OpenAsync();
@@ -138,7 +141,7 @@ public sealed class PostgresImageStoreTests : ImageStoreContractTests
         await using var reader = await command.ExecuteReaderAsync();
         Assert.True(await reader.ReadAsync());
         Assert.Equal(1L, reader.GetInt64(0));
-        Assert.Equal(photo.Length, reader.GetInt64(1));
+        Assert.Equal(photo.Length + Detector.Modules.Images.Encryption.BlobCipher.Overhead, reader.GetInt64(1)); // sealed: magic, nonce, tag
     }
 }
 
@@ -170,17 +173,17 @@ public sealed class S3ImageStoreTests(S3ServerFixture s3) : ImageStoreContractTe
         var large = new byte[12 * 1024 * 1024 + 3];
         new Random(12).NextBytes(large);
         var partsBefore = Detector.Modules.Images.ImagesMetrics.Parts.WithLabels("s3").Value;
-        var stored = await Host.Store.PutAsync(large, CancellationToken.None);
-        await Host.Store.PutAsync(large, CancellationToken.None);
+        var stored = await Host.Store.PutAsync(Tenant, large, CancellationToken.None);
+        await Host.Store.PutAsync(Tenant, large, CancellationToken.None);
 
-        Assert.Equal(large, await Host.Store.GetAsync(stored.Sha256, CancellationToken.None));
-        var listed = new List<string>();
+        Assert.Equal(large, await Host.Store.GetAsync(Tenant, stored.Sha256, CancellationToken.None));
+        var listed = new List<Detector.Modules.Images.Storage.ImageKey>();
         await foreach (var address in Host.Services.GetRequiredService<Detector.Modules.Images.Storage.S3.S3ImageStore>().ListAsync(CancellationToken.None))
         {
             listed.Add(address);
         }
 
-        Assert.Equal([stored.Sha256], listed);
+        Assert.Equal([new Detector.Modules.Images.Storage.ImageKey(Tenant, stored.Sha256)], listed);
         Assert.Equal(3, Detector.Modules.Images.ImagesMetrics.Parts.WithLabels("s3").Value - partsBefore);
     }
 
@@ -193,7 +196,7 @@ public sealed class S3ImageStoreTests(S3ServerFixture s3) : ImageStoreContractTe
         await using var unreachable = await ImageStoreHost.StartAsync(Host.ConnectionString, settings);
         var retriesBefore = Detector.Modules.Images.ImagesMetrics.Retries.WithLabels("s3").Value;
 
-        await Assert.ThrowsAnyAsync<Exception>(() => unreachable.Store.PutAsync(new byte[] { 1, 2, 3 }, CancellationToken.None));
+        await Assert.ThrowsAnyAsync<Exception>(() => unreachable.Store.PutAsync(Tenant, new byte[] { 1, 2, 3 }, CancellationToken.None));
 
         Assert.Equal(2, Detector.Modules.Images.ImagesMetrics.Retries.WithLabels("s3").Value - retriesBefore);
         var report = await unreachable.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync(CancellationToken.None);

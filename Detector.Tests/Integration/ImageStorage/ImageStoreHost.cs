@@ -43,6 +43,7 @@ public sealed class ImageStoreHost : IAsyncDisposable
             ["Database:ConnectionString"] = connectionString,
             ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
             ["ImageStore:Path"] = folder,
+            ["ImageStore:Encryption:MasterKey"] = TestSecrets.ImageMasterKey,
         });
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddDatabase();

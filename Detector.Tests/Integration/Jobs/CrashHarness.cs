@@ -67,6 +67,7 @@ internal sealed class CrashHarness(ITestOutputHelper output) : IAsyncDisposable
         ["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
         ["Detector__AdminApiKey"] = JobsApiFactory.AdminKey,
         ["Detector__ApiKeyHashSecret"] = JobsApiFactory.HashSecret,
+        ["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey,
         ["Models__Directory"] = JobsApiFactory.ModelsDirectory,
         // A data folder per instance, as separate hosts have: nothing may rely on a shared disk.
         ["ImageStore__Path"] = Path.Combine(_imageDir, instance),

@@ -132,6 +132,7 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
             ["Detector:AdminApiKey"] = AdminKey,
             ["Detector:ApiKeyHashSecret"] = HashSecret,
+            ["ImageStore:Encryption:MasterKey"] = TestSecrets.ImageMasterKey,
             ["Models:Directory"] = ModelsDirectory,
             ["ImageStore:Path"] = _imageDir,
             ["Jobs:ChunkSize"] = "4",
@@ -155,18 +156,18 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     /// <summary>A job of <paramref name="count"/> stored COCO images, committed but never dispatched.</summary>
     public async Task<(Guid TenantId, Guid JobId)> CreateUndispatchedJobAsync(int count)
     {
-        var images = Services.GetRequiredService<IImageStore>();
-        var items = new List<NewItem>();
-        foreach (var (name, bytes) in JobsTestKit.Coco(count))
-        {
-            var stored = await images.PutAsync(bytes, CancellationToken.None);
-            items.Add(new NewItem(items.Count, name, null, stored.Sha256));
-        }
-
         using var admin = Admin();
         using var created = await admin.PostAsJsonAsync("/v1/admin/tenants", new { name = "undispatched" });
         created.EnsureSuccessStatusCode();
         var tenantId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        var images = Services.GetRequiredService<IImageStore>();
+        var items = new List<NewItem>();
+        foreach (var (name, bytes) in JobsTestKit.Coco(count))
+        {
+            var stored = await images.PutAsync(tenantId, bytes, CancellationToken.None);
+            items.Add(new NewItem(items.Count, name, null, stored.Sha256));
+        }
+
         var jobId = Guid.CreateVersion7();
         await Services.GetRequiredService<JobStore>().CreateAsync(
             new NewJob(jobId, tenantId, "upload", "normal", null, null, null, null, null, null), items, CancellationToken.None);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Detector.Tests.Unit.Images;
 using Detector.Tests.Unit.Preprocessing;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using static Detector.Tests.Integration.Jobs.JobsTestKit;
 
@@ -9,7 +10,7 @@ namespace Detector.Tests.Integration.Jobs;
 
 /// <summary>
 /// A phone photo (camera EXIF, GPS, XMP, IPTC, a comment, a motion-photo trailer, orientation 6)
-/// through the sync and the async API: what is stored carries none of it, and the boxes are those
+/// through the sync and the async API: what is stored is sealed and, opened, carries none of it, and the boxes are those
 /// of the same photo with only its orientation.
 /// </summary>
 [Collection("Jobs")]
@@ -34,17 +35,28 @@ public sealed class PhotoPrivacyTests(JobsApiFactory factory) : IClassFixture<Jo
         var item = (await GetJsonAsync(client, accepted.GetProperty("results_url").GetString()!)).GetProperty("items")[0];
         Assert.Equal(expected, Boxes(item.GetProperty("result")));
 
-        // Every image stored (the sync uploads and the job's) carries none of the metadata.
-        await using var connection = new NpgsqlConnection(factory.ConnectionString);
-        await connection.OpenAsync();
-        await using var command = new NpgsqlCommand("SELECT content FROM images.blobs", connection);
-        await using var reader = await command.ExecuteReaderAsync();
-        var stored = 0;
-        while (await reader.ReadAsync())
+        // Every image stored (the sync uploads and the job's) is sealed on disk, and opened carries none of the metadata.
+        var images = factory.Services.GetRequiredService<Detector.Modules.Images.Contracts.IImageStore>();
+        var rows = new List<(Guid Tenant, string Sha256, byte[] Content)>();
+        await using (var connection = new NpgsqlConnection(factory.ConnectionString))
         {
-            var bytes = (byte[])reader[0];
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT tenant_id, sha256, content FROM images.blobs", connection);
+            await using var reader = await command.ExecuteReaderAsync();
+            while (await reader.ReadAsync())
+            {
+                rows.Add((reader.GetGuid(0), reader.GetString(1), (byte[])reader[2]));
+            }
+        }
+
+        var stored = 0;
+        foreach (var (tenant, sha, content) in rows)
+        {
+            Assert.Equal("DTI1"u8.ToArray(), content[..4]); // not a JPEG: sealed
+            var opened = (await images.GetAsync(tenant, sha, CancellationToken.None))!;
+            Assert.Equal([0xFF, 0xD8], opened[..2]);
+            Assert.All(PhotosWithMetadata.Secrets, s => Assert.False(PhotosWithMetadata.Contains(opened, s), s));
             stored++;
-            Assert.All(PhotosWithMetadata.Secrets, s => Assert.False(PhotosWithMetadata.Contains(bytes, s), s));
         }
 
         Assert.True(stored >= 2, $"{stored} images stored");

@@ -45,6 +45,7 @@ public sealed class TenancyHost : WebApplicationFactory<Program>
             ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
             ["Detector:AdminApiKey"] = AdminKey,
             ["Detector:ApiKeyHashSecret"] = "integration-api-key-hash-secret-0123456789",
+            ["ImageStore:Encryption:MasterKey"] = TestSecrets.ImageMasterKey,
             ["Models:Directory"] = TestPaths.Models,
             ["Models:Enabled:0"] = "yolox_nano_416",
             ["Models:Default"] = "yolox_nano_416",

@@ -10,7 +10,7 @@ using Polly.Registry;
 namespace Detector.Modules.Images.Storage.S3;
 
 /// <summary>
-/// The S3 backend: images as objects <c>prefix/ab/&lt;sha256&gt;</c> in one bucket of an
+/// The S3 backend: blobs as objects <c>prefix/&lt;tenant&gt;/ab/&lt;sha256&gt;</c> in one bucket of an
 /// S3-compatible store, so every instance in the region reads what any stored. Objects are
 /// immutable (a key is its content's hash), so every call is idempotent and retried whole through
 /// the resilience pipeline; images from <see cref="S3StoreOptions.MultipartThresholdBytes"/> up go
@@ -25,13 +25,13 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
 
     public string Name => "s3";
 
-    public async Task PutAsync(string sha256, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public async Task PutAsync(ImageKey imageKey, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var key = KeyFor(sha256);
+        var key = KeyFor(imageKey);
         if (image.Length >= _s3.MultipartThresholdBytes)
         {
-            // A large image already there is not sent again; a small one costs less to resend than to ask about.
-            if (await ExistsAsync(key, cancellationToken))
+            // A large blob already there is not sent again; a small one costs less to resend than to ask about.
+            if (await ExistsAsync(imageKey, cancellationToken))
             {
                 return;
             }
@@ -52,15 +52,15 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
                 ContentType = "application/octet-stream",
                 // A plain body, not aws-chunked: several S3-compatible servers store the chunk framing as data.
                 UseChunkEncoding = false,
-                // The store verifies the bytes it received against the address.
-                ChecksumSHA256 = Convert.ToBase64String(Convert.FromHexString(sha256)),
+                // The store verifies the bytes it received.
+                ChecksumSHA256 = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(image.Span)),
             }, ct);
         }, cancellationToken);
     }
 
-    public async Task<byte[]?> GetAsync(string sha256, CancellationToken cancellationToken)
+    public async Task<byte[]?> GetAsync(ImageKey imageKey, CancellationToken cancellationToken)
     {
-        var key = KeyFor(sha256);
+        var key = KeyFor(imageKey);
         return await _pipeline.ExecuteAsync(async ct =>
         {
             try
@@ -91,9 +91,8 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         await client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = _s3.Prefix, MaxKeys = 1 }, cancellationToken);
     }
 
-    public async IAsyncEnumerable<string> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ImageKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // S3 lists keys in ascending order; prefix/ab/<sha> sorts as <sha> does.
         string? continuation = null;
         do
         {
@@ -101,10 +100,12 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
             var page = await _pipeline.ExecuteAsync(async ct => await client.ListObjectsV2Async(request, ct), cancellationToken);
             foreach (var entry in page.S3Objects ?? [])
             {
-                var name = entry.Key.AsSpan(_s3.Prefix.Length);
-                if (name.Length == 67 && name[2] == '/' && ContentAddress.IsValid(name[3..].ToString()))
+                // <tenant:N>/ab/<sha256>: 32 + 1 + 2 + 1 + 64 characters.
+                var name = entry.Key[_s3.Prefix.Length..];
+                if (name.Length == 100 && name[32] == '/' && name[35] == '/' && Guid.TryParseExact(name[..32], "N", out var tenant)
+                    && ContentAddress.IsValid(name[36..]) && name[33..35] == name[36..38])
                 {
-                    yield return name[3..].ToString();
+                    yield return new ImageKey(tenant, name[36..]);
                 }
             }
 
@@ -113,14 +114,16 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         while (continuation is not null);
     }
 
-    private string KeyFor(string sha256)
+    private string KeyFor(ImageKey key)
     {
-        ContentAddress.Validate(sha256);
-        return $"{_s3.Prefix}{sha256[..2]}/{sha256}";
+        ContentAddress.Validate(key.Sha256);
+        return $"{_s3.Prefix}{key.Tenant:N}/{key.Sha256[..2]}/{key.Sha256}";
     }
 
-    private async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken) =>
-        await _pipeline.ExecuteAsync(async ct =>
+    private async Task<bool> ExistsAsync(ImageKey imageKey, CancellationToken cancellationToken)
+    {
+        var key = KeyFor(imageKey);
+        return await _pipeline.ExecuteAsync(async ct =>
         {
             try
             {
@@ -132,6 +135,7 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
                 return false;
             }
         }, cancellationToken);
+    }
 
     private async Task PutInPartsAsync(string key, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {

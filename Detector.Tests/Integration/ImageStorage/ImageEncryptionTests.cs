@@ -1,0 +1,149 @@
+using Detector.Modules.Images;
+using Detector.Modules.Images.Encryption;
+using Detector.Tests.Integration.Jobs;
+using Npgsql;
+
+namespace Detector.Tests.Integration.ImageStorage;
+
+/// <summary>Images per tenant, encrypted at rest under per-tenant keys, on real PostgreSQL.</summary>
+public sealed class ImageEncryptionTests : IAsyncLifetime
+{
+    private readonly string _baseConnection = Environment.GetEnvironmentVariable("Database__ConnectionString")
+        ?? throw new InvalidOperationException("Database__ConnectionString is not set; run the tests through ./test.sh.");
+
+    private readonly string _database = "images_crypt_" + Guid.NewGuid().ToString("N")[..12];
+
+    private string ConnectionString => new NpgsqlConnectionStringBuilder(_baseConnection) { Database = _database }.ConnectionString;
+
+    public Task InitializeAsync() => JobsApiFactory.CreateDatabaseAsync(_baseConnection, _database);
+
+    public async Task DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        await JobsApiFactory.DropDatabaseAsync(_baseConnection, _database);
+    }
+
+    [Fact]
+    public async Task Two_tenants_storing_the_same_photo_get_two_blobs_sealed_under_two_keys_and_neither_is_a_jpeg_on_disk()
+    {
+        await using var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?>());
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[0]);
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+
+        var storedA = await host.Store.PutAsync(a, photo, CancellationToken.None);
+        var storedB = await host.Store.PutAsync(b, photo, CancellationToken.None);
+
+        Assert.Equal(storedA, storedB);
+        var rows = await RowsAsync("SELECT tenant_id, content FROM images.blobs WHERE sha256 = @sha", storedA.Sha256);
+        Assert.Equal(new[] { a, b }.Order(), rows.Select(r => r.Tenant).Order());
+        Assert.All(rows, r => Assert.Equal("DTI1"u8.ToArray(), r.Content[..4]));
+        Assert.All(rows, r => Assert.Equal(-1, r.Content.AsSpan().IndexOf(photo.AsSpan(0, 64))));
+        Assert.NotEqual(rows[0].Content, rows[1].Content);
+        Assert.Equal(2L, await ScalarAsync("SELECT count(*) FROM images.tenant_keys WHERE wrapped_key IS NOT NULL"));
+        Assert.Equal(photo, await host.Store.GetAsync(a, storedA.Sha256, CancellationToken.None));
+        Assert.Equal(photo, await host.Store.GetAsync(b, storedA.Sha256, CancellationToken.None));
+        Assert.Null(await host.Store.GetAsync(Guid.NewGuid(), storedA.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_blob_moved_to_another_tenant_or_altered_does_not_open()
+    {
+        await using var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?>());
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[1]);
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        var stored = await host.Store.PutAsync(a, photo, CancellationToken.None);
+        await host.Store.PutAsync(b, await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[2]), CancellationToken.None);
+
+        // A's blob copied under B's key: B's data key and the associated data both refuse it.
+        await ExecuteAsync("INSERT INTO images.blobs (tenant_id, sha256, length, content) SELECT @b, sha256, length, content FROM images.blobs WHERE tenant_id = @a", a, b);
+        await Assert.ThrowsAnyAsync<System.Security.Cryptography.CryptographicException>(() => host.Store.GetAsync(b, stored.Sha256, CancellationToken.None));
+
+        await ExecuteAsync("UPDATE images.blobs SET content = overlay(content placing '\\x00'::bytea from 40) WHERE tenant_id = @a", a, b);
+        await Assert.ThrowsAnyAsync<System.Security.Cryptography.CryptographicException>(() => host.Store.GetAsync(a, stored.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_forgotten_tenants_images_are_unreadable_at_once_and_another_tenants_are_untouched()
+    {
+        await using var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?>());
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[3]);
+        var (a, b) = (Guid.NewGuid(), Guid.NewGuid());
+        var stored = await host.Store.PutAsync(a, photo, CancellationToken.None);
+        await host.Store.PutAsync(b, photo, CancellationToken.None);
+
+        await host.Store.ForgetTenantAsync(a, CancellationToken.None);
+
+        Assert.Null(await host.Store.GetAsync(a, stored.Sha256, CancellationToken.None));
+        Assert.Equal(photo, await host.Store.GetAsync(b, stored.Sha256, CancellationToken.None));
+        await Assert.ThrowsAsync<TenantKeyDestroyedException>(() => host.Store.PutAsync(a, photo, CancellationToken.None));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM images.tenant_keys WHERE wrapped_key IS NULL AND destroyed_at IS NOT NULL"));
+    }
+
+    [Fact]
+    public async Task Rotating_the_master_key_rewraps_data_keys_without_touching_an_image()
+    {
+        var first = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var second = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[4]);
+        var tenant = Guid.NewGuid();
+        string sha;
+        await using (var before = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Encryption:MasterKey"] = first, ["ImageStore:Encryption:MasterKeyId"] = "2026-a" }))
+        {
+            sha = (await before.Store.PutAsync(tenant, photo, CancellationToken.None)).Sha256;
+        }
+
+        var blobBefore = (await RowsAsync("SELECT tenant_id, content FROM images.blobs WHERE sha256 = @sha", sha)).Single().Content;
+        var rotated = new Dictionary<string, string?>
+        {
+            ["ImageStore:Encryption:MasterKey"] = second,
+            ["ImageStore:Encryption:MasterKeyId"] = "2026-b",
+            ["ImageStore:Encryption:RetiredMasterKeys:2026-a"] = first,
+        };
+        await using (var during = await ImageStoreHost.StartAsync(ConnectionString, rotated))
+        {
+            Assert.Equal(photo, await during.Store.GetAsync(tenant, sha, CancellationToken.None));
+            using var output = new StringWriter();
+            Assert.Equal(0, await ImagesModule.RunImagesCommandAsync(during.Services, ["images", "rewrap-keys"], output, CancellationToken.None));
+            Assert.Contains("1 data key(s) now wrapped under master key '2026-b'", output.ToString(), StringComparison.Ordinal);
+        }
+
+        await using var after = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Encryption:MasterKey"] = second, ["ImageStore:Encryption:MasterKeyId"] = "2026-b" });
+        Assert.Equal(photo, await after.Store.GetAsync(tenant, sha, CancellationToken.None));
+        Assert.Equal(blobBefore, (await RowsAsync("SELECT tenant_id, content FROM images.blobs WHERE sha256 = @sha", sha)).Single().Content);
+        Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM images.tenant_keys WHERE master_key_id <> '2026-b'"));
+    }
+
+    private async Task<List<(Guid Tenant, byte[] Content)>> RowsAsync(string sql, string sha)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("sha", sha);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<(Guid, byte[])>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add((reader.GetGuid(0), (byte[])reader[1]));
+        }
+
+        return rows;
+    }
+
+    private async Task<long> ScalarAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (long)(await command.ExecuteScalarAsync())!;
+    }
+
+    private async Task ExecuteAsync(string sql, Guid a, Guid b)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        command.Parameters.AddWithValue("a", a);
+        command.Parameters.AddWithValue("b", b);
+        await command.ExecuteNonQueryAsync();
+    }
+}

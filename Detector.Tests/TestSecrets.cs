@@ -1,0 +1,8 @@
+namespace Detector.Tests;
+
+/// <summary>Secrets of the test hosts only (never of a deployment): fixed, so every test host of a run can read every other's images.</summary>
+internal static class TestSecrets
+{
+    /// <summary>ImageStore:Encryption:MasterKey of the tests: 32 bytes (SHA-256 of a fixed phrase) in base64.</summary>
+    public const string ImageMasterKey = "LNIieojwXY2XdRXbse+rw5oYiLwQ5oLV3BHI3RH5Cvs=";
+}
