@@ -49,6 +49,12 @@ if [[ -z ${ImageStore__Encryption__MasterKey:-} && -z ${ImageStore__Encryption__
   [[ -s $DETECTOR_RUN_DIR/image-master-key ]] || (umask 077; head -c 32 /dev/urandom | base64 >"$DETECTOR_RUN_DIR/image-master-key")
   export ImageStore__Encryption__MasterKeyFile="$DETECTOR_RUN_DIR/image-master-key"
 fi
+# Webhook master secret (each tenant's webhook secret derives from it): likewise, generated once.
+if [[ -z ${Jobs__Webhooks__SigningSecret:-} ]]; then
+  [[ -s $DETECTOR_RUN_DIR/webhook-master-secret ]] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$DETECTOR_RUN_DIR/webhook-master-secret")
+  Jobs__Webhooks__SigningSecret="$(<"$DETECTOR_RUN_DIR/webhook-master-secret")"
+  export Jobs__Webhooks__SigningSecret
+fi
 export Detector__AdminApiKey Detector__ApiKeyHashSecret ASPNETCORE_ENVIRONMENT=Development
 # One local instance and no load balancer to hand traffic to: stop without the drain delay.
 export Shutdown__DrainDelaySeconds="${Shutdown__DrainDelaySeconds:-0}"

@@ -98,6 +98,16 @@ public sealed class HostileInputTests(DetectorApiFactory factory, Xunit.Abstract
     private static double CappedCount(string model) => new Detector.Modules.Inference.PipelineMetrics(model).CandidatesCapped.Value;
 
     [Fact]
+    public async Task Asking_for_a_webhook_secret_on_a_server_without_webhooks_is_a_400_not_a_500()
+    {
+        var (client, _) = await factory.CreateTenantClientAsync();
+
+        using var response = await client.PostAsync("/v1/webhook-secrets", null);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest, ErrorCodes.WebhooksNotConfigured);
+    }
+
+    [Fact]
     public async Task A_problem_thrown_as_an_exception_is_logged_and_counted_with_the_status_the_client_got()
     {
         var (client, _) = await factory.CreateTenantClientAsync();

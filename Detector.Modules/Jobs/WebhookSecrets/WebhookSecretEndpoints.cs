@@ -3,6 +3,7 @@ using Detector.Modules.Common;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Jobs.WebhookSecrets;
 
@@ -19,9 +20,16 @@ internal static class WebhookSecretEndpoints
     public static async Task<Created<CreatedWebhookSecret>> Create(
         HttpContext http,
         WebhookSecretStore secrets,
+        IOptions<WebhookOptions> webhooks,
         [FromQuery(Name = "overlap_seconds"), Description("Seconds the tenant's current secrets keep signing (0 to 604800, default 86400).")] int? overlapSeconds,
         CancellationToken ct)
     {
+        if (string.IsNullOrEmpty(webhooks.Value.SigningSecret))
+        {
+            throw new ProblemException(400, ErrorCodes.WebhooksNotConfigured, "Webhooks not configured",
+                "This server has no Jobs:Webhooks:SigningSecret (the master key webhook secrets derive from), so it sends no webhooks.");
+        }
+
         if (overlapSeconds is < 0 or > MaxOverlapSeconds)
         {
             throw new ProblemException(400, ErrorCodes.ValidationFailed, "Validation failed", $"overlap_seconds must be 0 to {MaxOverlapSeconds}.");
