@@ -74,6 +74,7 @@ internal static class ServiceDefaults
             .AddCheck<DatabaseHealthCheck>("database", tags: ["ready"])
             .AddCheck<ModelsHealthCheck>("models", tags: ["ready"]);
         services.AddGracefulShutdown();
+        services.AddHttpServerLimits();
         return builder;
     }
 }
