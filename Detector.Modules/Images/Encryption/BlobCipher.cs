@@ -5,10 +5,15 @@ using Detector.Modules.Images.Storage;
 namespace Detector.Modules.Images.Encryption;
 
 /// <summary>
-/// One image blob: "DTI1", a random 96-bit nonce, the AES-256-GCM ciphertext and its 128-bit tag,
-/// under the tenant's data key, with the tenant and the image's SHA-256 as associated data (a
-/// blob moved to another key or tenant does not open). Images stored before encryption have no
-/// magic (an image format's own signature comes first) and are read as they are.
+/// One image blob: "DTI1", a 96-bit nonce, the AES-256-GCM ciphertext and its 128-bit tag, under
+/// the tenant's data key, with the tenant and the image's SHA-256 as associated data (a blob moved
+/// to another key or tenant does not open). The nonce is synthetic: HMAC-SHA256 of the key
+/// (tenant and plaintext hash) under a subkey of the data key. So the same image of the same
+/// tenant always seals to the same blob, and concurrent or repeated writes of it are idempotent in
+/// every backend (s3rver showed that different blobs racing under one key can leave a torn
+/// object). Different images get different nonces, since their hashes differ, so a nonce is never
+/// reused with another plaintext. Images stored before encryption have no magic (an image
+/// format's own signature comes first) and are read as they are.
 /// </summary>
 internal static class BlobCipher
 {
@@ -25,7 +30,11 @@ internal static class BlobCipher
     {
         Magic.CopyTo(blob);
         var nonce = blob.Slice(Magic.Length, NonceBytes);
-        RandomNumberGenerator.Fill(nonce);
+        Span<byte> nonceKey = stackalloc byte[32];
+        HMACSHA256.HashData(dataKey, "detector-image-nonce"u8, nonceKey);
+        Span<byte> mac = stackalloc byte[32];
+        HMACSHA256.HashData(nonceKey, Context(key), mac);
+        mac[..NonceBytes].CopyTo(nonce);
         using var aes = new AesGcm(dataKey, TagBytes);
         aes.Encrypt(nonce, plaintext, blob.Slice(Magic.Length + NonceBytes, plaintext.Length), blob.Slice(Magic.Length + NonceBytes + plaintext.Length, TagBytes), Context(key));
     }
