@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using Detector.Modules.Images;
 using Detector.Modules.Images.Contracts;
 using Detector.Tests.Integration.Jobs;
-using Npgsql;
 using Xunit.Abstractions;
 
 namespace Detector.Tests.Integration.ImageStorage;
@@ -11,21 +10,17 @@ namespace Detector.Tests.Integration.ImageStorage;
 /// <summary>`Detector.Web images copy`: a whole store moved between backends, every image verified by its hash.</summary>
 public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
 {
-    private readonly string _baseConnection = Environment.GetEnvironmentVariable("Database__ConnectionString")
-        ?? throw new InvalidOperationException("Database__ConnectionString is not set; run the tests through ./test.sh.");
-
     private static readonly Guid Tenant = Guid.NewGuid();
-    private readonly string _database = "images_copy_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly FreshDatabase _database = new("images_copy");
     private readonly string _root = Path.Combine(Path.GetTempPath(), "detector-images-copy-" + Guid.NewGuid().ToString("N"));
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(_baseConnection) { Database = _database }.ConnectionString;
+    private string ConnectionString => _database.ConnectionString;
 
-    public Task InitializeAsync() => JobsApiFactory.CreateDatabaseAsync(_baseConnection, _database);
+    public Task InitializeAsync() => _database.CreateAsync();
 
     public async Task DisposeAsync()
     {
-        NpgsqlConnection.ClearAllPools();
-        await JobsApiFactory.DropDatabaseAsync(_baseConnection, _database);
+        await _database.DropAsync();
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);

@@ -8,20 +8,13 @@ namespace Detector.Tests.Integration.ImageStorage;
 /// <summary>Images per tenant, encrypted at rest under per-tenant keys, on real PostgreSQL.</summary>
 public sealed class ImageEncryptionTests : IAsyncLifetime
 {
-    private readonly string _baseConnection = Environment.GetEnvironmentVariable("Database__ConnectionString")
-        ?? throw new InvalidOperationException("Database__ConnectionString is not set; run the tests through ./test.sh.");
+    private readonly FreshDatabase _database = new("images_crypt");
 
-    private readonly string _database = "images_crypt_" + Guid.NewGuid().ToString("N")[..12];
+    private string ConnectionString => _database.ConnectionString;
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(_baseConnection) { Database = _database }.ConnectionString;
+    public Task InitializeAsync() => _database.CreateAsync();
 
-    public Task InitializeAsync() => JobsApiFactory.CreateDatabaseAsync(_baseConnection, _database);
-
-    public async Task DisposeAsync()
-    {
-        NpgsqlConnection.ClearAllPools();
-        await JobsApiFactory.DropDatabaseAsync(_baseConnection, _database);
-    }
+    public Task DisposeAsync() => _database.DropAsync();
 
     [Fact]
     public async Task Two_tenants_storing_the_same_photo_get_two_blobs_sealed_under_two_keys_and_neither_is_a_jpeg_on_disk()

@@ -7,20 +7,16 @@ namespace Detector.Tests.Integration.ImageStorage;
 /// <summary>db/0008 on a database that already holds shared, plaintext images (written by 0006's store).</summary>
 public sealed class LegacyImagesMigrationTests : IAsyncLifetime
 {
-    private readonly string _baseConnection = Environment.GetEnvironmentVariable("Database__ConnectionString")
-        ?? throw new InvalidOperationException("Database__ConnectionString is not set; run the tests through ./test.sh.");
-
-    private readonly string _database = "images_legacy_" + Guid.NewGuid().ToString("N")[..12];
+    private readonly FreshDatabase _database = new("images_legacy");
     private readonly string _before = Path.Combine(Path.GetTempPath(), "detector-migrations-" + Guid.NewGuid().ToString("N"));
 
-    private string ConnectionString => new NpgsqlConnectionStringBuilder(_baseConnection) { Database = _database }.ConnectionString;
+    private string ConnectionString => _database.ConnectionString;
 
-    public Task InitializeAsync() => JobsApiFactory.CreateDatabaseAsync(_baseConnection, _database);
+    public Task InitializeAsync() => _database.CreateAsync();
 
     public async Task DisposeAsync()
     {
-        NpgsqlConnection.ClearAllPools();
-        await JobsApiFactory.DropDatabaseAsync(_baseConnection, _database);
+        await _database.DropAsync();
         Directory.Delete(_before, recursive: true);
     }
 
