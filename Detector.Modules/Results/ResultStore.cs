@@ -41,6 +41,15 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
             cancellationToken: cancellationToken));
     }
 
+    public async Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM results.results WHERE image_sha256 = @sha256 AND tenant_id = @tenantId)",
+            new { tenantId, sha256 },
+            cancellationToken: cancellationToken));
+    }
+
     public async Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

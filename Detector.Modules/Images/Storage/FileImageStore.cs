@@ -40,6 +40,12 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken) : null;
     }
 
+    public Task DeleteAsync(ImageKey key, CancellationToken cancellationToken)
+    {
+        File.Delete(PathFor(key));
+        return Task.CompletedTask;
+    }
+
     public Task CheckAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_root);

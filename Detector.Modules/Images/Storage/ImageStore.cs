@@ -77,6 +77,9 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
 
     public Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken) => keys.DestroyAsync(tenantId, cancellationToken);
 
+    public Task DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken) =>
+        backend.DeleteAsync(ImageKey.Of(tenantId, sha256), cancellationToken);
+
     /// <summary>The plaintext under the key, or null: missing, or its tenant's key destroyed.</summary>
     private async Task<byte[]?> ReadAsync(ImageKey key, CancellationToken cancellationToken)
     {

@@ -39,6 +39,13 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         return await reader.ReadAsync(cancellationToken) ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken) : null;
     }
 
+    public async Task DeleteAsync(ImageKey key, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM images.blobs WHERE tenant_id = @tenant AND sha256 = @sha256");
+        AddKey(command, key);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async IAsyncEnumerable<ImageKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Keyset pages by primary key: each page is an index range scan, however large the table.

@@ -74,6 +74,16 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>Whether any job item of the tenant is the image <paramref name="sha256"/>.</summary>
+    public async Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM jobs.items i JOIN jobs.jobs j ON j.id = i.job_id WHERE i.image_sha256 = @sha256 AND j.tenant_id = @tenantId)",
+            new { tenantId, sha256 },
+            cancellationToken: ct));
+    }
+
     public async Task<JobRow?> GetAsync(Guid tenantId, Guid jobId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);

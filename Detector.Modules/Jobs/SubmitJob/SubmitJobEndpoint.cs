@@ -23,6 +23,7 @@ internal static class SubmitJobEndpoint
         ITenantDirectory tenants,
         IUsageMeter usage,
         WebhookSecretStore secrets,
+        RefusedUploads refused,
         IOptions<JobsOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         CancellationToken ct)
@@ -38,13 +39,23 @@ internal static class SubmitJobEndpoint
 
         SubmitJobRequest settings;
         List<NewItem> items;
+        var stored = new List<string>();
         string source;
         if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
         {
             settings = query;
             RequirePriorityAllowed(settings.Priority, plan);
             await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
-            items = await ReadUploadsAsync(http.Request, tenantId, uploads, images, limits, ct);
+            try
+            {
+                items = await ReadUploadsAsync(http.Request, tenantId, uploads, images, limits, stored, ct);
+            }
+            catch
+            {
+                await refused.DiscardAsync(tenantId, stored);
+                throw;
+            }
+
             source = "upload";
         }
         else if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
@@ -94,7 +105,17 @@ internal static class SubmitJobEndpoint
             null); // links in webhooks come from Deployment:PublicBaseUrl, never from the request's Host header
 
         // Each image counts once against the quotas, here, whatever happens to its item later.
-        var receipt = await usage.ConsumeAsync(tenantId, items.Count, ct);
+        QuotaReceipt receipt;
+        try
+        {
+            receipt = await usage.ConsumeAsync(tenantId, items.Count, ct);
+        }
+        catch
+        {
+            await refused.DiscardAsync(tenantId, stored);
+            throw;
+        }
+
         JobAccepted accepted;
         try
         {
@@ -103,6 +124,7 @@ internal static class SubmitJobEndpoint
         catch
         {
             await usage.RefundAsync(receipt, CancellationToken.None);
+            await refused.DiscardAsync(tenantId, stored);
             throw;
         }
 
@@ -152,15 +174,16 @@ internal static class SubmitJobEndpoint
     /// Streams each image part into the image store as it arrives (so memory holds one image at a
     /// time); the reader enforces the per-image, per-job count and total byte limits.
     /// </summary>
-    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, Guid tenantId, IUploadReader uploads, IImageStore images, JobLimits limits, CancellationToken ct)
+    private static async Task<List<NewItem>> ReadUploadsAsync(HttpRequest request, Guid tenantId, IUploadReader uploads, IImageStore images, JobLimits limits, List<string> stored, CancellationToken ct)
     {
         var items = new List<NewItem>();
         await foreach (var upload in uploads.ReadImagesAsync(request, new UploadLimits(limits.MaxImageBytes, limits.MaxImagesPerJob, limits.MaxTotalBytes), ct))
         {
             using (upload)
             {
-                var stored = await images.PutAsync(tenantId, upload.Bytes, ct);
-                items.Add(new NewItem(items.Count, upload.FileName, null, stored.Sha256));
+                var image = await images.PutAsync(tenantId, upload.Bytes, ct);
+                stored.Add(image.Sha256);
+                items.Add(new NewItem(items.Count, upload.FileName, null, image.Sha256));
             }
         }
 

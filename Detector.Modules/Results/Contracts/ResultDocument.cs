@@ -64,4 +64,7 @@ public interface IResultStore
     Task<IReadOnlyDictionary<Guid, ResultDocument>> GetManyAsync(Guid tenantId, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);
 
     Task<ResultPage> ListAsync(Guid tenantId, int limit, string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>Whether any result of the tenant was detected on the image <paramref name="sha256"/>.</summary>
+    Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
 }

@@ -62,6 +62,38 @@ public sealed class PhotoPrivacyTests(JobsApiFactory factory) : IClassFixture<Jo
         Assert.True(stored >= 2, $"{stored} images stored");
     }
 
+    [Fact]
+    public async Task A_job_upload_refused_at_a_later_part_keeps_no_image_and_no_job_but_never_deletes_one_another_job_holds()
+    {
+        using var client = await factory.NewTenantAsync("refused-upload");
+        var kept = await File.ReadAllBytesAsync(CocoFiles[7]);
+        var accepted = await SubmitAsync(client, Images([("kept.jpg", kept)]));
+        await WaitForTerminalAsync(client, accepted.GetProperty("status_url").GetString()!, TimeSpan.FromMinutes(2));
+        Guid tenant;
+        string keptSha;
+        await using (var connection = new NpgsqlConnection(factory.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new NpgsqlCommand("SELECT j.tenant_id, i.image_sha256 FROM jobs.jobs j JOIN jobs.items i ON i.job_id = j.id WHERE j.id = @id", connection);
+            command.Parameters.AddWithValue("id", Guid.Parse(accepted.GetProperty("id").GetString()!));
+            await using var reader = await command.ExecuteReaderAsync();
+            Assert.True(await reader.ReadAsync());
+            (tenant, keptSha) = (reader.GetGuid(0), reader.GetString(1));
+        }
+
+
+        // Two photos, one of them the earlier job's, then a part over the 20 MB image limit.
+        var oversized = new byte[21 * 1024 * 1024];
+        new Random(21).NextBytes(oversized);
+        using var refused = await client.PostAsync("/v1/jobs", Images([("kept.jpg", kept), ("new.jpg", await File.ReadAllBytesAsync(CocoFiles[8])), ("huge.jpg", oversized)]));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+        Assert.Equal(1L, await factory.CountAsync("SELECT count(*) FROM jobs.jobs WHERE tenant_id = @jobId", tenant));
+        Assert.Equal(1L, await factory.CountAsync("SELECT count(*) FROM images.blobs WHERE tenant_id = @jobId", tenant)); // the earlier job's photo only
+        var images = factory.Services.GetRequiredService<Detector.Modules.Images.Contracts.IImageStore>();
+        Assert.NotNull(await images.GetAsync(tenant, keptSha, CancellationToken.None));
+    }
+
     private static async Task<JsonElement> DetectAsync(HttpClient client, byte[] image)
     {
         // The suite runs other classes alongside: a 503 (overloaded) is retried after its Retry-After.

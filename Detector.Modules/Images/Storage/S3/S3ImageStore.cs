@@ -85,6 +85,14 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         }, cancellationToken);
     }
 
+    public async Task DeleteAsync(ImageKey imageKey, CancellationToken cancellationToken)
+    {
+        var key = KeyFor(imageKey);
+        await _pipeline.ExecuteAsync(
+            async ct => await client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _s3.Bucket, Key = key }, ct),
+            cancellationToken);
+    }
+
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
         // The bucket with these credentials, not just the endpoint: listing one key proves both.
