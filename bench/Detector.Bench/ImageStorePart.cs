@@ -22,6 +22,9 @@ internal static class ImageStorePart
 {
     private static readonly Guid Tenant = Guid.NewGuid();
 
+    // One master key for the run: every backend's host unwraps the one tenant's data key.
+    private static readonly string MasterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public static async Task<JsonObject> RunAsync(BenchContext ctx, string dataDir, byte[] photo)
     {
         var result = new JsonObject();
@@ -87,7 +90,7 @@ internal static class ImageStorePart
             ["Database:MigrationsPath"] = Path.Combine(ctx.Root, "db"),
             ["ImageStore:Backend"] = backend,
             ["ImageStore:Path"] = folder,
-            ["ImageStore:Encryption:MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["ImageStore:Encryption:MasterKey"] = MasterKey,
             ["ImageStore:S3:ServiceUrl"] = s3,
             ["ImageStore:S3:Bucket"] = Environment.GetEnvironmentVariable("BENCH_S3_BUCKET") ?? "detector-bench",
             ["ImageStore:S3:Prefix"] = $"bench-{DateTime.UtcNow:yyyyMMddHHmmss}/",

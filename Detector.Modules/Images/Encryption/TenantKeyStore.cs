@@ -20,6 +20,7 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(60);
     private const int MaxCached = 10_000;
     private readonly ConcurrentDictionary<Guid, (byte[] Key, long At)> _cache = new();
+    private volatile bool _verified;
 
     /// <summary>The tenant's data key, created on its first image.</summary>
     public async Task<byte[]> GetOrCreateAsync(Guid tenant, CancellationToken ct)
@@ -98,6 +99,37 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
             new { tenant },
             cancellationToken: ct));
         return existed;
+    }
+
+    /// <summary>
+    /// Throws unless the configured master keys open a stored data key (one per master key id in
+    /// use), so a wrong key shows up as "not ready" with a clear reason instead of failing every
+    /// upload. Checked once per process after it succeeds.
+    /// </summary>
+    public async Task VerifyMasterKeysAsync(CancellationToken ct)
+    {
+        if (_verified)
+        {
+            return;
+        }
+
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var samples = await connection.QueryAsync<(string KeyId, byte[] Wrapped)>(new CommandDefinition(
+            "SELECT DISTINCT ON (master_key_id) master_key_id, wrapped_key FROM images.tenant_keys WHERE wrapped_key IS NOT NULL ORDER BY master_key_id, created_at",
+            cancellationToken: ct));
+        foreach (var (keyId, wrapped) in samples)
+        {
+            try
+            {
+                await wrapper.UnwrapAsync(new WrappedKey(keyId, wrapped), ct);
+            }
+            catch (CryptographicException ex)
+            {
+                throw new CryptographicException($"The configured image master key '{keyId}' does not open the data keys stored under that id: wrong key, or a retired key missing from ImageStore:Encryption:RetiredMasterKeys.", ex);
+            }
+        }
+
+        _verified = true;
     }
 
     /// <summary>

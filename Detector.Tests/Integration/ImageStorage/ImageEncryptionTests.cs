@@ -1,6 +1,7 @@
 using Detector.Modules.Images;
 using Detector.Modules.Images.Encryption;
 using Detector.Tests.Integration.Jobs;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Detector.Tests.Integration.ImageStorage;
@@ -104,6 +105,26 @@ public sealed class ImageEncryptionTests : IAsyncLifetime
         Assert.Equal(photo, await after.Store.GetAsync(tenant, sha, CancellationToken.None));
         Assert.Equal(blobBefore, (await RowsAsync("SELECT tenant_id, content FROM images.blobs WHERE sha256 = @sha", sha)).Single().Content);
         Assert.Equal(0L, await ScalarAsync("SELECT count(*) FROM images.tenant_keys WHERE master_key_id <> '2026-b'"));
+    }
+
+    [Fact]
+    public async Task A_wrong_master_key_makes_the_instance_not_ready_with_a_reason_that_names_no_key()
+    {
+        var right = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        var wrong = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        await using (var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Encryption:MasterKey"] = right }))
+        {
+            await host.Store.PutAsync(Guid.NewGuid(), new byte[] { 1, 2, 3 }, CancellationToken.None);
+        }
+
+        await using var misconfigured = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Encryption:MasterKey"] = wrong });
+        var report = await misconfigured.Services.GetRequiredService<Microsoft.Extensions.Diagnostics.HealthChecks.HealthCheckService>().CheckHealthAsync(CancellationToken.None);
+
+        var entry = report.Entries["image-store"];
+        Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Unhealthy, entry.Status);
+        Assert.Contains("does not open the data keys", entry.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(wrong, entry.Description, StringComparison.Ordinal);
+        Assert.DoesNotContain(right, entry.Description, StringComparison.Ordinal);
     }
 
     private async Task<List<(Guid Tenant, byte[] Content)>> RowsAsync(string sql, string sha)
