@@ -27,6 +27,9 @@ internal static class ImagesMetrics
     public static readonly Counter MetadataBytesRemoved = Metrics.CreateCounter(
         "detector_upload_metadata_bytes_removed_total", "Bytes of metadata (EXIF, GPS, XMP, IPTC, comments, trailing data) removed from uploads before they were decoded or stored.");
 
+    public static readonly Counter Deleted = Metrics.CreateCounter(
+        "detector_image_store_deleted_total", "Images deleted (on request, or left by a refused upload), by backend.", new CounterConfiguration { LabelNames = ["backend"] });
+
     public static readonly Counter Misses = Metrics.CreateCounter(
         "detector_image_store_misses_total", "Reads of an address the store does not hold (image_missing for a job item), by backend.", new CounterConfiguration { LabelNames = ["backend"] });
 }

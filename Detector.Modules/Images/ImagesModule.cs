@@ -1,6 +1,8 @@
 using Detector.Modules.Common;
+using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Images.CopyImages;
+using Detector.Modules.Images.DeleteImage;
 using Detector.Modules.Images.Encryption;
 using Amazon.S3;
 using Detector.Modules.Images.Storage;
@@ -64,6 +66,15 @@ public static class ImagesModule
         return await CopyCommand.RunAsync(services, args, output, ct);
     }
 
-    /// <summary>No endpoints yet: images are reached through results and jobs.</summary>
-    public static IEndpointRouteBuilder MapImagesEndpoints(this IEndpointRouteBuilder app) => app;
+    /// <summary>Images are reached through results and jobs; a tenant can delete one it stored.</summary>
+    public static IEndpointRouteBuilder MapImagesEndpoints(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/v1/images").WithTags("Images").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
+        group.MapDelete("/{sha256}", DeleteImageEndpoint.Handle)
+            .WithName("DeleteImage")
+            .WithSummary("Deletes one stored image of the calling tenant by its SHA-256 (results detected on it stay).")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
 }

@@ -41,6 +41,15 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
             cancellationToken: cancellationToken));
     }
 
+    public async Task<bool> DeleteAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM results.results WHERE tenant_id = @tenantId AND id = @id",
+            new { tenantId, id },
+            cancellationToken: cancellationToken)) == 1;
+    }
+
     public async Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

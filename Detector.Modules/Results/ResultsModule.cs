@@ -1,5 +1,6 @@
 using Detector.Modules.Common;
 using Detector.Modules.Results.Contracts;
+using Detector.Modules.Results.DeleteResult;
 using Detector.Modules.Results.GetResult;
 using Detector.Modules.Results.ListResults;
 using Detector.Modules.Results.DetectAndRecord;
@@ -27,6 +28,11 @@ public static class ResultsModule
         group.MapGet("/{id:guid}", GetResultEndpoint.Handle)
             .WithName("GetResult")
             .WithSummary("Returns one stored result of the calling tenant.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapDelete("/{id:guid}", DeleteResultEndpoint.Handle)
+            .WithName("DeleteResult")
+            .WithSummary("Deletes one result of the calling tenant (not its image: DELETE /v1/images/{sha256}).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", ListResultsEndpoint.Handle)

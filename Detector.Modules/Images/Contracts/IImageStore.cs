@@ -17,8 +17,8 @@ public interface IImageStore
     /// <summary>The tenant's image stored under <paramref name="sha256"/>, or null when it has none (or its key was destroyed).</summary>
     Task<byte[]?> GetAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
 
-    /// <summary>Deletes the tenant's image <paramref name="sha256"/> from the backend (nothing when it has none).</summary>
-    Task DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
+    /// <summary>Deletes the tenant's image <paramref name="sha256"/>; false when it had none.</summary>
+    Task<bool> DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
 
     /// <summary>
     /// Destroys the tenant's data key: every image of the tenant, in every backend and backup,

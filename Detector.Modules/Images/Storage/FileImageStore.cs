@@ -40,10 +40,12 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         return File.Exists(path) ? await File.ReadAllBytesAsync(path, cancellationToken) : null;
     }
 
-    public Task DeleteAsync(ImageKey key, CancellationToken cancellationToken)
+    public Task<bool> DeleteAsync(ImageKey key, CancellationToken cancellationToken)
     {
-        File.Delete(PathFor(key));
-        return Task.CompletedTask;
+        var path = PathFor(key);
+        var existed = File.Exists(path);
+        File.Delete(path);
+        return Task.FromResult(existed);
     }
 
     public Task CheckAsync(CancellationToken cancellationToken)

@@ -15,8 +15,8 @@ internal interface IImageBackend
     /// <summary>The blob under the key, or null.</summary>
     Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken);
 
-    /// <summary>Removes the blob under the key; removing one that is not there changes nothing.</summary>
-    Task DeleteAsync(ImageKey key, CancellationToken cancellationToken);
+    /// <summary>Removes the blob under the key; false when there was none.</summary>
+    Task<bool> DeleteAsync(ImageKey key, CancellationToken cancellationToken);
 
     /// <summary>Throws when the backend cannot be reached or written; used by the readiness check.</summary>
     Task CheckAsync(CancellationToken cancellationToken);

@@ -77,8 +77,18 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
 
     public Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken) => keys.DestroyAsync(tenantId, cancellationToken);
 
-    public Task DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken) =>
-        backend.DeleteAsync(ImageKey.Of(tenantId, sha256), cancellationToken);
+    public async Task<bool> DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
+    {
+        using var activity = DetectorTelemetry.Source.StartActivity("images.delete");
+        activity?.SetTag("detector.image_store", backend.Name);
+        var deleted = await backend.DeleteAsync(ImageKey.Of(tenantId, sha256), cancellationToken);
+        if (deleted)
+        {
+            ImagesMetrics.Deleted.WithLabels(backend.Name).Inc();
+        }
+
+        return deleted;
+    }
 
     /// <summary>The plaintext under the key, or null: missing, or its tenant's key destroyed.</summary>
     private async Task<byte[]?> ReadAsync(ImageKey key, CancellationToken cancellationToken)

@@ -39,11 +39,11 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         return await reader.ReadAsync(cancellationToken) ? await reader.GetFieldValueAsync<byte[]>(0, cancellationToken) : null;
     }
 
-    public async Task DeleteAsync(ImageKey key, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(ImageKey key, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("DELETE FROM images.blobs WHERE tenant_id = @tenant AND sha256 = @sha256");
         AddKey(command, key);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
     public async IAsyncEnumerable<ImageKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)

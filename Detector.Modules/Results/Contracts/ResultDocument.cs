@@ -65,6 +65,9 @@ public interface IResultStore
 
     Task<ResultPage> ListAsync(Guid tenantId, int limit, string? cursor, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the tenant's result; false when the tenant has no such result.</summary>
+    Task<bool> DeleteAsync(Guid tenantId, Guid id, CancellationToken cancellationToken);
+
     /// <summary>Whether any result of the tenant was detected on the image <paramref name="sha256"/>.</summary>
     Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
 }

@@ -85,12 +85,19 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         }, cancellationToken);
     }
 
-    public async Task DeleteAsync(ImageKey imageKey, CancellationToken cancellationToken)
+    public async Task<bool> DeleteAsync(ImageKey imageKey, CancellationToken cancellationToken)
     {
+        // S3 answers 204 whether or not the object existed: ask first (deletes are rare).
+        if (!await ExistsAsync(imageKey, cancellationToken))
+        {
+            return false;
+        }
+
         var key = KeyFor(imageKey);
         await _pipeline.ExecuteAsync(
             async ct => await client.DeleteObjectAsync(new DeleteObjectRequest { BucketName = _s3.Bucket, Key = key }, ct),
             cancellationToken);
+        return true;
     }
 
     public async Task CheckAsync(CancellationToken cancellationToken)
