@@ -27,6 +27,7 @@ public static class ErrorCodes
     public const string AttemptsExhausted = "attempts_exhausted";
     public const string TooManyImages = "too_many_images";
     public const string JobNotFound = "job_not_found";
+    public const string JobNotFinished = "job_not_finished";
     public const string WebhooksNotConfigured = "webhooks_not_configured";
     public const string WebhookSecretMissing = "webhook_secret_missing";
     public const string UrlForbidden = "url_forbidden";

@@ -3,6 +3,7 @@ using Detector.Modules.Common;
 using Detector.Modules.Jobs.CancelJob;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.Dashboard;
+using Detector.Modules.Jobs.EraseJob;
 using Detector.Modules.Jobs.GetJob;
 using Detector.Modules.Jobs.ListJobResults;
 using Detector.Modules.Jobs.Processing;
@@ -90,6 +91,12 @@ public static class JobsModule
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapPost("/{id:guid}/erase", EraseJobEndpoint.Handle)
+            .WithName("EraseJob")
+            .WithSummary("Erases a finished job with its items, results and images (those no other job or result of the tenant holds); returns what was removed.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{id:guid}", CancelJobEndpoint.Handle)
             .WithName("CancelJob")
             .WithSummary("Cancels the items not yet started: 200 with the job when it is finished, 202 while running items finish.")

@@ -74,6 +74,26 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
         await tx.CommitAsync(ct);
     }
 
+    /// <summary>Each item's result and image, for erasing a job.</summary>
+    public async Task<IReadOnlyList<(Guid? ResultId, string? Sha256)>> ItemOutputsAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<(Guid?, string?)>(new CommandDefinition(
+            "SELECT result_id, image_sha256 FROM jobs.items WHERE job_id = @jobId",
+            new { jobId },
+            cancellationToken: ct))).AsList();
+    }
+
+    /// <summary>Deletes the tenant's job; its items and webhook attempts go with it (cascade).</summary>
+    public async Task<bool> DeleteAsync(Guid tenantId, Guid jobId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM jobs.jobs WHERE id = @jobId AND tenant_id = @tenantId",
+            new { tenantId, jobId },
+            cancellationToken: ct)) == 1;
+    }
+
     /// <summary>Whether any job item of the tenant is the image <paramref name="sha256"/>.</summary>
     public async Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken ct)
     {
