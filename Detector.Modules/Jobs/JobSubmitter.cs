@@ -46,7 +46,7 @@ internal sealed partial class JobSubmitter(JobStore store, JobDispatcher dispatc
             items.Add(new NewItem(i, jobImages[i].FileName, null, stored.Sha256));
         }
 
-        var job = new NewJob(Guid.CreateVersion7(), tenantId, "sync_fallback", "high", model, options.MinScore, options.Iou, options.MaxDetections, null, null);
+        var job = new NewJob(Guid.CreateVersion7(), tenantId, "sync_fallback", "high", model, options.MinScore, options.Iou, options.MaxDetections, null);
         return await CreateAsync(job, items, cancellationToken);
     }
 

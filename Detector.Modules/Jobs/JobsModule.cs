@@ -42,7 +42,7 @@ public static class JobsModule
         services.AddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<IOptions<JobsOptions>>().Value.ResolveInstanceId(), Guid.NewGuid()));
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobSubmitter>();
-        services.AddSingleton<RefusedUploads>();
+        services.AddSingleton<UnusedImages>();
         services.AddSingleton<IJobSubmitter>(sp => sp.GetRequiredService<JobSubmitter>());
         services.AddSingleton<IHostResolver, DnsHostResolver>();
         services.AddSingleton<ISocketConnector, TcpSocketConnector>();

@@ -86,13 +86,10 @@ public static class TenancyModule
             .WithName("RotateApiKey").WithSummary("Creates a replacement key; the old one keeps working for grace_seconds (default a day), then stops.");
         admin.MapDelete("/{id:guid}/keys/{keyId:guid}", KeyEndpoints.Revoke)
             .WithName("RevokeApiKey").WithSummary("Revokes the key at once, on every instance.");
-        foreach (var endpoint in new[] { admin })
-        {
-            endpoint.ProducesProblem(StatusCodes.Status400BadRequest)
-                .ProducesProblem(StatusCodes.Status401Unauthorized)
-                .ProducesProblem(StatusCodes.Status403Forbidden)
-                .ProducesProblem(StatusCodes.Status404NotFound);
-        }
+        admin.ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound);
 
         app.MapGet("/v1/usage", GetUsageEndpoint.Handle)
             .RequireAuthorization(TenantClaims.TenantPolicy)

@@ -30,13 +30,14 @@ internal static class BlobCipher
     {
         Magic.CopyTo(blob);
         var nonce = blob.Slice(Magic.Length, NonceBytes);
+        var context = Context(key);
         Span<byte> nonceKey = stackalloc byte[32];
         HMACSHA256.HashData(dataKey, "detector-image-nonce"u8, nonceKey);
         Span<byte> mac = stackalloc byte[32];
-        HMACSHA256.HashData(nonceKey, Context(key), mac);
+        HMACSHA256.HashData(nonceKey, context, mac);
         mac[..NonceBytes].CopyTo(nonce);
         using var aes = new AesGcm(dataKey, TagBytes);
-        aes.Encrypt(nonce, plaintext, blob.Slice(Magic.Length + NonceBytes, plaintext.Length), blob.Slice(Magic.Length + NonceBytes + plaintext.Length, TagBytes), Context(key));
+        aes.Encrypt(nonce, plaintext, blob.Slice(Magic.Length + NonceBytes, plaintext.Length), blob.Slice(Magic.Length + NonceBytes + plaintext.Length, TagBytes), context);
     }
 
     /// <summary>The plaintext; throws <see cref="CryptographicException"/> when the blob was altered or belongs to another key.</summary>

@@ -31,6 +31,8 @@ internal enum Admission
 /// </remarks>
 internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait, int alwaysAdmitted, Counter.Child rejected, double backgroundShare = 1.0)
 {
+    private static readonly StrongBox<int> NothingInFlight = new();
+
     private readonly long _maxQueueWaitTicks = (long)(maxQueueWait.TotalSeconds * Stopwatch.Frequency);
     private readonly int _backgroundCapacity = Math.Max(1, (int)(queueCapacity * Math.Clamp(backgroundShare, 0, 1)));
     private readonly ConcurrentDictionary<Guid, StrongBox<int>> _tenants = new();
@@ -114,7 +116,8 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan maxQueueWait,
 
     public Admission TryRefuseInteractive(Guid tenant, int maxInFlight)
     {
-        var box = _tenants.GetOrAdd(tenant, static _ => new StrongBox<int>());
+        // A check, not a reservation: a tenant without an entry has nothing in flight, and asking adds none.
+        var box = _tenants.TryGetValue(tenant, out var known) ? known : NothingInFlight;
         var verdict = Volatile.Read(ref _admitted) >= queueCapacity ? Admission.QueueFull : Judge(box, maxInFlight);
         if (verdict != Admission.Admitted)
         {

@@ -42,7 +42,7 @@ internal static class SubmitImageEndpoint
         var detectionOptions = DetectionOptions.From(query.MinScore, query.Iou, query.MaxDetections);
 
         // The image counts against the quotas once accepted; a detection that fails gives it back.
-        var receipt = await usage.ConsumeAsync(tenantId, 1, ct);
+        var receipt = await usage.ConsumeAsync(tenantId, plan, 1, ct);
         ResultDocument document;
         try
         {

@@ -1,5 +1,4 @@
 using Detector.Modules.Common;
-using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.GetJob;
 using Detector.Modules.Jobs.Storage;
@@ -21,7 +20,7 @@ internal sealed record JobErasure(Guid JobId, int Items, int Results, int Images
 internal static class EraseJobEndpoint
 {
     public static async Task<Results<Ok<JobErasure>, ProblemHttpResult>> Handle(
-        Guid id, HttpContext http, JobStore jobs, IResultStore results, IImageStore images, CancellationToken ct)
+        Guid id, HttpContext http, JobStore jobs, IResultStore results, UnusedImages unused, CancellationToken ct)
     {
         var tenantId = http.User.GetTenantId();
         var job = await jobs.GetAsync(tenantId, id, ct);
@@ -46,17 +45,7 @@ internal static class EraseJobEndpoint
 
         // The job row last but one: its items (and webhook attempts) go with it, by cascade.
         await jobs.DeleteAsync(tenantId, id, CancellationToken.None);
-        int deletedImages = 0, keptImages = 0;
-        foreach (var sha256 in items.Where(i => i.Sha256 is not null).Select(i => i.Sha256!.Trim()).Distinct())
-        {
-            if (await jobs.ReferencesImageAsync(tenantId, sha256, CancellationToken.None) || await results.ReferencesImageAsync(tenantId, sha256, CancellationToken.None))
-            {
-                keptImages++;
-                continue;
-            }
-
-            deletedImages += await images.DeleteAsync(tenantId, sha256, CancellationToken.None) ? 1 : 0;
-        }
+        var (deletedImages, keptImages) = await unused.DeleteAsync(tenantId, items.Where(i => i.Sha256 is not null).Select(i => i.Sha256!.Trim()));
 
         return TypedResults.Ok(new JobErasure(id, items.Count, deletedResults, deletedImages, keptImages, DateTime.UtcNow));
     }

@@ -19,8 +19,7 @@ internal sealed record NewJob(
     float? MinScore,
     float? Iou,
     int? MaxDetections,
-    string? CallbackUrl,
-    string? BaseUrl);
+    string? CallbackUrl);
 
 internal sealed record NewItem(int Index, string? FileName, string? Url, string? Sha256);
 
@@ -45,8 +44,6 @@ internal sealed class JobRow
     public int? MaxDetections { get; set; }
 
     public string? CallbackUrl { get; set; }
-
-    public string? BaseUrl { get; set; }
 
     public int Total { get; set; }
 

@@ -10,7 +10,7 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
     internal const string JobColumns =
         """
         id AS Id, tenant_id AS TenantId, status AS Status, source AS Source, priority AS Priority, model AS Model,
-        min_score AS MinScore, iou AS Iou, max_detections AS MaxDetections, callback_url AS CallbackUrl, base_url AS BaseUrl,
+        min_score AS MinScore, iou AS Iou, max_detections AS MaxDetections, callback_url AS CallbackUrl,
         total AS Total, succeeded AS Succeeded, failed AS Failed, cancelled AS Cancelled, cancel_requested AS CancelRequested,
         created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt, webhook_status AS WebhookStatus
         """;
@@ -48,10 +48,10 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO jobs.jobs (id, tenant_id, source, priority, model, min_score, iou, max_detections, callback_url, base_url, total)
-            VALUES (@Id, @TenantId, @Source, @Priority, @Model, @MinScore, @Iou, @MaxDetections, @CallbackUrl, @BaseUrl, @Total)
+            INSERT INTO jobs.jobs (id, tenant_id, source, priority, model, min_score, iou, max_detections, callback_url, total)
+            VALUES (@Id, @TenantId, @Source, @Priority, @Model, @MinScore, @Iou, @MaxDetections, @CallbackUrl, @Total)
             """,
-            new { job.Id, job.TenantId, job.Source, job.Priority, job.Model, job.MinScore, job.Iou, job.MaxDetections, job.CallbackUrl, job.BaseUrl, Total = items.Count },
+            new { job.Id, job.TenantId, job.Source, job.Priority, job.Model, job.MinScore, job.Iou, job.MaxDetections, job.CallbackUrl, Total = items.Count },
             tx,
             cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(

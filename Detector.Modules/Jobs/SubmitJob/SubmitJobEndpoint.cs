@@ -23,7 +23,7 @@ internal static class SubmitJobEndpoint
         ITenantDirectory tenants,
         IUsageMeter usage,
         WebhookSecretStore secrets,
-        RefusedUploads refused,
+        UnusedImages unused,
         IOptions<JobsOptions> options,
         IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json,
         CancellationToken ct)
@@ -41,94 +41,80 @@ internal static class SubmitJobEndpoint
         List<NewItem> items;
         var stored = new List<string>();
         string source;
-        if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+
+        // Nothing refused is kept: whatever ends the submission before the job exists refunds the
+        // quota and deletes the images it stored (UnusedImages), all in one place.
+        QuotaReceipt? receipt = null;
+        try
         {
-            settings = query;
-            RequirePriorityAllowed(settings.Priority, plan);
-            await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
-            try
+            if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
             {
+                settings = query;
+                RequirePriorityAllowed(settings.Priority, plan);
+                await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
                 items = await ReadUploadsAsync(http.Request, tenantId, uploads, images, limits, stored, ct);
+                source = "upload";
             }
-            catch
+            else if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
             {
-                await refused.DiscardAsync(tenantId, stored);
-                throw;
+                // JSON is UTF-8 (RFC 8259); another or unknown charset made ReadFromJsonAsync throw a 500.
+                if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "JSON bodies must be UTF-8 (charset=utf-8, or no charset).");
+                }
+
+                var body = await ReadJsonAsync(http.Request, json.Value.SerializerOptions, ct);
+                settings = new SubmitJobRequest
+                {
+                    Model = body.Model ?? query.Model,
+                    MinScore = body.MinScore ?? query.MinScore,
+                    Iou = body.Iou ?? query.Iou,
+                    MaxDetections = body.MaxDetections ?? query.MaxDetections,
+                    CallbackUrl = body.CallbackUrl ?? query.CallbackUrl,
+                    Priority = body.Priority ?? query.Priority,
+                };
+                var validation = await validator.ValidateAsync(settings, ct);
+                if (!validation.IsValid)
+                {
+                    throw new ProblemException(400, ErrorCodes.ValidationFailed, "Validation failed", string.Join(" ", validation.Errors.Select(e => e.ErrorMessage)));
+                }
+
+                RequirePriorityAllowed(settings.Priority, plan);
+                await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
+                items = UrlItems(body.Urls, limits);
+                source = "urls";
+            }
+            else
+            {
+                throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", $"Content-Type '{mediaType.MediaType}' is not accepted. Send multipart/form-data with repeated 'images' fields, or application/json with 'urls'.");
             }
 
-            source = "upload";
-        }
-        else if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
-        {
-            // JSON is UTF-8 (RFC 8259); another or unknown charset made ReadFromJsonAsync throw a 500.
-            if (mediaType.Charset.HasValue && !mediaType.Charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !mediaType.Charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "JSON bodies must be UTF-8 (charset=utf-8, or no charset).");
-            }
+            var job = new NewJob(
+                Guid.CreateVersion7(),
+                tenantId,
+                source,
+                settings.Priority ?? "normal",
+                settings.Model,
+                settings.MinScore,
+                settings.Iou,
+                settings.MaxDetections,
+                settings.CallbackUrl); // webhook links come from Deployment:PublicBaseUrl, never from the request's Host header
 
-            var body = await ReadJsonAsync(http.Request, json.Value.SerializerOptions, ct);
-            settings = new SubmitJobRequest
-            {
-                Model = body.Model ?? query.Model,
-                MinScore = body.MinScore ?? query.MinScore,
-                Iou = body.Iou ?? query.Iou,
-                MaxDetections = body.MaxDetections ?? query.MaxDetections,
-                CallbackUrl = body.CallbackUrl ?? query.CallbackUrl,
-                Priority = body.Priority ?? query.Priority,
-            };
-            var validation = await validator.ValidateAsync(settings, ct);
-            if (!validation.IsValid)
-            {
-                throw new ProblemException(400, ErrorCodes.ValidationFailed, "Validation failed", string.Join(" ", validation.Errors.Select(e => e.ErrorMessage)));
-            }
-
-            RequirePriorityAllowed(settings.Priority, plan);
-            await RequireWebhookSecretAsync(settings.CallbackUrl, tenantId, secrets, ct);
-            items = UrlItems(body.Urls, limits);
-            source = "urls";
-        }
-        else
-        {
-            throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", $"Content-Type '{mediaType.MediaType}' is not accepted. Send multipart/form-data with repeated 'images' fields, or application/json with 'urls'.");
-        }
-
-        var job = new NewJob(
-            Guid.CreateVersion7(),
-            tenantId,
-            source,
-            settings.Priority ?? "normal",
-            settings.Model,
-            settings.MinScore,
-            settings.Iou,
-            settings.MaxDetections,
-            settings.CallbackUrl,
-            null); // links in webhooks come from Deployment:PublicBaseUrl, never from the request's Host header
-
-        // Each image counts once against the quotas, here, whatever happens to its item later.
-        QuotaReceipt receipt;
-        try
-        {
-            receipt = await usage.ConsumeAsync(tenantId, items.Count, ct);
+            // Each image counts once against the quotas, here, whatever happens to its item later.
+            receipt = await usage.ConsumeAsync(tenantId, plan, items.Count, ct);
+            var accepted = await submitter.CreateAsync(job, items, ct);
+            return TypedResults.Accepted(accepted.StatusUrl, accepted);
         }
         catch
         {
-            await refused.DiscardAsync(tenantId, stored);
+            if (receipt is not null)
+            {
+                await usage.RefundAsync(receipt, CancellationToken.None);
+            }
+
+            await unused.DiscardRefusedAsync(tenantId, stored);
             throw;
         }
-
-        JobAccepted accepted;
-        try
-        {
-            accepted = await submitter.CreateAsync(job, items, ct);
-        }
-        catch
-        {
-            await usage.RefundAsync(receipt, CancellationToken.None);
-            await refused.DiscardAsync(tenantId, stored);
-            throw;
-        }
-
-        return TypedResults.Accepted(accepted.StatusUrl, accepted);
     }
 
     private static async Task<SubmitJobBody> ReadJsonAsync(HttpRequest request, System.Text.Json.JsonSerializerOptions options, CancellationToken ct)
@@ -193,7 +179,7 @@ internal static class SubmitJobEndpoint
     /// <summary>A callback is signed with the tenant's own secret, so the tenant must have one before it asks for callbacks.</summary>
     private static async Task RequireWebhookSecretAsync(string? callbackUrl, Guid tenantId, WebhookSecretStore secrets, CancellationToken ct)
     {
-        if (callbackUrl is not null && (await secrets.ListActiveAsync(tenantId, ct)).Count == 0)
+        if (callbackUrl is not null && !await secrets.HasActiveAsync(tenantId, ct))
         {
             throw new ProblemException(400, ErrorCodes.WebhookSecretMissing, "Webhook secret missing",
                 "callback_url needs a webhook signing secret of this tenant: create one with POST /v1/webhook-secrets (it is shown once), then submit again.");

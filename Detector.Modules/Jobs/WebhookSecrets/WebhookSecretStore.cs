@@ -69,6 +69,16 @@ internal sealed class WebhookSecretStore(NpgsqlDataSource dataSource, IOptions<W
             cancellationToken: ct)) == 1;
     }
 
+    /// <summary>Whether the tenant has a secret that signs now (submitting a callback needs one).</summary>
+    public async Task<bool> HasActiveAsync(Guid tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            "SELECT EXISTS (SELECT 1 FROM jobs.webhook_secrets WHERE tenant_id = @tenantId AND (retires_at IS NULL OR retires_at > now()))",
+            new { tenantId },
+            cancellationToken: ct));
+    }
+
     /// <summary>The secrets a delivery is signed with now, newest first (several while a rotation overlaps).</summary>
     public async Task<IReadOnlyList<string>> SigningSecretsAsync(Guid tenantId, CancellationToken ct)
     {
@@ -92,8 +102,6 @@ internal sealed class WebhookSecretStore(NpgsqlDataSource dataSource, IOptions<W
         "detector-webhook-secret"u8.CopyTo(context);
         tenantId.TryWriteBytes(context.AsSpan(23));
         salt.CopyTo(context, 39);
-        return Prefix + Base64Url(HMACSHA256.HashData(master, context));
+        return Prefix + System.Buffers.Text.Base64Url.EncodeToString(HMACSHA256.HashData(master, context));
     }
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

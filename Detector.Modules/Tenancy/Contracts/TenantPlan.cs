@@ -39,11 +39,15 @@ public sealed record QuotaReceipt(Guid TenantId, long Images, DateOnly Day, Date
 /// </summary>
 public interface IUsageMeter
 {
-    /// <summary>Counts <paramref name="images"/> against both periods, or throws 429 quota_exceeded with the reset time and counts nothing.</summary>
-    Task<QuotaReceipt> ConsumeAsync(Guid tenantId, int images, CancellationToken cancellationToken);
+    /// <summary>
+    /// Counts <paramref name="images"/> against both periods of the tenant's <paramref name="plan"/>
+    /// (which every caller has already looked up), or throws 429 quota_exceeded with the reset time
+    /// and counts nothing.
+    /// </summary>
+    Task<QuotaReceipt> ConsumeAsync(Guid tenantId, TenantPlan plan, int images, CancellationToken cancellationToken);
 
     /// <summary>Gives back what a receipt counted (the work was refused after all).</summary>
     Task RefundAsync(QuotaReceipt receipt, CancellationToken cancellationToken);
 
-    Task<QuotaUsage> GetAsync(Guid tenantId, CancellationToken cancellationToken);
+    Task<QuotaUsage> GetAsync(Guid tenantId, TenantPlan plan, CancellationToken cancellationToken);
 }

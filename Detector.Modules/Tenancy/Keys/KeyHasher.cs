@@ -14,7 +14,7 @@ internal sealed class KeyHasher(IOptions<TenancyOptions> options)
     private const string Prefix = "dk_";
     private readonly byte[] _secret = Encoding.UTF8.GetBytes(options.Value.ApiKeyHashSecret);
 
-    public static string Generate() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+    public static string Generate() => Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public byte[] Hash(string key) => HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(key));
 
@@ -23,7 +23,4 @@ internal sealed class KeyHasher(IOptions<TenancyOptions> options)
 
     /// <summary>The first characters identify a key in listings and logs without revealing it.</summary>
     public static string DisplayPrefix(string key) => key.Length > 10 ? key[..10] : key;
-
-    private static string Base64Url(byte[] bytes) =>
-        Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

@@ -65,8 +65,6 @@ internal sealed class TenancyCache : IDisposable
         entry.AbsoluteExpirationRelativeToNow = _unknownFor;
     }
 
-    public void Remove(object key) => _cache.Remove(key);
-
     /// <summary>Raised after a tenant changed (null: every tenant may have), for state kept outside this cache.</summary>
     public event Action<Guid?>? Changed;
 

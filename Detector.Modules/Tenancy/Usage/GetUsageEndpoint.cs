@@ -13,7 +13,7 @@ internal static class GetUsageEndpoint
     {
         var tenantId = http.User.GetTenantId();
         var tenant = (await directory.FindAsync(tenantId, ct))!;
-        var u = await meter.GetAsync(tenantId, ct);
+        var u = await meter.GetAsync(tenantId, tenant.Plan, ct);
         return TypedResults.Ok(new UsageView(
             tenantId,
             tenant.Plan,

@@ -11,12 +11,11 @@ namespace Detector.Modules.Tenancy.Usage;
 /// (<see cref="TimeProvider"/>, so tests can move it), counted by one call of
 /// tenancy.consume_images: both periods or neither, serialised per tenant across the cluster.
 /// </summary>
-internal sealed class UsageMeter(NpgsqlDataSource dataSource, ITenantDirectory directory, TimeProvider time) : IUsageMeter
+internal sealed class UsageMeter(NpgsqlDataSource dataSource, TimeProvider time) : IUsageMeter
 {
-    public async Task<QuotaReceipt> ConsumeAsync(Guid tenantId, int images, CancellationToken cancellationToken)
+    public async Task<QuotaReceipt> ConsumeAsync(Guid tenantId, TenantPlan plan, int images, CancellationToken cancellationToken)
     {
-        var plan = (await directory.FindAsync(tenantId, cancellationToken))?.Plan
-            ?? throw new ProblemException(401, ErrorCodes.Unauthorized, "Unauthorized", "Unknown tenant.");
+        ArgumentNullException.ThrowIfNull(plan);
         var now = time.GetUtcNow();
         var (day, month) = Periods(now);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -60,10 +59,9 @@ internal sealed class UsageMeter(NpgsqlDataSource dataSource, ITenantDirectory d
         TenancyMetrics.ImagesRefunded.WithLabels(receipt.TenantId.ToString()).Inc(receipt.Images);
     }
 
-    public async Task<QuotaUsage> GetAsync(Guid tenantId, CancellationToken cancellationToken)
+    public async Task<QuotaUsage> GetAsync(Guid tenantId, TenantPlan plan, CancellationToken cancellationToken)
     {
-        var plan = (await directory.FindAsync(tenantId, cancellationToken))?.Plan
-            ?? throw new ProblemException(401, ErrorCodes.Unauthorized, "Unauthorized", "Unknown tenant.");
+        ArgumentNullException.ThrowIfNull(plan);
         var (day, month) = Periods(time.GetUtcNow());
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<(string Period, long Images)>(new CommandDefinition(

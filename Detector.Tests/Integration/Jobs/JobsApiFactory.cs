@@ -170,7 +170,7 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
 
         var jobId = Guid.CreateVersion7();
         await Services.GetRequiredService<JobStore>().CreateAsync(
-            new NewJob(jobId, tenantId, "upload", "normal", null, null, null, null, null, null), items, CancellationToken.None);
+            new NewJob(jobId, tenantId, "upload", "normal", null, null, null, null, null), items, CancellationToken.None);
         return (tenantId, jobId);
     }
 

@@ -40,6 +40,8 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
             return;
         }
 
+        // The store verifies the bytes it received; hashed once, not on every retry.
+        var checksum = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(image.Span));
         await _pipeline.ExecuteAsync(async ct =>
         {
             using var body = ReadOnlyStream(image);
@@ -52,8 +54,7 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
                 ContentType = "application/octet-stream",
                 // A plain body, not aws-chunked: several S3-compatible servers store the chunk framing as data.
                 UseChunkEncoding = false,
-                // The store verifies the bytes it received.
-                ChecksumSHA256 = Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(image.Span)),
+                ChecksumSHA256 = checksum,
             }, ct);
         }, cancellationToken);
     }

@@ -34,16 +34,14 @@ internal static class GifMetadata
                     read = SkipSubBlocks(gif, read + 2, write);
                     if (label is not (0xFE or 0xFF) || (label == 0xFF && IsLooping(gif[(start + 2)..read])))
                     {
-                        gif[start..read].CopyTo(gif[write..]);
-                        write += read - start;
+                        write = MetadataStripper.Keep(gif, start, read, write);
                     }
 
                     break;
                 case 0x2C when read + 10 <= gif.Length:
                     read += 10 + ColorTableLength(gif[read + 9]);
                     read = SkipSubBlocks(gif, read + 1, write); // after the LZW minimum code size
-                    gif[start..read].CopyTo(gif[write..]);
-                    write += read - start;
+                    write = MetadataStripper.Keep(gif, start, read, write);
                     break;
                 default:
                     throw new MalformedImageException(write);

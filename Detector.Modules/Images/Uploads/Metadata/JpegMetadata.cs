@@ -66,8 +66,7 @@ internal static class JpegMetadata
             var payload = jpeg[(read + 4)..end];
             if (Keeps(marker, payload))
             {
-                jpeg[read..end].CopyTo(jpeg[write..]);
-                write += end - read;
+                write = MetadataStripper.Keep(jpeg, read, end, write);
             }
             else if (marker == App1 && payload.StartsWith("Exif\0\0"u8) && ExifOrientation.Read(payload[6..]) is var orientation and > 0
                 && write + OrientationSegmentLength <= end)
@@ -87,8 +86,7 @@ internal static class JpegMetadata
                     if (ff < 0 || read + ff + 1 >= jpeg.Length)
                     {
                         // Truncated scan: keep it as it is; decoding reports the damage.
-                        jpeg[data..].CopyTo(jpeg[write..]);
-                        return write + (jpeg.Length - data);
+                        return MetadataStripper.Keep(jpeg, data, jpeg.Length, write);
                     }
 
                     read += ff + 1;
@@ -99,8 +97,7 @@ internal static class JpegMetadata
                     }
                 }
 
-                jpeg[data..read].CopyTo(jpeg[write..]);
-                write += read - data;
+                write = MetadataStripper.Keep(jpeg, data, read, write);
             }
         }
 

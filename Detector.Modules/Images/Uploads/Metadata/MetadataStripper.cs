@@ -11,6 +11,21 @@ namespace Detector.Modules.Images.Uploads.Metadata;
 /// </summary>
 internal static class MetadataStripper
 {
+    /// <summary>
+    /// Keeps <c>image[from..end]</c> at <paramref name="write"/> and returns the position after it.
+    /// Until something is removed the bytes are already in place, so most of a photo (its scan
+    /// data) is never copied.
+    /// </summary>
+    public static int Keep(Span<byte> image, int from, int end, int write)
+    {
+        if (from != write)
+        {
+            image[from..end].CopyTo(image[write..]);
+        }
+
+        return write + (end - from);
+    }
+
     /// <summary>Strips <paramref name="image"/> in place; returns its new length.</summary>
     public static int Strip(Span<byte> image)
     {

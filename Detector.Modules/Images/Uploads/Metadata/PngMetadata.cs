@@ -31,8 +31,7 @@ internal static class PngMetadata
             var type = png.Slice(read + 4, 4);
             if (Kept.Contains(BinaryPrimitives.ReadUInt32BigEndian(type)))
             {
-                png[read..end].CopyTo(png[write..]);
-                write += end - read;
+                write = MetadataStripper.Keep(png, read, end, write);
                 if (type.SequenceEqual("IEND"u8))
                 {
                     return write;

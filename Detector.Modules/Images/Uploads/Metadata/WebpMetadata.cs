@@ -39,8 +39,7 @@ internal static class WebpMetadata
                     extendedHeader = write;
                 }
 
-                webp[read..(int)end].CopyTo(webp[write..]);
-                write += (int)(end - read);
+                write = MetadataStripper.Keep(webp, read, (int)end, write);
             }
             else if (webp.Slice(read, 4).SequenceEqual("EXIF"u8) && ExifOrientation.Read(Tiff(webp.Slice(read + 8, (int)size))) is var orientation and > 0
                 && write + 8 + ExifOrientation.TiffLength <= end)
