@@ -84,14 +84,15 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
             {
                 if (_queued > 0)
                 {
-                    var oldest = OldestTimestamp();
+                    // Walking the lanes for the oldest item costs a step per waiting tenant: only when a full batch or an idle model has not decided.
+                    long oldest = 0;
                     var sinceInteractive = now - _lastInteractive;
                     if (_lanes[0].IsEmpty && _busyBackground >= backgroundExecutors && sinceInteractive < InteractiveWindowTicks)
                     {
                         // Only background work, and its share of executors is taken: keep this one free for callers.
                         wait = TimeSpan.FromSeconds((double)(InteractiveWindowTicks - sinceInteractive) / Stopwatch.Frequency);
                     }
-                    else if (_queued >= maxBatch || _busy == 0 || now - oldest >= _maxDelayTicks)
+                    else if (_queued >= maxBatch || _busy == 0 || now - (oldest = OldestTimestamp()) >= _maxDelayTicks)
                     {
                         (taken, dropped) = TakeLocked(batch, expired, now);
                         if (taken > 0)
