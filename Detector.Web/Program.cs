@@ -1,4 +1,5 @@
 using Detector.Modules.Common.Database;
+using Detector.Modules.Compliance;
 using Detector.Modules.Evaluation;
 using Detector.Modules.Images;
 using Detector.Modules.Inference;
@@ -35,6 +36,7 @@ builder.AddResults();
 builder.AddIngestion();
 builder.AddJobs();
 builder.AddEvaluation();
+builder.AddCompliance();
 
 var app = builder.Build();
 if (!await app.ValidateAndMigrateAsync())
@@ -53,6 +55,7 @@ app.MapResultsEndpoints();
 app.MapIngestionEndpoints();
 app.MapJobsEndpoints();
 app.MapEvaluationEndpoints();
+app.MapComplianceEndpoints();
 
 await app.RunAsync();
 return 0;

@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
 using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Images.CopyImages;
@@ -8,6 +9,7 @@ using Amazon.S3;
 using Detector.Modules.Images.Storage;
 using Detector.Modules.Images.Storage.S3;
 using Detector.Modules.Images.Uploads;
+using Detector.Modules.Images.Uploads.Metadata;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Polly;
@@ -45,6 +47,7 @@ public static class ImagesModule
         builder.Services.AddSingleton<ImageCopier>();
         builder.Services.AddHealthChecks().AddCheck<ImageStoreHealthCheck>("image-store", tags: ["ready"]);
         builder.Services.AddSingleton<IUploadReader, UploadReader>();
+        builder.Services.AddSingleton<IImageSanitizer, MetadataSanitizer>();
         return builder;
     }
 
@@ -71,6 +74,7 @@ public static class ImagesModule
     {
         var group = app.MapGroup("/v1/images").WithTags("Images").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapDelete("/{sha256}", DeleteImageEndpoint.Handle)
+            .Audited("image.delete", "sha256")
             .WithName("DeleteImage")
             .WithSummary("Deletes one stored image of the calling tenant by its SHA-256 (results detected on it stay).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
 using Detector.Modules.Ingestion.SubmitImage;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Tenancy.Contracts;
@@ -22,6 +23,7 @@ public static class IngestionModule
         var group = app.MapGroup("/v1").WithTags("Detection").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapPost("/detect", SubmitImageEndpoint.Handle)
             .Validate<SubmitImageRequest>()
+            .Audited("result.create")
             .Idempotent()
             .DisableAntiforgery()
             .Accepts<byte[]>(isOptional: true, "multipart/form-data", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "application/octet-stream")

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
 using Detector.Modules.Jobs.CancelJob;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.Dashboard;
@@ -43,6 +44,7 @@ public static class JobsModule
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<UnusedImages>();
+        services.AddSingleton<ITenantJobData, TenantJobData>();
         services.AddSingleton<IJobSubmitter>(sp => sp.GetRequiredService<JobSubmitter>());
         services.AddSingleton<IHostResolver, DnsHostResolver>();
         services.AddSingleton<ISocketConnector, TcpSocketConnector>();
@@ -65,6 +67,7 @@ public static class JobsModule
         var group = app.MapGroup("/v1/jobs").WithTags("Jobs").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapPost("/", SubmitJobEndpoint.Handle)
             .Validate<SubmitJobRequest>()
+            .Audited("job.create")
             .Idempotent()
             .DisableAntiforgery()
             .Accepts<byte[]>(isOptional: false, "multipart/form-data", "application/json")
@@ -80,24 +83,28 @@ public static class JobsModule
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         group.MapGet("/{id:guid}", GetJobEndpoint.Handle)
+            .Audited("job.read", "id")
             .WithName("GetJob")
             .WithSummary("Status, progress counts and webhook attempts of one job of the calling tenant.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/{id:guid}/results", ListJobResultsEndpoint.Handle)
             .Validate<PageRequest>()
+            .Audited("job.results.read", "id")
             .WithName("ListJobResults")
             .WithSummary("The job's items in submission order with status, error and result; pass next_cursor back as cursor.")
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapPost("/{id:guid}/erase", EraseJobEndpoint.Handle)
+            .Audited("job.erase", "id")
             .WithName("EraseJob")
             .WithSummary("Erases a finished job with its items, results and images (those no other job or result of the tenant holds); returns what was removed.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{id:guid}", CancelJobEndpoint.Handle)
+            .Audited("job.cancel", "id")
             .WithName("CancelJob")
             .WithSummary("Cancels the items not yet started: 200 with the job when it is finished, 202 while running items finish.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
@@ -105,6 +112,7 @@ public static class JobsModule
 
         var secrets = app.MapGroup("/v1/webhook-secrets").WithTags("Webhooks").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         secrets.MapPost("/", WebhookSecretEndpoints.Create)
+            .Audited("webhook_secret.create")
             .WithName("CreateWebhookSecret")
             .WithSummary("Creates the tenant's webhook signing secret and shows it once; current secrets keep signing for overlap_seconds (default one day).")
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -114,6 +122,7 @@ public static class JobsModule
             .WithSummary("The tenant's webhook secrets that still sign (ids and times, never the secrets).")
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         secrets.MapDelete("/{id:guid}", WebhookSecretEndpoints.Revoke)
+            .Audited("webhook_secret.revoke", "id")
             .WithName("RevokeWebhookSecret")
             .WithSummary("Stops a webhook secret signing at once.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -50,6 +50,29 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
             cancellationToken: cancellationToken)) == 1;
     }
 
+    public async Task<IReadOnlyList<string>> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        // One bounded batch per call, through the (tenant_id, created_at, id) index.
+        return (await connection.QueryAsync<string>(new CommandDefinition(
+            """
+            DELETE FROM results.results WHERE id IN (
+                SELECT id FROM results.results
+                WHERE tenant_id = @tenantId AND created_at < @cutoff
+                ORDER BY created_at, id LIMIT @limit)
+            RETURNING image_sha256
+            """,
+            new { tenantId, cutoff, limit },
+            cancellationToken: cancellationToken))).Select(s => s.Trim()).AsList();
+    }
+
+    public async Task<long> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM results.results WHERE tenant_id = @tenantId", new { tenantId }, cancellationToken: cancellationToken));
+    }
+
     public async Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);

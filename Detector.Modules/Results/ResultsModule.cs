@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Results.DeleteResult;
 using Detector.Modules.Results.GetResult;
@@ -26,17 +27,20 @@ public static class ResultsModule
     {
         var group = app.MapGroup("/v1/results").WithTags("Results").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapGet("/{id:guid}", GetResultEndpoint.Handle)
+            .Audited("result.read", "id")
             .WithName("GetResult")
             .WithSummary("Returns one stored result of the calling tenant.")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id:guid}", DeleteResultEndpoint.Handle)
+            .Audited("result.delete", "id")
             .WithName("DeleteResult")
             .WithSummary("Deletes one result of the calling tenant (not its image: DELETE /v1/images/{sha256}).")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapGet("/", ListResultsEndpoint.Handle)
             .Validate<PageRequest>()
+            .Audited("results.list")
             .WithName("ListResults")
             .WithSummary("Lists the calling tenant's results, newest first; pass next_cursor back as cursor for the next page.")
             .ProducesProblem(StatusCodes.Status400BadRequest)

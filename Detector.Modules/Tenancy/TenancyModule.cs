@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
 using Detector.Modules.Tenancy.Admin;
 using Detector.Modules.Tenancy.Authentication;
 using Detector.Modules.Tenancy.Contracts;
@@ -35,6 +36,7 @@ public static class TenancyModule
         services.AddSingleton<Plans>();
         services.AddSingleton<TenancyCache>();
         services.AddSingleton<ITenantDirectory, TenantDirectory>();
+        services.AddSingleton<ITenantLifecycle, TenantLifecycle>();
         services.AddSingleton<IAdminVerifier, AdminVerifier>();
         services.AddSingleton<KeyGuard>();
         services.AddSingleton<KeyUsageTracker>();
@@ -71,20 +73,28 @@ public static class TenancyModule
         admin.MapGet("/", TenantEndpoints.List)
             .WithName("ListTenants").WithSummary("Lists tenants, newest first (include_disabled=true for all).");
         admin.MapGet("/{id:guid}", TenantEndpoints.Get)
+            .Audited("tenant.read", tenantRouteValue: "id")
             .WithName("GetTenant").WithSummary("One tenant with its effective plan and its keys (prefixes only).");
         admin.MapPut("/{id:guid}/plan", PlanEndpoints.Update)
+            .Audited("tenant.plan.update", tenantRouteValue: "id")
             .WithName("UpdateTenantPlan").WithSummary("Sets the tenant's plan: a configured plan as base (or the current plan), with any fields given overriding it. Takes effect on every instance at once.");
         admin.MapPost("/{id:guid}/disable", TenantEndpoints.Disable)
+            .Audited("tenant.disable", tenantRouteValue: "id")
             .WithName("DisableTenant").WithSummary("Disables the tenant: its keys stop working on every instance within moments, and its queued job work waits.");
         admin.MapPost("/{id:guid}/enable", TenantEndpoints.Enable)
+            .Audited("tenant.enable", tenantRouteValue: "id")
             .WithName("EnableTenant").WithSummary("Re-enables a disabled tenant.");
         admin.MapPost("/{id:guid}/keys", KeyEndpoints.Create).Validate<CreateKeyRequest>()
+            .Audited("key.create", tenantRouteValue: "id")
             .WithName("CreateApiKey").WithSummary("Creates another API key for the tenant, shown only once.");
         admin.MapGet("/{id:guid}/keys", KeyEndpoints.List)
+            .Audited("key.list", tenantRouteValue: "id")
             .WithName("ListApiKeys").WithSummary("The tenant's keys: prefix, status, created, last used (to within about 30 s), expiry, revocation.");
         admin.MapPost("/{id:guid}/keys/{keyId:guid}/rotate", KeyEndpoints.Rotate).Validate<RotateKeyRequest>()
+            .Audited("key.rotate", "keyId", "id")
             .WithName("RotateApiKey").WithSummary("Creates a replacement key; the old one keeps working for grace_seconds (default a day), then stops.");
         admin.MapDelete("/{id:guid}/keys/{keyId:guid}", KeyEndpoints.Revoke)
+            .Audited("key.revoke", "keyId", "id")
             .WithName("RevokeApiKey").WithSummary("Revokes the key at once, on every instance.");
         admin.ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)

@@ -26,7 +26,7 @@ internal static class ModuleMap
     public const string Common = "Common";
 
     public static readonly IReadOnlyList<string> Modules =
-        [Common, "Images", "Preprocessing", "Models", "Inference", "Results", "Tenancy", "Ingestion", "Evaluation", "Jobs"];
+        [Common, "Images", "Preprocessing", "Models", "Inference", "Results", "Tenancy", "Ingestion", "Evaluation", "Jobs", "Compliance"];
 
     public static readonly Assembly ModulesAssembly = typeof(InferenceModule).Assembly;
 

@@ -3,6 +3,9 @@ namespace Detector.Modules.Images.Contracts;
 /// <summary>A stored image: its content address (lower-case hex SHA-256 of its bytes) and size.</summary>
 public sealed record StoredImage(string Sha256, long Length);
 
+/// <summary>What erasing a tenant's images removed: its blobs, and its data key (0 or 1).</summary>
+public sealed record TenantImagesErasure(long Blobs, int DataKeys);
+
 /// <summary>
 /// Where uploaded images live, per tenant and encrypted at rest under the tenant's data key. The
 /// store computes the address itself, so callers never hash images for storage. A tenant storing
@@ -13,6 +16,9 @@ public interface IImageStore
 {
     /// <summary>Stores the tenant's image (unless it already has it) and returns its address.</summary>
     Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken);
+
+    /// <summary>The address the store gives these bytes, storing nothing (for plans that keep no images).</summary>
+    StoredImage Describe(ReadOnlyMemory<byte> image);
 
     /// <summary>The tenant's image stored under <paramref name="sha256"/>, or null when it has none (or its key was destroyed).</summary>
     Task<byte[]?> GetAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
@@ -25,4 +31,10 @@ public interface IImageStore
     /// becomes unreadable at once (crypto-shredding), and no image of it is stored again.
     /// </summary>
     Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Erases every image of the tenant and its data key row: nothing in the store or the
+    /// <c>images</c> schema names the tenant afterwards (a tenant erase; see ADR 0012).
+    /// </summary>
+    Task<TenantImagesErasure> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken);
 }

@@ -38,3 +38,14 @@ public interface IUploadReader
     /// <summary>Every "images" (or "image") part of a multipart/form-data body, one at a time; the caller disposes each.</summary>
     IAsyncEnumerable<UploadedImage> ReadImagesAsync(HttpRequest request, UploadLimits limits, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Removes what a photo says about its owner (EXIF, GPS, XMP, IPTC, comments; orientation kept)
+/// from images that did not come through <see cref="IUploadReader"/>, such as fetched URLs, before
+/// they are decoded or stored (ADR 0010).
+/// </summary>
+public interface IImageSanitizer
+{
+    /// <summary>Strips <paramref name="image"/> in place; returns its new length (never longer).</summary>
+    int StripMetadata(Span<byte> image);
+}

@@ -81,6 +81,18 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
         return key;
     }
 
+    /// <summary>
+    /// Deletes the tenant's key row, tombstone included (a tenant erase leaves no row naming it);
+    /// returns how many rows went. Every blob sealed under the key is unreadable from then on.
+    /// </summary>
+    public async Task<int> DeleteAsync(Guid tenant, CancellationToken ct)
+    {
+        _cache.TryRemove(tenant, out _);
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteAsync(new CommandDefinition(
+            "DELETE FROM images.tenant_keys WHERE tenant_id = @tenant", new { tenant }, cancellationToken: ct));
+    }
+
     /// <summary>Destroys the tenant's data key (and keeps a tombstone, so no new key is made for it); true when one existed.</summary>
     public async Task<bool> DestroyAsync(Guid tenant, CancellationToken ct)
     {

@@ -48,6 +48,20 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         return Task.FromResult(existed);
     }
 
+    public Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
+    {
+        // The whole folder, temporaries included: its name is the tenant's id.
+        var folder = System.IO.Path.Combine(_root, tenant.ToString("N"));
+        if (!Directory.Exists(folder))
+        {
+            return Task.FromResult(0L);
+        }
+
+        long blobs = Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).LongCount(f => ContentAddress.IsValid(System.IO.Path.GetFileName(f)));
+        Directory.Delete(folder, recursive: true);
+        return Task.FromResult(blobs);
+    }
+
     public Task CheckAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_root);

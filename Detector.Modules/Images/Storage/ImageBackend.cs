@@ -18,6 +18,9 @@ internal interface IImageBackend
     /// <summary>Removes the blob under the key; false when there was none.</summary>
     Task<bool> DeleteAsync(ImageKey key, CancellationToken cancellationToken);
 
+    /// <summary>Removes every blob of the tenant (and any folder or prefix named after it); returns how many blobs went.</summary>
+    Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken);
+
     /// <summary>Throws when the backend cannot be reached or written; used by the readiness check.</summary>
     Task CheckAsync(CancellationToken cancellationToken);
 

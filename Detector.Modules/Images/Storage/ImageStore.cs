@@ -14,9 +14,11 @@ namespace Detector.Modules.Images.Storage;
 /// </summary>
 internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : IImageStore
 {
+    public StoredImage Describe(ReadOnlyMemory<byte> image) => new(ContentAddress.Of(image.Span), image.Length);
+
     public async Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var stored = new StoredImage(ContentAddress.Of(image.Span), image.Length);
+        var stored = Describe(image);
         var key = new ImageKey(tenantId, stored.Sha256);
         using var activity = DetectorTelemetry.Source.StartActivity("images.put");
         activity?.SetTag("detector.image_store", backend.Name);
@@ -76,6 +78,18 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
     }
 
     public Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken) => keys.DestroyAsync(tenantId, cancellationToken);
+
+    public async Task<TenantImagesErasure> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
+    {
+        using var activity = DetectorTelemetry.Source.StartActivity("images.erase_tenant");
+        activity?.SetTag("detector.image_store", backend.Name);
+        var blobs = await backend.DeleteTenantAsync(tenantId, cancellationToken);
+        // The key last: until its blobs are gone, a retried erase can still find them by tenant.
+        var keyRows = await keys.DeleteAsync(tenantId, cancellationToken);
+        ImagesMetrics.Deleted.WithLabels(backend.Name).Inc(blobs);
+        activity?.SetTag("detector.blobs_deleted", blobs);
+        return new TenantImagesErasure(blobs, keyRows);
+    }
 
     public async Task<bool> DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
     {

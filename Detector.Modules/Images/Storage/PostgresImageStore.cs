@@ -46,6 +46,13 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    public async Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("DELETE FROM images.blobs WHERE tenant_id = @tenant");
+        command.Parameters.Add(new NpgsqlParameter<Guid>("tenant", NpgsqlDbType.Uuid) { TypedValue = tenant });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async IAsyncEnumerable<ImageKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Keyset pages by primary key: each page is an index range scan, however large the table.

@@ -204,12 +204,7 @@ internal sealed class UploadReader : IUploadReader
             }
 
             // Before anything decodes, stores or logs it: what the photo says about its owner goes.
-            var stripped = MetadataStripper.Strip(buffer.AsSpan(0, length));
-            if (stripped < length)
-            {
-                ImagesMetrics.MetadataBytesRemoved.Inc(length - stripped);
-                System.Diagnostics.Activity.Current?.SetTag("detector.metadata_bytes_removed", length - stripped);
-            }
+            var stripped = MetadataSanitizer.StripCounted(buffer.AsSpan(0, length));
 
             return stripped == 0 ? throw Empty() : new UploadedImage(buffer, stripped, string.IsNullOrEmpty(fileName) ? null : fileName);
         }

@@ -55,7 +55,7 @@ internal static class SubmitImageEndpoint
                 Deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
                 TenantId = tenantId,
                 MaxInFlight = plan.MaxInFlight,
-            }), ct);
+            }, StoreImage: plan.StoreImages), ct);
         }
         catch (ProblemException p) when (p.Status is 503 or 504 && p.Code != ErrorCodes.InferenceFailed && prefersAsync)
         {

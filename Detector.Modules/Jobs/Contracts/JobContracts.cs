@@ -29,3 +29,25 @@ public interface IJobSubmitter
 {
     Task<JobAccepted> SubmitAsync(Guid tenantId, IReadOnlyList<JobImage> images, string? model, DetectionOptions options, CancellationToken cancellationToken);
 }
+
+/// <summary>What erasing a tenant's jobs removed, by kind.</summary>
+public sealed record TenantJobsErasure(long Jobs, long Items, long WebhookAttempts, long WebhookSecrets, long HangfireJobs);
+
+/// <summary>What one retention batch removed: finished jobs (with their items) and the images they named.</summary>
+public sealed record JobsPurge(int Jobs, IReadOnlyList<string> Images);
+
+/// <summary>A tenant's job data as a whole, for erasure and retention (the Compliance module).</summary>
+public interface ITenantJobData
+{
+    /// <summary>
+    /// Removes every job, item, webhook attempt and webhook secret of the tenant, and every
+    /// Hangfire job (arguments, state history, queue entries) that names the tenant or its jobs.
+    /// </summary>
+    Task<TenantJobsErasure> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes up to <paramref name="limit"/> finished jobs of the tenant created before <paramref name="cutoff"/>, oldest first.</summary>
+    Task<JobsPurge> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes those of the tenant's images that no job item or result of it holds any more; returns how many went.</summary>
+    Task<int> DeleteUnusedImagesAsync(Guid tenantId, IEnumerable<string> sha256s, CancellationToken cancellationToken);
+}

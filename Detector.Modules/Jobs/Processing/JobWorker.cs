@@ -28,6 +28,7 @@ internal sealed partial class JobWorker(
     IInferenceReadiness readiness,
     ITenantDirectory tenants,
     UrlFetcher fetcher,
+    IImageSanitizer sanitizer,
     IOptions<JobsOptions> options,
     ILogger<JobWorker> logger)
 {
@@ -76,13 +77,23 @@ internal sealed partial class JobWorker(
         var tasks = new Task[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
-            tasks[i] = ProcessItemAsync(job, items[i], cancellationToken);
+            tasks[i] = ProcessItemAsync(job, items[i], tenant.Plan.StoreImages, cancellationToken);
         }
 
         await Task.WhenAll(tasks);
     }
 
-    private async Task ProcessItemAsync(JobRow job, ItemRow item, CancellationToken ct)
+    private async Task ProcessItemAsync(JobRow job, ItemRow item, bool storeImages, CancellationToken ct)
+    {
+        await ProcessItemCoreAsync(job, item, storeImages, ct);
+        if (!storeImages && item.ImageSha256 is { } sha256 && !await store.AwaitsImageAsync(job.TenantId, sha256.Trim(), ct))
+        {
+            // A plan that keeps no images holds a job's upload only until its items are done.
+            await images.DeleteAsync(job.TenantId, sha256.Trim(), CancellationToken.None);
+        }
+    }
+
+    private async Task ProcessItemCoreAsync(JobRow job, ItemRow item, bool storeImages, CancellationToken ct)
     {
         using var activity = DetectorTelemetry.Source.StartActivity("job.item");
         activity?.SetTag("detector.job_id", job.Id);
@@ -111,6 +122,9 @@ internal sealed partial class JobWorker(
             else
             {
                 bytes = await fetcher.FetchImageAsync(new Uri(item.Url!), ct);
+                // A fetched photo is stripped like an upload before it is decoded or stored.
+                var length = sanitizer.StripMetadata(bytes);
+                bytes = length == bytes.Length ? bytes : bytes[..length];
             }
 
             var resultId = JobStore.ResultIdFor(job.Id, item.Idx);
@@ -121,7 +135,7 @@ internal sealed partial class JobWorker(
                 Options = DetectionOptions.From(job.MinScore, job.Iou, job.MaxDetections),
                 Priority = DetectionPriority.Background,
                 TenantId = job.TenantId,
-            }, stored), ct);
+            }, stored, storeImages), ct);
             await FinishAsync(job, item.Idx, ItemState.Succeeded, resultId, null, null, ct);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

@@ -5,7 +5,7 @@ using Npgsql;
 namespace Detector.Modules.Jobs.Storage;
 
 /// <summary>Job rows and their items as written at submission and read by the API; every tenant-facing query filters on the tenant.</summary>
-internal sealed class JobStore(NpgsqlDataSource dataSource)
+internal sealed class JobStore(NpgsqlDataSource dataSource, TimeProvider time)
 {
     internal const string JobColumns =
         """
@@ -48,10 +48,10 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
         await using var tx = await connection.BeginTransactionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO jobs.jobs (id, tenant_id, source, priority, model, min_score, iou, max_detections, callback_url, total)
-            VALUES (@Id, @TenantId, @Source, @Priority, @Model, @MinScore, @Iou, @MaxDetections, @CallbackUrl, @Total)
+            INSERT INTO jobs.jobs (id, tenant_id, source, priority, model, min_score, iou, max_detections, callback_url, total, created_at)
+            VALUES (@Id, @TenantId, @Source, @Priority, @Model, @MinScore, @Iou, @MaxDetections, @CallbackUrl, @Total, @CreatedAt)
             """,
-            new { job.Id, job.TenantId, job.Source, job.Priority, job.Model, job.MinScore, job.Iou, job.MaxDetections, job.CallbackUrl, Total = items.Count },
+            new { job.Id, job.TenantId, job.Source, job.Priority, job.Model, job.MinScore, job.Iou, job.MaxDetections, job.CallbackUrl, Total = items.Count, CreatedAt = time.GetUtcNow() },
             tx,
             cancellationToken: ct));
         await connection.ExecuteAsync(new CommandDefinition(
@@ -100,6 +100,19 @@ internal sealed class JobStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             "SELECT EXISTS (SELECT 1 FROM jobs.items i JOIN jobs.jobs j ON j.id = i.job_id WHERE i.image_sha256 = @sha256 AND j.tenant_id = @tenantId)",
+            new { tenantId, sha256 },
+            cancellationToken: ct));
+    }
+
+    /// <summary>Whether a queued or running item of the tenant still needs the image (plans that keep no images drop it after).</summary>
+    public async Task<bool> AwaitsImageAsync(Guid tenantId, string sha256, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            SELECT EXISTS (SELECT 1 FROM jobs.items i JOIN jobs.jobs j ON j.id = i.job_id
+                           WHERE i.image_sha256 = @sha256 AND j.tenant_id = @tenantId AND i.state IN ('queued', 'running'))
+            """,
             new { tenantId, sha256 },
             cancellationToken: ct));
     }

@@ -5,7 +5,8 @@ namespace Detector.Modules.Results.Contracts;
 
 /// <summary>One image to detect and keep: whose it is, the id and source of its result, and the detection to run.</summary>
 /// <param name="Stored">The image's address when the caller already stored it (job uploads); null stores it now.</param>
-public sealed record RecordDetection(Guid TenantId, Guid ResultId, string Source, DetectionRequest Detection, StoredImage? Stored = null);
+/// <param name="StoreImage">False for plans that keep no images: the result names the image by its hash and nothing is stored.</param>
+public sealed record RecordDetection(Guid TenantId, Guid ResultId, string Source, DetectionRequest Detection, StoredImage? Stored = null, bool StoreImage = true);
 
 /// <summary>
 /// The use case behind every detection that is kept: detect, store the image, store the result.

@@ -16,7 +16,7 @@ public sealed record ResultDocument(
     /// The stored form of one detection, shared by every path that stores one (sync API, jobs):
     /// scores to 4 decimals, boxes to 0.1 px, timings to 0.01 ms.
     /// </summary>
-    public static ResultDocument From(Guid id, string source, DetectionOutcome outcome, string sha256)
+    public static ResultDocument From(Guid id, DateTimeOffset createdAt, string source, DetectionOutcome outcome, string sha256)
     {
         ArgumentNullException.ThrowIfNull(outcome);
         var detections = new DetectedObject[outcome.Detections.Count];
@@ -29,7 +29,7 @@ public sealed record ResultDocument(
         var t = outcome.Timings;
         return new ResultDocument(
             id,
-            DateTimeOffset.UtcNow,
+            createdAt,
             source,
             new ModelReference(outcome.ModelName, outcome.ModelVersion),
             new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
@@ -70,4 +70,13 @@ public interface IResultStore
 
     /// <summary>Whether any result of the tenant was detected on the image <paramref name="sha256"/>.</summary>
     Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes up to <paramref name="limit"/> of the tenant's results created before
+    /// <paramref name="cutoff"/> (retention), oldest first; returns the images they were detected on.
+    /// </summary>
+    Task<IReadOnlyList<string>> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every result of the tenant (a tenant erase); returns how many.</summary>
+    Task<long> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken);
 }

@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
 using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Tenancy.Keys;
 using Detector.Modules.Tenancy.Tenants;
@@ -31,11 +32,12 @@ internal sealed class CreateTenantValidator : AbstractValidator<CreateTenantRequ
 /// <summary>Admin: tenants and their lifecycle.</summary>
 internal static partial class TenantEndpoints
 {
-    public static async Task<Created<CreateTenantResponse>> Create(CreateTenantRequest request, TenantStore store, Plans plans, ILoggerFactory loggers, CancellationToken ct)
+    public static async Task<Created<CreateTenantResponse>> Create(CreateTenantRequest request, TenantStore store, Plans plans, IAuditTrail audit, ILoggerFactory loggers, CancellationToken ct)
     {
         var plan = request.Plan is { } name ? plans.Named(name)! : plans.Default;
         var (tenant, keyRow, key) = await store.CreateAsync(request.Name!.Trim(), plan, ct);
         LogCreated(loggers.CreateLogger("Detector.Modules.Tenancy"), tenant.Id, plan.Name, keyRow.Prefix);
+        await audit.RecordAsync(new AuditEvent("tenant.create", tenant.Id, Target: keyRow.Id.ToString(), Status: 201, Detail: plan.Name), CancellationToken.None);
         return TypedResults.Created($"/v1/admin/tenants/{tenant.Id}", new CreateTenantResponse(tenant.Id, tenant.Name, key, keyRow.Id, KeyView.Utc(tenant.CreatedAt), plan));
     }
 

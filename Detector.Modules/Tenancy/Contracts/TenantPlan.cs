@@ -51,3 +51,22 @@ public interface IUsageMeter
 
     Task<QuotaUsage> GetAsync(Guid tenantId, TenantPlan plan, CancellationToken cancellationToken);
 }
+
+/// <summary>What erasing a tenant removed from Tenancy's tables, by kind.</summary>
+public sealed record TenancyErasure(long Tenants, long Plans, long ApiKeys, long Usage, long RateBuckets, long IdempotencyRecords);
+
+/// <summary>Tenants as a whole, for erasure and retention (the Compliance module).</summary>
+public interface ITenantLifecycle
+{
+    /// <summary>Every tenant (disabled ones too) with its effective plan, by id after <paramref name="after"/>.</summary>
+    Task<IReadOnlyList<TenantInfo>> ListAsync(Guid? after, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Disables the tenant on every instance (its keys stop working); false when there is no such tenant.</summary>
+    Task<bool> DisableAsync(Guid tenantId, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes the tenant and everything Tenancy holds of it (plan, keys, usage, rate bucket,
+    /// idempotency records) and tells every instance to drop what it cached of it.
+    /// </summary>
+    Task<TenancyErasure> EraseAsync(Guid tenantId, CancellationToken cancellationToken);
+}

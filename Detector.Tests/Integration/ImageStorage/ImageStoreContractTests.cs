@@ -56,6 +56,31 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Erasing_a_tenant_removes_all_its_images_and_its_key_and_nothing_of_another_tenant()
+    {
+        var other = Guid.NewGuid();
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[0]);
+        var mine = await Store.PutAsync(Tenant, photo, CancellationToken.None);
+        var second = await Store.PutAsync(Tenant, await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[1]), CancellationToken.None);
+        var theirs = await Store.PutAsync(other, photo, CancellationToken.None);
+
+        var erased = await Store.EraseTenantAsync(Tenant, CancellationToken.None);
+
+        Assert.Equal(new TenantImagesErasure(2, 1), erased);
+        Assert.Null(await Store.GetAsync(Tenant, mine.Sha256, CancellationToken.None));
+        Assert.Null(await Store.GetAsync(Tenant, second.Sha256, CancellationToken.None));
+        Assert.Equal(photo, await Store.GetAsync(other, theirs.Sha256, CancellationToken.None));
+        var left = new List<string>();
+        await foreach (var key in Host.Services.GetRequiredService<Detector.Modules.Images.Storage.IImageBackend>().ListAsync(CancellationToken.None))
+        {
+            left.Add(key.ToString());
+        }
+
+        Assert.Equal([$"{other:N}/{theirs.Sha256}"], left);
+        Assert.Equal(new TenantImagesErasure(0, 0), await Store.EraseTenantAsync(Tenant, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task A_large_image_round_trips_whole()
     {
         var large = new byte[3 * 1024 * 1024 + 17];
@@ -148,6 +173,19 @@ public sealed class PostgresImageStoreTests : ImageStoreContractTests
 public sealed class LocalImageStoreTests : ImageStoreContractTests
 {
     protected override IDictionary<string, string?> Backend => new Dictionary<string, string?> { ["ImageStore:Backend"] = "Local" };
+
+    [Fact]
+    public async Task Erasing_a_tenant_removes_its_folder_temporaries_and_all()
+    {
+        await Host.Store.PutAsync(Tenant, await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[2]), CancellationToken.None);
+        var root = Path.GetFullPath(Host.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<Detector.Modules.Images.ImageStoreOptions>>().Value.Path);
+        var folder = Path.Combine(root, Tenant.ToString("N"));
+        await File.WriteAllBytesAsync(Path.Combine(folder, "interrupted.tmp"), [1, 2, 3]);
+
+        Assert.Equal(1, (await Host.Store.EraseTenantAsync(Tenant, CancellationToken.None)).Blobs);
+
+        Assert.False(Directory.Exists(folder));
+    }
 }
 
 public sealed class S3ImageStoreTests(S3ServerFixture s3) : ImageStoreContractTests, IClassFixture<S3ServerFixture>

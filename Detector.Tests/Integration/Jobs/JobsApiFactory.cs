@@ -154,12 +154,21 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     }
 
     /// <summary>A job of <paramref name="count"/> stored COCO images, committed but never dispatched.</summary>
-    public async Task<(Guid TenantId, Guid JobId)> CreateUndispatchedJobAsync(int count)
+    public async Task<(Guid TenantId, Guid JobId)> CreateUndispatchedJobAsync(int count, Guid? tenant = null)
     {
-        using var admin = Admin();
-        using var created = await admin.PostAsJsonAsync("/v1/admin/tenants", new { name = "undispatched" });
-        created.EnsureSuccessStatusCode();
-        var tenantId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        Guid tenantId;
+        if (tenant is { } given)
+        {
+            tenantId = given;
+        }
+        else
+        {
+            using var admin = Admin();
+            using var created = await admin.PostAsJsonAsync("/v1/admin/tenants", new { name = "undispatched" });
+            created.EnsureSuccessStatusCode();
+            tenantId = (await created.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        }
+
         var images = Services.GetRequiredService<IImageStore>();
         var items = new List<NewItem>();
         foreach (var (name, bytes) in JobsTestKit.Coco(count))
@@ -172,6 +181,15 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         await Services.GetRequiredService<JobStore>().CreateAsync(
             new NewJob(jobId, tenantId, "upload", "normal", null, null, null, null, null), items, CancellationToken.None);
         return (tenantId, jobId);
+    }
+
+    public async Task<Guid> QueryTenantOfJobAsync(Guid jobId)
+    {
+        await using var connection = new NpgsqlConnection(ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT tenant_id FROM jobs.jobs WHERE id = @jobId", connection);
+        command.Parameters.AddWithValue("jobId", jobId);
+        return (Guid)(await command.ExecuteScalarAsync())!;
     }
 
     public async Task<long> CountAsync(string sql, Guid jobId)

@@ -41,6 +41,7 @@ public sealed class LoopbackServer : IAsyncDisposable
         var images = JobsTestKit.CocoFiles;
 
         app.MapGet("/img/{n:int}.jpg", (int n) => Results.File(File.ReadAllBytes(images[n % images.Length]), "image/jpeg"));
+        app.MapGet("/phone/{n:int}.jpg", (int n) => Results.File(Detector.Tests.Unit.Images.PhotosWithMetadata.Jpeg(File.ReadAllBytes(images[n % images.Length]), orientation: 6), "image/jpeg"));
         app.MapGet("/text.jpg", () => Results.Text("<html>definitely not an image</html>", "image/jpeg"));
         app.MapGet("/big.jpg", async (HttpContext http) =>
         {

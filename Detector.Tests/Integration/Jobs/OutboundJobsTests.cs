@@ -105,6 +105,23 @@ public sealed class OutboundJobsTests(OutboundJobsFactory factory) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_photo_fetched_from_a_url_is_stored_without_its_metadata_like_an_upload()
+    {
+        using var client = await factory.NewTenantAsync("url-privacy");
+        var accepted = await SubmitAsync(client, JsonContent.Create(new { urls = new[] { new Uri(factory.Loopback.BaseUri, "/phone/3.jpg").ToString() } }));
+        var job = await WaitForTerminalAsync(client, accepted.GetProperty("status_url").GetString()!, Timeout);
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var result = (await GetJsonAsync(client, accepted.GetProperty("results_url").GetString()!)).GetProperty("items")[0].GetProperty("result");
+        var sha = result.GetProperty("image").GetProperty("sha256").GetString()!;
+        var tenant = (await factory.QueryTenantOfJobAsync(Guid.Parse(accepted.GetProperty("id").GetString()!)));
+
+        var stored = await factory.Services.GetRequiredService<Detector.Modules.Images.Contracts.IImageStore>().GetAsync(tenant, sha, CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal(sha, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stored)));
+        Assert.All(Detector.Tests.Unit.Images.PhotosWithMetadata.Secrets, s => Assert.False(Detector.Tests.Unit.Images.PhotosWithMetadata.Contains(stored, s), s));
+    }
+
+    [Fact]
     public async Task The_completion_webhook_is_signed_retried_after_two_failures_and_every_attempt_is_recorded()
     {
         using var client = await factory.NewTenantAsync();

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Text.Json;
 using Detector.Tests.Unit.Images;
 using Detector.Tests.Unit.Preprocessing;
@@ -92,6 +93,34 @@ public sealed class PhotoPrivacyTests(JobsApiFactory factory) : IClassFixture<Jo
         Assert.Equal(1L, await factory.CountAsync("SELECT count(*) FROM images.blobs WHERE tenant_id = @jobId", tenant)); // the earlier job's photo only
         var images = factory.Services.GetRequiredService<Detector.Modules.Images.Contracts.IImageStore>();
         Assert.NotNull(await images.GetAsync(tenant, keptSha, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_plan_that_keeps_no_images_stores_none_for_sync_requests_and_drops_a_jobs_upload_once_its_item_is_done()
+    {
+        using var admin = factory.Admin();
+        using var created = await admin.PostAsJsonAsync("/v1/admin/tenants", new { name = "keeps-no-images" });
+        var body = await created.Content.ReadFromJsonAsync<JsonElement>();
+        var tenant = body.GetProperty("id").GetGuid();
+        using (var plan = await admin.PutAsJsonAsync($"/v1/admin/tenants/{tenant}/plan", new { store_images = false }))
+        {
+            plan.EnsureSuccessStatusCode();
+        }
+
+        using var client = factory.CreateClient();
+        client.DefaultRequestHeaders.Add("X-Api-Key", body.GetProperty("api_key").GetString());
+        var photo = await File.ReadAllBytesAsync(CocoFiles[9]);
+        var result = await DetectAsync(client, photo);
+        Assert.Equal(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(photo)), result.GetProperty("image").GetProperty("sha256").GetString());
+        Assert.Equal(0L, await factory.CountAsync("SELECT count(*) FROM images.blobs WHERE tenant_id = @jobId", tenant));
+
+        // A job's upload lives until its item is done, then goes; the result stays.
+        var (_, jobId) = await factory.CreateUndispatchedJobAsync(1, tenant);
+        Assert.Equal(1L, await factory.CountAsync("SELECT count(*) FROM images.blobs WHERE tenant_id = (SELECT tenant_id FROM jobs.jobs WHERE id = @jobId)", jobId));
+        await factory.Services.GetRequiredService<Detector.Modules.Jobs.Processing.JobDispatcher>().EnqueueAllAsync(tenant, jobId, 1, "default", CancellationToken.None);
+        Assert.Equal("succeeded", await factory.WaitForJobAsync(jobId, TimeSpan.FromMinutes(2)));
+        Assert.Equal(0L, await factory.CountAsync("SELECT count(*) FROM images.blobs WHERE tenant_id = (SELECT tenant_id FROM jobs.jobs WHERE id = @jobId)", jobId));
+        Assert.Equal(2L, await factory.CountAsync("SELECT count(*) FROM results.results WHERE tenant_id = (SELECT tenant_id FROM jobs.jobs WHERE id = @jobId)", jobId));
     }
 
     private static async Task<JsonElement> DetectAsync(HttpClient client, byte[] image)

@@ -101,6 +101,26 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         return true;
     }
 
+    public async Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
+    {
+        // Every object under the tenant's prefix (images and strays alike), a listed page at a time.
+        var prefix = $"{_s3.Prefix}{tenant:N}/";
+        long deleted = 0;
+        while (true)
+        {
+            var request = new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = prefix, MaxKeys = 1000 };
+            var page = await _pipeline.ExecuteAsync(async ct => await client.ListObjectsV2Async(request, ct), cancellationToken);
+            if (page.S3Objects is not { Count: > 0 } objects)
+            {
+                return deleted;
+            }
+
+            var batch = new DeleteObjectsRequest { BucketName = _s3.Bucket, Objects = objects.Select(o => new KeyVersion { Key = o.Key }).ToList() };
+            await _pipeline.ExecuteAsync(async ct => await client.DeleteObjectsAsync(batch, ct), cancellationToken);
+            deleted += objects.Count;
+        }
+    }
+
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
         // The bucket with these credentials, not just the endpoint: listing one key proves both.
