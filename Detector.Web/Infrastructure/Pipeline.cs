@@ -45,6 +45,7 @@ internal static partial class Pipeline
         // Request logging and HTTP metrics outside the exception handler, so they record the status
         // the client got: inside it, every 4xx problem thrown as an exception was logged and
         // counted as a 500 error.
+        app.UseForwardedClient();
         app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http) =>
         {
             diagnostics.Set("RequestId", http.TraceIdentifier);
@@ -54,6 +55,7 @@ internal static partial class Pipeline
             }
         });
         app.UseHttpMetrics();
+        app.UseHttpsPolicy();
         app.UseDrainingConnectionClose();
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusCodeProblems.WriteAsync);

@@ -75,6 +75,7 @@ internal static class ServiceDefaults
             .AddCheck<ModelsHealthCheck>("models", tags: ["ready"]);
         services.AddGracefulShutdown();
         services.AddHttpServerLimits();
+        services.AddTransport();
         return builder;
     }
 }

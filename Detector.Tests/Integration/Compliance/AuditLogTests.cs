@@ -16,7 +16,13 @@ public sealed class AuditLogTests(ComplianceFactory factory) : IClassFixture<Com
         using var owner = await TenantUsage.CreateAsync(factory, admin, "audit-owner", firstImage: -1);
         using var other = await TenantUsage.CreateAsync(factory, admin, "audit-other", firstImage: -1);
         var result = await TenantUsage.DetectAsync(owner.Client, Jobs.JobsTestKit.CocoFiles[6]);
-        (await owner.Client.GetAsync($"/v1/results/{result}")).Dispose();
+        using (var spoofed = new HttpRequestMessage(HttpMethod.Get, $"/v1/results/{result}"))
+        {
+            // No proxy is trusted by default: a client cannot choose the address the log records.
+            spoofed.Headers.Add("X-Forwarded-For", "198.51.100.9");
+            (await owner.Client.SendAsync(spoofed)).Dispose();
+        }
+
         (await other.Client.GetAsync($"/v1/results/{result}")).Dispose(); // someone else's id: 404, recorded
         (await admin.DeleteAsync($"/v1/admin/tenants/{owner.TenantId}/keys/{owner.KeyId}")).Dispose();
         (await admin.GetAsync("/hangfire")).Dispose();
