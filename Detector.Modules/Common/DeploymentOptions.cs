@@ -24,4 +24,12 @@ public sealed class DeploymentOptions
     /// </summary>
     [Url]
     public string? PublicBaseUrl { get; set; }
+
+    /// <summary>
+    /// The region this instance serves: its database and image store are that region's, and it
+    /// refuses (421 wrong_region) the requests of tenants pinned to another (ADR 0013).
+    /// </summary>
+    [Required]
+    [RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$", ErrorMessage = "Deployment:Region must be lower-case letters, digits and dashes.")]
+    public string Region { get; set; } = "default";
 }

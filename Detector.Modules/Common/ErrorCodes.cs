@@ -43,4 +43,5 @@ public static class ErrorCodes
     public const string IdempotencyKeyReused = "idempotency_key_reused";
     public const string IdempotencyKeyInUse = "idempotency_key_in_use";
     public const string TenantDisabled = "tenant_disabled";
+    public const string WrongRegion = "wrong_region";
 }

@@ -5,6 +5,9 @@ namespace Detector.Modules.Tenancy;
 /// <summary>Per-tenant traffic and refusals, and what the tenancy checks cost in database round trips. Never key material.</summary>
 internal static class TenancyMetrics
 {
+    public static readonly Counter WrongRegion = Metrics.CreateCounter(
+        "detector_wrong_region_refusals_total", "Tenant requests refused because the tenant is pinned to another region, by the tenant's region.", new CounterConfiguration { LabelNames = ["tenant_region"] });
+
     public static readonly Counter TenantRequests = Metrics.CreateCounter(
         "detector_tenant_requests_total", "Requests of each tenant admitted by its rate limit.", new CounterConfiguration { LabelNames = ["tenant"] });
 

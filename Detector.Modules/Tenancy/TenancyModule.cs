@@ -56,10 +56,12 @@ public static class TenancyModule
         services.AddScoped<IValidator<CreateTenantRequest>, CreateTenantValidator>();
         services.AddScoped<IValidator<CreateKeyRequest>, CreateKeyValidator>();
         services.AddScoped<IValidator<RotateKeyRequest>, RotateKeyValidator>();
+        services.AddSingleton<IAuthorizationHandler, ServedRegionHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, RegionAwareAuthorizationResultHandler>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddAuthorizationBuilder()
-            .AddPolicy(TenantClaims.TenantPolicy, p => p.RequireClaim(TenantClaims.TenantIdClaim))
+            .AddPolicy(TenantClaims.TenantPolicy, p => p.RequireClaim(TenantClaims.TenantIdClaim).AddRequirements(new ServedRegionRequirement()))
             .AddPolicy(TenantClaims.AdminPolicy, p => p.RequireRole(TenantClaims.AdminRole))
             .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
         return builder;

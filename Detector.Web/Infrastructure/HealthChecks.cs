@@ -6,7 +6,10 @@ using Npgsql;
 
 namespace Detector.Web.Infrastructure;
 
-internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, MigrationRunner migrations) : IHealthCheck
+internal sealed class DatabaseHealthCheck(
+    NpgsqlDataSource dataSource,
+    [FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource directory,
+    MigrationRunner migrations) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
@@ -19,6 +22,13 @@ internal sealed class DatabaseHealthCheck(NpgsqlDataSource dataSource, Migration
         {
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
+            if (!ReferenceEquals(directory, dataSource))
+            {
+                // Without the tenant directory no key can be checked.
+                await using var shared = await directory.OpenConnectionAsync(cancellationToken);
+                await shared.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
+            }
+
             return HealthCheckResult.Healthy();
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or System.Net.Sockets.SocketException)

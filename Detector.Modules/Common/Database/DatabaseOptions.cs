@@ -10,6 +10,13 @@ public sealed class DatabaseOptions
     [Required]
     public string ConnectionString { get; set; } = "";
 
+    /// <summary>
+    /// The tenant directory (tenants, plans, API keys), shared by every region when the service
+    /// runs in several (ADR 0013); unset, it is <see cref="ConnectionString"/>. Everything else a
+    /// tenant has stays in its region's own database.
+    /// </summary>
+    public string? DirectoryConnectionString { get; set; }
+
     /// <summary>Folder of numbered forward-only *.sql migrations; relative paths resolve against the app folder.</summary>
     [Required]
     public string MigrationsPath { get; set; } = "db";

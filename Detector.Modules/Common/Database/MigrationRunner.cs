@@ -12,7 +12,11 @@ namespace Detector.Modules.Common.Database;
 /// public.schema_migrations. A session advisory lock makes concurrent instances take turns,
 /// so a scaled-out deployment can start all replicas at once.
 /// </summary>
-public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, IOptions<DatabaseOptions> options, ILogger<MigrationRunner> logger)
+public sealed partial class MigrationRunner(
+    NpgsqlDataSource dataSource,
+    [FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource directory,
+    IOptions<DatabaseOptions> options,
+    ILogger<MigrationRunner> logger)
 {
     private const long AdvisoryLockKey = 0x44_45_54_45_43_54; // "DETECT"
 
@@ -26,7 +30,19 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, IOption
     public static string ResolvePath(string path) =>
         Path.IsPathRooted(path) ? path : Path.Combine(AppContext.BaseDirectory, path);
 
+    /// <summary>Migrates the database, and the tenant directory when it is a database of its own (every schema, so both stay at one version).</summary>
     public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        await MigrateAsync(dataSource, cancellationToken);
+        if (!ReferenceEquals(directory, dataSource))
+        {
+            await MigrateAsync(directory, cancellationToken);
+        }
+
+        _applied = true;
+    }
+
+    private async Task MigrateAsync(NpgsqlDataSource target, CancellationToken cancellationToken)
     {
         var folder = ResolvePath(options.Value.MigrationsPath);
         if (!Directory.Exists(folder))
@@ -41,7 +57,7 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, IOption
             .OrderBy(f => f.Version)
             .ToList();
 
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await target.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
         try
         {
@@ -78,8 +94,6 @@ public sealed partial class MigrationRunner(NpgsqlDataSource dataSource, IOption
         {
             await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_unlock(@key)", new { key = AdvisoryLockKey }, cancellationToken: CancellationToken.None));
         }
-
-        _applied = true;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Applied migration {Migration}")]

@@ -27,6 +27,7 @@ internal sealed partial class RetentionJob(
     IAuditTrail audit,
     TimeProvider time,
     IOptions<ComplianceOptions> options,
+    IOptions<DeploymentOptions> deployment,
     ILogger<RetentionJob> logger)
 {
     public const string RecurringJobId = "compliance-retention";
@@ -45,7 +46,8 @@ internal sealed partial class RetentionJob(
         while (true)
         {
             var page = await tenants.ListAsync(after, TenantPage, cancellationToken);
-            foreach (var tenant in page)
+            // Each region's instances purge their own region's tenants, whose data is in their database.
+            foreach (var tenant in page.Where(t => string.Equals(t.Plan.Region, deployment.Value.Region, StringComparison.OrdinalIgnoreCase)))
             {
                 var cutoff = now - TimeSpan.FromDays(tenant.Plan.RetentionDays);
                 var (j, r, i) = await PurgeTenantAsync(tenant.Id, cutoff, batch, cancellationToken);

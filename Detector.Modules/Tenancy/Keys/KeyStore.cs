@@ -1,3 +1,4 @@
+using Detector.Modules.Common.Database;
 using Dapper;
 using Detector.Modules.Tenancy.Tenants;
 using Npgsql;
@@ -27,7 +28,7 @@ internal sealed class KeyRow
 internal sealed record StoredKey(Guid KeyId, Guid TenantId, byte[] StoredHash, string HashKind, bool Active, DateTime? ExpiresAt);
 
 /// <summary>The api_keys table. Every change that takes a key away is announced to all instances in its transaction.</summary>
-internal sealed class KeyStore(NpgsqlDataSource dataSource, KeyHasher hasher)
+internal sealed class KeyStore([FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource, KeyHasher hasher)
 {
     private const string Columns =
         "id AS Id, tenant_id AS TenantId, name AS Name, prefix AS Prefix, created_at AS CreatedAt, last_used_at AS LastUsedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt";

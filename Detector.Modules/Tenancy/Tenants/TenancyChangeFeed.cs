@@ -1,3 +1,4 @@
+using Detector.Modules.Common.Database;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -12,7 +13,7 @@ namespace Detector.Modules.Tenancy.Tenants;
 /// within moments. If the connection breaks, everything cached is dropped (a notification may
 /// have been missed) and the listener reconnects; readiness reports it meanwhile.
 /// </summary>
-internal sealed partial class TenancyChangeFeed(NpgsqlDataSource dataSource, TenancyCache cache, ILogger<TenancyChangeFeed> logger) : BackgroundService, IHealthCheck
+internal sealed partial class TenancyChangeFeed([FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource, TenancyCache cache, ILogger<TenancyChangeFeed> logger) : BackgroundService, IHealthCheck
 {
     private volatile bool _listening;
 

@@ -1,3 +1,4 @@
+using Detector.Modules.Common.Database;
 using Dapper;
 using Detector.Modules.Tenancy.Contracts;
 using Npgsql;
@@ -5,11 +6,19 @@ using Npgsql;
 namespace Detector.Modules.Tenancy.Tenants;
 
 /// <summary>Listing, disabling and erasing tenants for the Compliance module.</summary>
-internal sealed class TenantLifecycle(NpgsqlDataSource dataSource, TenantStore store, Plans plans) : ITenantLifecycle
+/// <remarks>
+/// The tenant, its plan and keys live in the directory; its usage, rate bucket and idempotency
+/// records in this region's database (the same one unless the service runs in several regions).
+/// </remarks>
+internal sealed class TenantLifecycle(
+    NpgsqlDataSource dataSource,
+    [FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource directory,
+    TenantStore store,
+    Plans plans) : ITenantLifecycle
 {
     public async Task<IReadOnlyList<TenantInfo>> ListAsync(Guid? after, int limit, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var connection = await directory.OpenConnectionAsync(cancellationToken);
         var ids = await connection.QueryAsync<Guid>(new CommandDefinition(
             "SELECT id FROM tenancy.tenants WHERE @after IS NULL OR id > @after ORDER BY id LIMIT @limit",
             new { after, limit }, cancellationToken: cancellationToken));
@@ -29,23 +38,32 @@ internal sealed class TenantLifecycle(NpgsqlDataSource dataSource, TenantStore s
 
     public async Task<TenancyErasure> EraseAsync(Guid tenantId, CancellationToken cancellationToken)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        TenancyErasure erasure;
+        await using (var regional = await dataSource.OpenConnectionAsync(cancellationToken))
+        {
+            erasure = await regional.QuerySingleAsync<TenancyErasure>(new CommandDefinition(
+                """
+                WITH idem AS (DELETE FROM tenancy.idempotency WHERE tenant_id = @tenantId RETURNING 1),
+                     usage AS (DELETE FROM tenancy.usage WHERE tenant_id = @tenantId RETURNING 1),
+                     buckets AS (DELETE FROM tenancy.rate_buckets WHERE tenant_id = @tenantId RETURNING 1)
+                SELECT 0::bigint AS Tenants, 0::bigint AS Plans, 0::bigint AS ApiKeys,
+                       (SELECT count(*) FROM usage) AS Usage, (SELECT count(*) FROM buckets) AS RateBuckets,
+                       (SELECT count(*) FROM idem) AS IdempotencyRecords
+                """, new { tenantId }, cancellationToken: cancellationToken));
+        }
+
+        // The directory last: until the tenant row goes, a retried erase still finds the tenant.
+        await using var connection = await directory.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        var erasure = await connection.QuerySingleAsync<TenancyErasure>(new CommandDefinition(
+        var removed = await connection.QuerySingleAsync<(long Keys, long Plans, long Tenants)>(new CommandDefinition(
             """
-            WITH idem AS (DELETE FROM tenancy.idempotency WHERE tenant_id = @tenantId RETURNING 1),
-                 usage AS (DELETE FROM tenancy.usage WHERE tenant_id = @tenantId RETURNING 1),
-                 buckets AS (DELETE FROM tenancy.rate_buckets WHERE tenant_id = @tenantId RETURNING 1),
-                 keys AS (DELETE FROM tenancy.api_keys WHERE tenant_id = @tenantId RETURNING 1),
-                 plans AS (DELETE FROM tenancy.plans WHERE tenant_id = @tenantId RETURNING 1)
-            SELECT 0::bigint AS Tenants, (SELECT count(*) FROM plans) AS Plans, (SELECT count(*) FROM keys) AS ApiKeys,
-                   (SELECT count(*) FROM usage) AS Usage, (SELECT count(*) FROM buckets) AS RateBuckets,
-                   (SELECT count(*) FROM idem) AS IdempotencyRecords
+            WITH keys AS (DELETE FROM tenancy.api_keys WHERE tenant_id = @tenantId RETURNING 1),
+                 plans AS (DELETE FROM tenancy.plans WHERE tenant_id = @tenantId RETURNING 1),
+                 tenants AS (DELETE FROM tenancy.tenants WHERE id = @tenantId RETURNING 1)
+            SELECT (SELECT count(*) FROM keys), (SELECT count(*) FROM plans), (SELECT count(*) FROM tenants)
             """, new { tenantId }, tx, cancellationToken: cancellationToken));
-        var tenants = await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM tenancy.tenants WHERE id = @tenantId", new { tenantId }, tx, cancellationToken: cancellationToken));
         await TenancyNotifier.NotifyAsync(connection, tx, tenantId, cancellationToken);
         await tx.CommitAsync(cancellationToken);
-        return erasure with { Tenants = tenants };
+        return erasure with { Tenants = removed.Tenants, Plans = removed.Plans, ApiKeys = removed.Keys };
     }
 }

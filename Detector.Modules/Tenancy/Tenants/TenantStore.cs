@@ -1,3 +1,4 @@
+using Detector.Modules.Common.Database;
 using Dapper;
 using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Tenancy.Keys;
@@ -19,7 +20,7 @@ internal sealed class TenantRow
 }
 
 /// <summary>Tenants and their plans. Changes that affect running requests are announced to every instance.</summary>
-internal sealed class TenantStore(NpgsqlDataSource dataSource, KeyStore keys)
+internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource, KeyStore keys)
 {
     private const string PlanColumns =
         """

@@ -13,7 +13,7 @@ public sealed class MovableClock : TimeProvider
 }
 
 /// <summary>The jobs host (real PostgreSQL, real models) with a movable clock and SQL helpers for scanning the database.</summary>
-public sealed class ComplianceFactory : JobsApiFactory
+public class ComplianceFactory : JobsApiFactory
 {
     public MovableClock Clock { get; } = new();
 
