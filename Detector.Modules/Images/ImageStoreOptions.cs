@@ -31,6 +31,14 @@ public sealed class ImageStoreOptions
     /// <summary>The S3 backend's bucket, endpoint and credentials.</summary>
     public S3StoreOptions S3 { get; set; } = new();
 
+    /// <summary>How often each instance removes what interrupted writes left (temporary files, unfinished multipart uploads).</summary>
+    [Range(1, 24 * 60)]
+    public int StraySweepIntervalMinutes { get; set; } = 15;
+
+    /// <summary>How old a leftover must be to be removed: far longer than any write takes.</summary>
+    [Range(1, 7 * 24 * 60)]
+    public int StrayAgeMinutes { get; set; } = 60;
+
     /// <summary>The master key the tenants' image data keys are wrapped under.</summary>
     public ImageEncryptionOptions Encryption { get; set; } = new();
 }

@@ -15,6 +15,9 @@ internal static class ImagesMetrics
             Buckets = Histogram.ExponentialBuckets(0.0005, 2, 14),
         });
 
+    public static readonly Counter StraysRemoved = Metrics.CreateCounter(
+        "detector_image_store_strays_removed_total", "Leftovers of interrupted writes (temporary files, unfinished multipart uploads) removed, by backend.", new CounterConfiguration { LabelNames = ["backend"] });
+
     public static readonly Counter Errors = Metrics.CreateCounter(
         "detector_image_store_errors_total", "Image store calls that failed, by backend and operation.", new CounterConfiguration { LabelNames = ["backend", "operation"] });
 

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Detector.Modules.Common;
 using Detector.Modules.Common.Auditing;
 using Detector.Modules.Tenancy.Contracts;
@@ -26,6 +27,7 @@ public static class ImagesModule
     public static IHostApplicationBuilder AddImages(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<ImageStoreOptions>(ImageStoreOptions.SectionName);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<IValidateOptions<ImageStoreOptions>, ImageStoreOptionsValidator>();
         builder.Services.AddSingleton<PostgresImageStore>();
         builder.Services.AddSingleton<FileImageStore>();
@@ -45,6 +47,8 @@ public static class ImagesModule
         builder.Services.AddSingleton<TenantKeyStore>();
         builder.Services.AddSingleton<IImageStore, ImageStore>();
         builder.Services.AddSingleton<ImageCopier>();
+        builder.Services.AddSingleton<StraySweep>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StraySweep>());
         builder.Services.AddHealthChecks().AddCheck<ImageStoreHealthCheck>("image-store", tags: ["ready"]);
         builder.Services.AddSingleton<IUploadReader, UploadReader>();
         builder.Services.AddSingleton<IImageSanitizer, MetadataSanitizer>();

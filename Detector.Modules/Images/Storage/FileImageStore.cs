@@ -48,6 +48,29 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         return Task.FromResult(existed);
     }
 
+    public Task<int> SweepStraysAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        if (!Directory.Exists(_root))
+        {
+            return Task.FromResult(0);
+        }
+
+        // A temporary is renamed into place the moment it is written: one this old belongs to a
+        // write that was killed (or whose disk filled) and will never finish.
+        var removed = 0;
+        foreach (var file in Directory.EnumerateFiles(_root, "*.tmp", SearchOption.AllDirectories))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (File.GetLastWriteTimeUtc(file) < olderThan.UtcDateTime)
+            {
+                File.Delete(file);
+                removed++;
+            }
+        }
+
+        return Task.FromResult(removed);
+    }
+
     public Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
     {
         // The whole folder, temporaries included: its name is the tenant's id.

@@ -21,6 +21,12 @@ internal interface IImageBackend
     /// <summary>Removes every blob of the tenant (and any folder or prefix named after it); returns how many blobs went.</summary>
     Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Removes what interrupted writes left behind before <paramref name="olderThan"/> (temporary
+    /// files, unfinished multipart uploads); returns how many. Never touches a stored image.
+    /// </summary>
+    Task<int> SweepStraysAsync(DateTimeOffset olderThan, CancellationToken cancellationToken);
+
     /// <summary>Throws when the backend cannot be reached or written; used by the readiness check.</summary>
     Task CheckAsync(CancellationToken cancellationToken);
 

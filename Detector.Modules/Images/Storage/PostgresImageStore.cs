@@ -46,6 +46,9 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
+    /// <summary>Writes are single statements: an interrupted one leaves nothing.</summary>
+    public Task<int> SweepStraysAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) => Task.FromResult(0);
+
     public async Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("DELETE FROM images.blobs WHERE tenant_id = @tenant");

@@ -7,7 +7,7 @@ using Npgsql;
 namespace Detector.Tests.Integration.ImageStorage;
 
 /// <summary>Images per tenant, encrypted at rest under per-tenant keys, on real PostgreSQL.</summary>
-public sealed class ImageEncryptionTests : IAsyncLifetime
+public sealed class ImageEncryptionTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private readonly FreshDatabase _database = new("images_crypt");
 
@@ -37,6 +37,43 @@ public sealed class ImageEncryptionTests : IAsyncLifetime
         Assert.Equal(photo, await host.Store.GetAsync(a, storedA.Sha256, CancellationToken.None));
         Assert.Equal(photo, await host.Store.GetAsync(b, storedA.Sha256, CancellationToken.None));
         Assert.Null(await host.Store.GetAsync(Guid.NewGuid(), storedA.Sha256, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Storing_a_photo_another_tenant_already_has_takes_as_long_as_storing_one_nobody_has()
+    {
+        // What a prober would time: a fresh tenant's first upload of a photo someone else may have.
+        // The store has no existence shortcut across tenants, so both cost the same work.
+        await using var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?>());
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[3]);
+        await host.Store.PutAsync(Guid.NewGuid(), photo, CancellationToken.None);
+        var (known, unknown) = (new List<double>(), new List<double>());
+        for (var i = 0; i < 70; i++)
+        {
+            var other = photo.ToArray();
+            other[^3] ^= (byte)(i + 1); // the same size, bytes nobody stored
+            var first = i % 2 == 0;
+            foreach (var (bytes, samples) in first ? new[] { (photo, known), (other, unknown) } : [(other, unknown), (photo, known)])
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                await host.Store.PutAsync(Guid.NewGuid(), bytes, CancellationToken.None);
+                if (i >= 10)
+                {
+                    samples.Add(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                }
+            }
+        }
+
+        var ratio = Median(known) / Median(unknown);
+        Assert.True(ratio is > 0.75 and < 1.33, $"median put of a photo another tenant has {Median(known):F2} ms, of one nobody has {Median(unknown):F2} ms (ratio {ratio:F2})");
+        output.WriteLine($"median put: photo another tenant has {Median(known):F2} ms, photo nobody has {Median(unknown):F2} ms, ratio {ratio:F2} ({known.Count} each, interleaved)");
+        Assert.Equal(141L, await ScalarAsync("SELECT count(*) FROM images.blobs")); // every put stored its own blob: 1 + 70 x 2
+    }
+
+    private static double Median(List<double> values)
+    {
+        var sorted = values.Order().ToList();
+        return sorted[sorted.Count / 2];
     }
 
     [Fact]

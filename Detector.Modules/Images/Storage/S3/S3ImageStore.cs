@@ -101,6 +101,36 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         return true;
     }
 
+    public async Task<int> SweepStraysAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    {
+        // A multipart upload whose process died between its parts is billed until aborted.
+        var removed = 0;
+        // (Also set a bucket lifecycle rule AbortIncompleteMultipartUpload: it covers stores this cannot list.)
+        var request = new ListMultipartUploadsRequest { BucketName = _s3.Bucket, Prefix = _s3.Prefix };
+        ListMultipartUploadsResponse page;
+        try
+        {
+            page = await _pipeline.ExecuteAsync(async ct => await client.ListMultipartUploadsAsync(request, ct), cancellationToken);
+        }
+        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NotImplemented")
+        {
+            return 0; // some S3-compatible stores cannot list uploads; their lifecycle rules must do it
+        }
+
+        foreach (var upload in page.MultipartUploads ?? [])
+        {
+            if (upload.Initiated is { } initiated && initiated.ToUniversalTime() < olderThan.UtcDateTime)
+            {
+                await _pipeline.ExecuteAsync(
+                    async ct => await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _s3.Bucket, Key = upload.Key, UploadId = upload.UploadId }, ct),
+                    cancellationToken);
+                removed++;
+            }
+        }
+
+        return removed;
+    }
+
     public async Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
     {
         // Every object under the tenant's prefix (images and strays alike), a listed page at a time.
