@@ -5,6 +5,7 @@ using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Images.CopyImages;
 using Detector.Modules.Images.DeleteImage;
+using Detector.Modules.Images.SealLegacy;
 using Detector.Modules.Images.Encryption;
 using Amazon.S3;
 using Detector.Modules.Images.Storage;
@@ -47,6 +48,7 @@ public static class ImagesModule
         builder.Services.AddSingleton<TenantKeyStore>();
         builder.Services.AddSingleton<IImageStore, ImageStore>();
         builder.Services.AddSingleton<ImageCopier>();
+        builder.Services.AddSingleton<LegacySealer>();
         builder.Services.AddSingleton<StraySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StraySweep>());
         builder.Services.AddHealthChecks().AddCheck<ImageStoreHealthCheck>("image-store", tags: ["ready"]);
@@ -58,7 +60,7 @@ public static class ImagesModule
     /// <summary>
     /// `images copy ...`: copies every image from one backend to another, verifying each by its
     /// hash (moving from the local folder to PostgreSQL, say). `images rewrap-keys`: moves every
-    /// tenant's data key under the active master key (master-key rotation). Returns the exit code.
+    /// tenant's data key under the active master key (master-key rotation). `images seal-legacy`: encrypts the plaintext images stored before encryption at rest. Returns the exit code.
     /// </summary>
     public static async Task<int> RunImagesCommandAsync(IServiceProvider services, string[] args, TextWriter output, CancellationToken ct)
     {
@@ -68,6 +70,13 @@ public static class ImagesModule
             var moved = await services.GetRequiredService<TenantKeyStore>().RewrapAllAsync(ct);
             await output.WriteLineAsync($"images rewrap-keys: {moved} data key(s) now wrapped under master key '{services.GetRequiredService<IKeyWrapper>().ActiveKeyId}'; no image was rewritten");
             return 0;
+        }
+
+        if (args is ["images", "seal-legacy"])
+        {
+            var summary = await services.GetRequiredService<LegacySealer>().SealAsync(ct);
+            await output.WriteLineAsync($"images seal-legacy: {summary.Sealed} plaintext image(s) sealed, {summary.AlreadySealed} already sealed, {summary.Mismatched} not matching their address (left, see the log)");
+            return summary.Mismatched == 0 ? 0 : 1;
         }
 
         return await CopyCommand.RunAsync(services, args, output, ct);

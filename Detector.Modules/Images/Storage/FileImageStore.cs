@@ -34,6 +34,15 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         File.Move(temp, path, overwrite: true);
     }
 
+    public async Task ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    {
+        // Written beside it, then renamed over it: the image is whole at every moment.
+        var path = PathFor(key);
+        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
+        await File.WriteAllBytesAsync(temp, blob, cancellationToken);
+        File.Move(temp, path, overwrite: true);
+    }
+
     public async Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken)
     {
         var path = PathFor(key);

@@ -56,8 +56,31 @@ public sealed class LegacyImagesMigrationTests : IAsyncLifetime
         Assert.Null(await now.Store.GetAsync(Guid.NewGuid(), sha, CancellationToken.None));
         await using var connection = new NpgsqlConnection(ConnectionString);
         await connection.OpenAsync();
-        await using var count = new NpgsqlCommand("SELECT count(*) FROM images.blobs", connection);
-        Assert.Equal(2L, await count.ExecuteScalarAsync()); // A's and B's copies; the orphan is gone
+        await using (var count = new NpgsqlCommand("SELECT count(*) FROM images.blobs", connection))
+        {
+            Assert.Equal(2L, await count.ExecuteScalarAsync()); // A's and B's copies; the orphan is gone
+        }
+
+        // Still plaintext on disk until sealed: `images seal-legacy` seals each under its tenant's key, once.
+        const string Plaintext = "SELECT count(*) FROM images.blobs WHERE substring(content FROM 1 FOR 4) <> 'DTI1'::bytea";
+        await using (var before = new NpgsqlCommand(Plaintext, connection))
+        {
+            Assert.Equal(2L, await before.ExecuteScalarAsync());
+        }
+
+        var output = new StringWriter();
+        Assert.Equal(0, await Detector.Modules.Images.ImagesModule.RunImagesCommandAsync(now.Services, ["images", "seal-legacy"], output, CancellationToken.None));
+        Assert.Contains("2 plaintext image(s) sealed", output.ToString(), StringComparison.Ordinal);
+        await using (var after = new NpgsqlCommand(Plaintext, connection))
+        {
+            Assert.Equal(0L, await after.ExecuteScalarAsync());
+        }
+
+        Assert.Equal(shared, await now.Store.GetAsync(a, sha, CancellationToken.None));
+        Assert.Equal(shared, await now.Store.GetAsync(b, sha, CancellationToken.None));
+        var again = new StringWriter();
+        Assert.Equal(0, await Detector.Modules.Images.ImagesModule.RunImagesCommandAsync(now.Services, ["images", "seal-legacy"], again, CancellationToken.None));
+        Assert.Contains("0 plaintext image(s) sealed, 2 already sealed", again.ToString(), StringComparison.Ordinal);
     }
 
     private async Task ExecuteAsync(string sql, Dictionary<string, object> parameters)

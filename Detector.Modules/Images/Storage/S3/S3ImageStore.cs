@@ -27,15 +27,23 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
 
     public async Task PutAsync(ImageKey imageKey, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var key = KeyFor(imageKey);
+        // A large blob already there is not sent again; a small one costs less to resend than to ask about.
+        if (image.Length >= _s3.MultipartThresholdBytes && await ExistsAsync(imageKey, cancellationToken))
+        {
+            return;
+        }
+
+        await WriteAsync(KeyFor(imageKey), image, cancellationToken);
+    }
+
+    /// <summary>An S3 write replaces the object whole: readers see the old or the new blob, never a mix.</summary>
+    public Task ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken) =>
+        WriteAsync(KeyFor(key), blob, cancellationToken);
+
+    private async Task WriteAsync(string key, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    {
         if (image.Length >= _s3.MultipartThresholdBytes)
         {
-            // A large blob already there is not sent again; a small one costs less to resend than to ask about.
-            if (await ExistsAsync(imageKey, cancellationToken))
-            {
-                return;
-            }
-
             await PutInPartsAsync(key, image, cancellationToken);
             return;
         }

@@ -1,0 +1,56 @@
+using System.Buffers;
+using Detector.Modules.Images.Encryption;
+using Detector.Modules.Images.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace Detector.Modules.Images.SealLegacy;
+
+/// <summary>What sealing found: blobs sealed now, already sealed, and plaintext ones that did not match their address (left alone, reported).</summary>
+internal sealed record SealSummary(long Sealed, long AlreadySealed, long Mismatched);
+
+/// <summary>
+/// `images seal-legacy`: encrypts, under their tenant's data key, the plaintext blobs stored
+/// before encryption at rest (ADR 0011), each replaced in one step, so a deployment upgraded from
+/// then holds no readable photo on disk. Idempotent; safe while the service runs.
+/// </summary>
+internal sealed partial class LegacySealer(IImageBackend backend, TenantKeyStore keys, ILogger<LegacySealer> logger)
+{
+    public async Task<SealSummary> SealAsync(CancellationToken ct)
+    {
+        long done = 0, already = 0, mismatched = 0;
+        await foreach (var key in backend.ListAsync(ct))
+        {
+            var blob = await backend.GetAsync(key, ct);
+            if (blob is null || BlobCipher.IsSealed(blob))
+            {
+                already += blob is null ? 0 : 1;
+                continue;
+            }
+
+            if (ContentAddress.Of(blob) != key.Sha256)
+            {
+                mismatched++;
+                LogMismatch(logger, key.ToString());
+                continue;
+            }
+
+            var sealedBlob = ArrayPool<byte>.Shared.Rent(blob.Length + BlobCipher.Overhead);
+            try
+            {
+                BlobCipher.Seal(await keys.GetOrCreateAsync(key.Tenant, ct), key, blob, sealedBlob);
+                await backend.ReplaceAsync(key, sealedBlob.AsMemory(0, blob.Length + BlobCipher.Overhead), ct);
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(sealedBlob);
+            }
+
+            done++;
+        }
+
+        return new SealSummary(done, already, mismatched);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Plaintext image {Key} does not hash to its address; left as it is")]
+    private static partial void LogMismatch(ILogger logger, string key);
+}
