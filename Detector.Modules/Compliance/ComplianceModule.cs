@@ -24,6 +24,8 @@ public static class ComplianceModule
         var services = builder.Services;
         services.AddValidatedOptions<ComplianceOptions>(ComplianceOptions.SectionName);
         services.AddHttpContextAccessor();
+        services.AddSingleton<AuditWriter>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuditWriter>());
         services.AddSingleton<IAuditTrail, AuditTrail>();
         services.AddSingleton<AuditStore>();
         services.AddSingleton<TenantEraser>();

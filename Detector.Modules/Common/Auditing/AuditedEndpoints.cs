@@ -21,21 +21,29 @@ public static class AuditedEndpoints
             }
             catch (ProblemException problem)
             {
-                await RecordAsync(http, action, targetRouteValue, tenantRouteValue, problem.Status);
+                Record(http, action, targetRouteValue, tenantRouteValue, problem.Status);
                 throw;
             }
 
-            await RecordAsync(http, action, targetRouteValue, tenantRouteValue, StatusOf(result) ?? http.Response.StatusCode);
+            Record(http, action, targetRouteValue, tenantRouteValue, StatusOf(result) ?? http.Response.StatusCode);
             return result;
         });
 
-    private static Task RecordAsync(HttpContext http, string action, string? targetRouteValue, string? tenantRouteValue, int status)
+    /// <summary>Not awaited: the answer does not wait for the audit log's commit.</summary>
+    private static void Record(HttpContext http, string action, string? targetRouteValue, string? tenantRouteValue, int status)
     {
+        // Load shedding (429, 503) is not an action on anyone's data, and a refusal must stay cheap
+        // under overload: no database round trip for it (issue 13). Metrics count refusals.
+        if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)
+        {
+            return;
+        }
+
         var route = http.Request.RouteValues;
         var target = targetRouteValue is not null ? route[targetRouteValue]?.ToString() : null;
         Guid? tenant = tenantRouteValue is not null && Guid.TryParse(route[tenantRouteValue]?.ToString(), out var t) ? t : null;
         var trail = http.RequestServices.GetRequiredService<IAuditTrail>();
-        return trail.RecordAsync(new AuditEvent(action, tenant, target, status), CancellationToken.None);
+        _ = trail.RecordAsync(new AuditEvent(action, tenant, target, status), CancellationToken.None);
     }
 
     private static int? StatusOf(object? result)

@@ -18,6 +18,11 @@ public sealed record AuditEvent(string Action, Guid? TenantId = null, string? Ta
 /// </summary>
 public interface IAuditTrail
 {
-    /// <summary>Appends the event; a failure is logged and counted, never thrown at the caller's user.</summary>
+    /// <summary>
+    /// Records the event, taking who and from where from the current request. The entry is
+    /// written off the request path, in order, within moments; the task completes when it is
+    /// durable, so only callers that must know (an erase receipt) await it. Never throws: a
+    /// failure is logged and counted.
+    /// </summary>
     Task RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
 }

@@ -25,6 +25,7 @@ internal sealed partial class TenantEraser(
     IResultStore results,
     IImageStore images,
     AuditStore auditStore,
+    AuditWriter auditWriter,
     IAuditTrail audit,
     TimeProvider time,
     ILogger<TenantEraser> logger)
@@ -46,6 +47,8 @@ internal sealed partial class TenantEraser(
         // written one more result or image: a second pass takes it (both are idempotent).
         resultRows += await results.EraseTenantAsync(tenantId, ct);
         var images2 = await images.EraseTenantAsync(tenantId, ct);
+        // Entries this instance still holds for the tenant are written before they are cleared.
+        await auditWriter.FlushAsync();
         var redacted = await auditStore.RedactTenantAsync(tenantId, ct);
 
         var removed = new SortedDictionary<string, long>(StringComparer.Ordinal)

@@ -11,10 +11,11 @@ namespace Detector.Modules.Compliance.VerifyAudit;
 /// </summary>
 internal static class VerifyAuditEndpoint
 {
-    public static async Task<Ok<AuditVerification>> Handle(AuditStore store, IAuditTrail audit, CancellationToken ct)
+    public static async Task<Ok<AuditVerification>> Handle(AuditStore store, AuditWriter writer, IAuditTrail audit, CancellationToken ct)
     {
+        await writer.FlushAsync();
         var verification = await store.VerifyAsync(ct);
-        await audit.RecordAsync(new AuditEvent("audit.verify", Status: 200, Detail: verification.Valid ? "valid" : "invalid"), CancellationToken.None);
+        _ = audit.RecordAsync(new AuditEvent("audit.verify", Status: 200, Detail: verification.Valid ? "valid" : "invalid"), CancellationToken.None);
         return TypedResults.Ok(verification);
     }
 }

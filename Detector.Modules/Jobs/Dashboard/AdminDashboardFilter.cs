@@ -12,19 +12,19 @@ namespace Detector.Modules.Jobs.Dashboard;
 /// </summary>
 internal sealed class AdminDashboardFilter(IAdminVerifier admin) : IDashboardAsyncAuthorizationFilter
 {
-    public async Task<bool> AuthorizeAsync(DashboardContext context)
+    public Task<bool> AuthorizeAsync(DashboardContext context)
     {
         var http = context.GetHttpContext();
         if (http.User.IsInRole(TenantClaims.AdminRole) || IsBasicAdmin(http.Request.Headers.Authorization.ToString()))
         {
-            await RecordAsync(http, "dashboard.access", 200);
-            return true;
+            Record(http, "dashboard.access", 200);
+            return Task.FromResult(true);
         }
 
         if (http.Request.Headers.Authorization.Count > 0 || http.Request.Headers.ContainsKey(TenantClaims.ApiKeyHeader))
         {
             // Credentials that are not the admin's: a failed sign-in is worth a line.
-            await RecordAsync(http, "dashboard.denied", 401);
+            Record(http, "dashboard.denied", 401);
         }
 
         if (http.User.Identity?.IsAuthenticated != true)
@@ -33,20 +33,20 @@ internal sealed class AdminDashboardFilter(IAdminVerifier admin) : IDashboardAsy
             http.Response.Headers.WWWAuthenticate = "Basic realm=\"Detector Hangfire\", charset=\"UTF-8\"";
         }
 
-        return false;
+        return Task.FromResult(false);
     }
 
     /// <summary>Page views only: the dashboard's own polling (stats) and its scripts and styles are not access worth recording.</summary>
-    private static Task RecordAsync(HttpContext http, string action, int status)
+    private static void Record(HttpContext http, string action, int status)
     {
         var path = http.Request.Path.Value ?? "";
         if (path.EndsWith("/stats", StringComparison.Ordinal) || path.Contains("/js", StringComparison.Ordinal) || path.Contains("/css", StringComparison.Ordinal)
             || path.Contains("/fonts", StringComparison.Ordinal))
         {
-            return Task.CompletedTask;
+            return;
         }
 
-        return http.RequestServices.GetRequiredService<IAuditTrail>().RecordAsync(
+        _ = http.RequestServices.GetRequiredService<IAuditTrail>().RecordAsync(
             new AuditEvent(action, Target: (http.Request.PathBase + http.Request.Path).Value, Status: status, Actor: status == 200 ? "admin" : null), CancellationToken.None);
     }
 

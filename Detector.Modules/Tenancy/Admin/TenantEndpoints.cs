@@ -37,7 +37,7 @@ internal static partial class TenantEndpoints
         var plan = request.Plan is { } name ? plans.Named(name)! : plans.Default;
         var (tenant, keyRow, key) = await store.CreateAsync(request.Name!.Trim(), plan, ct);
         LogCreated(loggers.CreateLogger("Detector.Modules.Tenancy"), tenant.Id, plan.Name, keyRow.Prefix);
-        await audit.RecordAsync(new AuditEvent("tenant.create", tenant.Id, Target: keyRow.Id.ToString(), Status: 201, Detail: plan.Name), CancellationToken.None);
+        _ = audit.RecordAsync(new AuditEvent("tenant.create", tenant.Id, Target: keyRow.Id.ToString(), Status: 201, Detail: plan.Name), CancellationToken.None);
         return TypedResults.Created($"/v1/admin/tenants/{tenant.Id}", new CreateTenantResponse(tenant.Id, tenant.Name, key, keyRow.Id, KeyView.Utc(tenant.CreatedAt), plan));
     }
 

@@ -45,7 +45,7 @@ public sealed class AuditLogTests(ComplianceFactory factory) : IClassFixture<Com
         var created = (await admin.GetFromJsonAsync<JsonElement>($"/v1/admin/audit?tenant_id={owner.TenantId}&action=tenant.create")).GetProperty("items");
         Assert.Equal(1, created.GetArrayLength());
         var detect = (await admin.GetFromJsonAsync<JsonElement>($"/v1/admin/audit?tenant_id={owner.TenantId}&action=result.create")).GetProperty("items");
-        Assert.Single(detect.EnumerateArray(), e => e.GetProperty("status").GetInt32() == 200); // and a 503 for each try while the model loaded
+        Assert.Equal(200, Assert.Single(detect.EnumerateArray()).GetProperty("status").GetInt32()); // a 503 while the model loaded is shedding, not recorded
         var dashboard = (await admin.GetFromJsonAsync<JsonElement>("/v1/admin/audit?action=dashboard.access")).GetProperty("items")[0];
         Assert.Equal("/hangfire", dashboard.GetProperty("target").GetString());
 

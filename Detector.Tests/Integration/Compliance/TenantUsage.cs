@@ -91,6 +91,12 @@ internal sealed class TenantUsage : IDisposable
     /// <summary>How many rows of each kind the tenant has, as one comparable string.</summary>
     public async Task<string> FootprintAsync(ComplianceFactory factory)
     {
+        using (var admin = factory.Admin())
+        {
+            // Reading the audit log flushes the instance's pending entries, so the count is settled.
+            (await admin.GetAsync("/v1/admin/audit?limit=1")).Dispose();
+        }
+
         var counts = await factory.QueryAsync<string>(
             """
             SELECT concat_ws(' ',

@@ -1,0 +1,157 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Detector.Modules.Compliance.Audit;
+
+/// <summary>An entry waiting to be appended, with who/where already taken from its request.</summary>
+internal sealed record PendingEntry(string Action, int? Status, string? Detail, string Actor, Guid? Tenant, string? Target, string? Remote)
+{
+    public TaskCompletionSource<bool> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+}
+
+/// <summary>
+/// Appends audit entries off the request path, many per transaction: a detection must not wait
+/// for a second commit (measured: c=1 p50 27.8 → 34.9 ms and c=16 75.8 → 64.9 img/s with one
+/// synchronous append per request on this machine). Entries are written in the order they were
+/// recorded, within <see cref="FlushInterval"/> of it; a failed batch is retried while the
+/// database is down. Callers that must know an entry is durable await it (a tenant erase);
+/// readers of the log flush first, so an instance reads its own writes.
+/// </summary>
+internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<AuditWriter> logger) : BackgroundService
+{
+    public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(50);
+    private const int MaxBatch = 256;
+    private const int Capacity = 20_000;
+    private readonly Channel<PendingEntry> _queue = Channel.CreateBounded<PendingEntry>(new BoundedChannelOptions(Capacity) { SingleReader = true });
+
+    /// <summary>Queues the entry; the task completes when it is written (false: dropped, the queue was full or the writer gave up).</summary>
+    public Task<bool> EnqueueAsync(PendingEntry entry)
+    {
+        if (!_queue.Writer.TryWrite(entry))
+        {
+            // Never block a request on the audit log: the drop is counted and alerted on.
+            ComplianceMetrics.AuditFailures.WithLabels(entry.Action).Inc();
+            LogDropped(logger, entry.Action);
+            entry.Written.TrySetResult(false);
+        }
+
+        return entry.Written.Task;
+    }
+
+    /// <summary>Completes once every entry queued before it is written.</summary>
+    public Task<bool> FlushAsync() => EnqueueAsync(new PendingEntry("", null, null, "", null, null, null));
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<PendingEntry>(MaxBatch);
+        try
+        {
+            while (await _queue.Reader.WaitToReadAsync(stoppingToken))
+            {
+                await Task.Delay(FlushInterval, stoppingToken); // let a batch gather
+                await DrainAsync(batch, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+
+        // Stopping: what is queued is still written (graceful shutdown gives it the time).
+        _queue.Writer.TryComplete();
+        using var last = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await DrainAsync(batch, last.Token);
+    }
+
+    private async Task DrainAsync(List<PendingEntry> batch, CancellationToken ct)
+    {
+        while (true)
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
+            {
+                batch.Add(entry);
+            }
+
+            if (batch.Count == 0)
+            {
+                return;
+            }
+
+            var written = await WriteWithRetryAsync(batch, ct);
+            foreach (var entry in batch)
+            {
+                entry.Written.TrySetResult(written);
+            }
+        }
+    }
+
+    private async Task<bool> WriteWithRetryAsync(List<PendingEntry> batch, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await WriteAsync(batch, ct);
+                foreach (var entry in batch.Where(e => e.Action.Length > 0))
+                {
+                    ComplianceMetrics.AuditEntries.WithLabels(entry.Action).Inc();
+                }
+
+                return true;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && attempt < 8 && !ct.IsCancellationRequested)
+            {
+                LogRetrying(logger, batch.Count, attempt, ex.Message);
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << Math.Min(attempt, 6))), CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
+            {
+                foreach (var entry in batch.Where(e => e.Action.Length > 0))
+                {
+                    ComplianceMetrics.AuditFailures.WithLabels(entry.Action).Inc();
+                }
+
+                LogLost(logger, batch.Count, ex);
+                return false;
+            }
+        }
+    }
+
+    /// <summary>One transaction, one round trip: the appends in order, under the chain's lock taken once.</summary>
+    private async Task WriteAsync(List<PendingEntry> batch, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        await using var command = new NpgsqlBatch(connection, tx);
+        foreach (var e in batch.Where(e => e.Action.Length > 0))
+        {
+            var append = new NpgsqlBatchCommand("SELECT audit.append($1, $2, $3, $4, $5, $6, $7)");
+            append.Parameters.Add(new NpgsqlParameter { Value = e.Action });
+            append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
+            append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Detail ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            append.Parameters.Add(new NpgsqlParameter { Value = e.Actor });
+            append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Tenant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
+            append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Target ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Remote ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            command.BatchCommands.Add(append);
+        }
+
+        if (command.BatchCommands.Count > 0)
+        {
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await tx.CommitAsync(ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Audit queue full: entry {Action} dropped")]
+    private static partial void LogDropped(ILogger logger, string action);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Appending {Count} audit entries failed (attempt {Attempt}): {Reason}; retrying")]
+    private static partial void LogRetrying(ILogger logger, int count, int attempt, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Count} audit entries could not be appended")]
+    private static partial void LogLost(ILogger logger, int count, Exception exception);
+}
