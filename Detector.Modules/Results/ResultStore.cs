@@ -66,6 +66,13 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
             cancellationToken: cancellationToken))).Select(s => s.Trim()).AsList();
     }
 
+    public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT DISTINCT tenant_id FROM results.results", cancellationToken: cancellationToken))).AsList();
+    }
+
     public async Task<long> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
@@ -77,7 +84,7 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM results.results WHERE image_sha256 = @sha256 AND tenant_id = @tenantId)",
+            "SELECT EXISTS (SELECT 1 FROM results.results WHERE image_sha256 = @sha256::char(64) AND tenant_id = @tenantId)",
             new { tenantId, sha256 },
             cancellationToken: cancellationToken));
     }

@@ -21,8 +21,8 @@ public interface IAuditTrail
     /// <summary>
     /// Records the event, taking who and from where from the current request. The entry is
     /// written off the request path, in order, within moments; the task completes when it is
-    /// durable, so only callers that must know (an erase receipt) await it. Never throws: a
-    /// failure is logged and counted.
+    /// durable (true) or lost (false), so only callers that must know (an erase receipt) await it.
+    /// Never throws: a failure is logged and counted.
     /// </summary>
-    Task RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
+    Task<bool> RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
 }

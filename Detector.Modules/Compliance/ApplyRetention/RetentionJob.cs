@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Text.Json;
 using Detector.Modules.Common;
 using Detector.Modules.Common.Auditing;
+using Detector.Modules.Compliance.EraseTenant;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Tenancy.Contracts;
@@ -12,7 +13,7 @@ using Microsoft.Extensions.Options;
 namespace Detector.Modules.Compliance.ApplyRetention;
 
 /// <summary>What one retention run deleted.</summary>
-internal sealed record RetentionSummary(int Tenants, long Jobs, long Results, long Images);
+internal sealed record RetentionSummary(int Tenants, long Jobs, long Results, long Images, int OrphansErased = 0);
 
 /// <summary>
 /// Deletes what is past each tenant's retention (its plan's retention_days, on the service's
@@ -25,6 +26,7 @@ internal sealed partial class RetentionJob(
     ITenantJobData jobs,
     IResultStore results,
     IAuditTrail audit,
+    TenantEraser eraser,
     TimeProvider time,
     IOptions<ComplianceOptions> options,
     IOptions<DeploymentOptions> deployment,
@@ -62,10 +64,12 @@ internal sealed partial class RetentionJob(
             after = page[^1].Id;
         }
 
+        // Data of tenants erased meanwhile (written by work in flight during the erase) goes too.
+        summary = summary with { OrphansErased = await eraser.SweepOrphansAsync(cancellationToken) };
         ComplianceMetrics.RetentionLastSuccess.Set(time.GetUtcNow().ToUnixTimeMilliseconds() / 1000.0);
         activity?.SetTag("detector.retention_results", summary.Results);
         LogRun(logger, summary.Tenants, summary.Jobs, summary.Results, summary.Images);
-        if (summary.Jobs + summary.Results + summary.Images > 0)
+        if (summary.Jobs + summary.Results + summary.Images + summary.OrphansErased > 0)
         {
             await audit.RecordAsync(new AuditEvent("retention.purge", Detail: JsonSerializer.Serialize(summary)), CancellationToken.None);
         }

@@ -40,6 +40,8 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
     public async Task<AuditVerification> VerifyAsync(CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        // One snapshot for the scan and the head, so the head reported is one that was checked.
+        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var problems = (await connection.QueryAsync<AuditProblem>(new CommandDefinition(
             """
             SELECT seq AS Seq, problem AS Problem FROM (
@@ -56,13 +58,21 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
             WHERE problem IS NOT NULL
             ORDER BY seq
             LIMIT 100
-            """, cancellationToken: ct))).AsList();
+            """, transaction: tx, cancellationToken: ct))).AsList();
         var head = await connection.QuerySingleAsync<(long Count, long? Seq, string? Hash)>(new CommandDefinition(
             """
             SELECT (SELECT count(*) FROM audit.entries), h.seq, encode(h.hash, 'hex')
             FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit.entries ORDER BY seq DESC LIMIT 1) h ON true
-            """, cancellationToken: ct));
+            """, transaction: tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
         return new AuditVerification(problems.Count == 0, head.Count, head.Seq, head.Hash, problems);
+    }
+
+    public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT DISTINCT tenant_id FROM audit.entries WHERE tenant_id IS NOT NULL", cancellationToken: ct))).AsList();
     }
 
     /// <summary>Clears who, whom, what and where from every entry about the tenant (its erasure); the chain still verifies.</summary>

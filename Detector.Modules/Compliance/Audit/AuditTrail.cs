@@ -10,12 +10,13 @@ namespace Detector.Modules.Compliance.Audit;
 /// </summary>
 internal sealed class AuditTrail(IHttpContextAccessor http, AuditWriter writer) : IAuditTrail
 {
-    public Task RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
+    public Task<bool> RecordAsync(AuditEvent auditEvent, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(auditEvent);
         var context = http.HttpContext;
         var user = context?.User;
-        var actor = auditEvent.Actor ?? (user is null || user.Identity?.IsAuthenticated != true ? "system"
+        var actor = auditEvent.Actor ?? (context is null ? "system"
+            : user is null || user.Identity?.IsAuthenticated != true ? "anonymous"
             : user.IsInRole(TenantClaims.AdminRole) ? "admin"
             : user.FindFirst(TenantClaims.KeyIdClaim)?.Value is { } keyId ? "key:" + keyId
             : "anonymous");

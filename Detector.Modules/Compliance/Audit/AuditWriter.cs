@@ -40,8 +40,12 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
         return entry.Written.Task;
     }
 
-    /// <summary>Completes once every entry queued before it is written.</summary>
-    public Task<bool> FlushAsync() => EnqueueAsync(new PendingEntry("", null, null, "", null, null, null));
+    /// <summary>Completes once every entry queued before it is written, or after <paramref name="timeout"/> (false) if the database is down.</summary>
+    public async Task<bool> FlushAsync(TimeSpan? timeout = null)
+    {
+        var flushed = EnqueueAsync(new PendingEntry("", null, null, "", null, null, null));
+        return await Task.WhenAny(flushed, Task.Delay(timeout ?? TimeSpan.FromSeconds(5))) == flushed && await flushed;
+    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -101,13 +105,27 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
 
                 return true;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException && attempt < 8 && !ct.IsCancellationRequested)
+            catch (Exception ex) when (IsTransient(ex) && attempt < 8 && !ct.IsCancellationRequested)
             {
+                // The database is down or failing over: the batch waits, in order, for it.
                 LogRetrying(logger, batch.Count, attempt, ex.Message);
                 await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << Math.Min(attempt, 6))), CancellationToken.None);
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException or OperationCanceledException)
+            catch (Exception ex) when (!IsTransient(ex) && batch.Count > 1 && !ct.IsCancellationRequested)
             {
+                // One entry the database refuses must not cost the others: one at a time.
+                LogRetrying(logger, batch.Count, attempt, ex.Message);
+                var all = true;
+                foreach (var single in batch)
+                {
+                    all &= await WriteWithRetryAsync([single], ct);
+                }
+
+                return all;
+            }
+            catch (Exception ex)
+            {
+                // Whatever it was, the writer lives on and every waiter gets its answer.
                 foreach (var entry in batch.Where(e => e.Action.Length > 0))
                 {
                     ComplianceMetrics.AuditFailures.WithLabels(entry.Action).Inc();
@@ -118,6 +136,8 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
             }
         }
     }
+
+    private static bool IsTransient(Exception ex) => ex is NpgsqlException { IsTransient: true } or TimeoutException;
 
     /// <summary>One transaction, one round trip: the appends in order, under the chain's lock taken once.</summary>
     private async Task WriteAsync(List<PendingEntry> batch, CancellationToken ct)

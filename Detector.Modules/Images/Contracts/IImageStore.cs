@@ -32,6 +32,9 @@ public interface IImageStore
     /// </summary>
     Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken);
 
+    /// <summary>Every tenant with a data key here (every sealed image has one).</summary>
+    Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken);
+
     /// <summary>
     /// Erases every image of the tenant and its data key row: nothing in the store or the
     /// <c>images</c> schema names the tenant afterwards (a tenant erase; see ADR 0012).

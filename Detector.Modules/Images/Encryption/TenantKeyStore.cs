@@ -81,6 +81,12 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
         return key;
     }
 
+    public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition("SELECT tenant_id FROM images.tenant_keys", cancellationToken: ct))).AsList();
+    }
+
     /// <summary>
     /// Deletes the tenant's key row, tombstone included (a tenant erase leaves no row naming it);
     /// returns how many rows went. Every blob sealed under the key is unreadable from then on.

@@ -34,11 +34,27 @@ internal sealed partial class LegacySealer(IImageBackend backend, TenantKeyStore
                 continue;
             }
 
+            byte[] dataKey;
+            try
+            {
+                dataKey = await keys.GetOrCreateAsync(key.Tenant, ct);
+            }
+            catch (TenantKeyDestroyedException)
+            {
+                // The tenant was forgotten: its plaintext goes rather than being sealed.
+                await backend.DeleteAsync(key, ct);
+                continue;
+            }
+
             var sealedBlob = ArrayPool<byte>.Shared.Rent(blob.Length + BlobCipher.Overhead);
             try
             {
-                BlobCipher.Seal(await keys.GetOrCreateAsync(key.Tenant, ct), key, blob, sealedBlob);
-                await backend.ReplaceAsync(key, sealedBlob.AsMemory(0, blob.Length + BlobCipher.Overhead), ct);
+                BlobCipher.Seal(dataKey, key, blob, sealedBlob);
+                // Deleted meanwhile (by its tenant, retention or an erase): not brought back.
+                if (await backend.GetAsync(key, ct) is not null)
+                {
+                    await backend.ReplaceAsync(key, sealedBlob.AsMemory(0, blob.Length + BlobCipher.Overhead), ct);
+                }
             }
             finally
             {

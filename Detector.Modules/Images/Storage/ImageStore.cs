@@ -79,6 +79,8 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
 
     public Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken) => keys.DestroyAsync(tenantId, cancellationToken);
 
+    public Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken) => keys.TenantIdsAsync(cancellationToken);
+
     public async Task<TenantImagesErasure> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         using var activity = DetectorTelemetry.Source.StartActivity("images.erase_tenant");

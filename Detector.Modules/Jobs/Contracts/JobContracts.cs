@@ -45,6 +45,9 @@ public interface ITenantJobData
     /// </summary>
     Task<TenantJobsErasure> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken);
 
+    /// <summary>Every tenant with a job or a webhook secret here.</summary>
+    Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken);
+
     /// <summary>Deletes up to <paramref name="limit"/> finished jobs of the tenant created before <paramref name="cutoff"/>, oldest first.</summary>
     Task<JobsPurge> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken);
 

@@ -99,7 +99,7 @@ internal sealed class JobStore(NpgsqlDataSource dataSource, TimeProvider time)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM jobs.items i JOIN jobs.jobs j ON j.id = i.job_id WHERE i.image_sha256 = @sha256 AND j.tenant_id = @tenantId)",
+            "SELECT EXISTS (SELECT 1 FROM jobs.items i JOIN jobs.jobs j ON j.id = i.job_id WHERE i.image_sha256 = @sha256::char(64) AND j.tenant_id = @tenantId)",
             new { tenantId, sha256 },
             cancellationToken: ct));
     }
@@ -111,7 +111,7 @@ internal sealed class JobStore(NpgsqlDataSource dataSource, TimeProvider time)
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             """
             SELECT EXISTS (SELECT 1 FROM jobs.items i JOIN jobs.jobs j ON j.id = i.job_id
-                           WHERE i.image_sha256 = @sha256 AND j.tenant_id = @tenantId AND i.state IN ('queued', 'running'))
+                           WHERE i.image_sha256 = @sha256::char(64) AND j.tenant_id = @tenantId AND i.state IN ('queued', 'running'))
             """,
             new { tenantId, sha256 },
             cancellationToken: ct));

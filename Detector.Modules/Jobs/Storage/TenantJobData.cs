@@ -30,7 +30,9 @@ internal sealed class TenantJobData(NpgsqlDataSource dataSource, UnusedImages un
             $"""
             SELECT h.id FROM {schema}.job h
             WHERE strpos(h.arguments::text, @tenant) > 0
-               OR EXISTS (SELECT 1 FROM jobs.jobs j WHERE j.tenant_id = @tenantId AND strpos(h.arguments::text, j.id::text) > 0)
+            UNION
+            SELECT h.id FROM {schema}.job h
+            JOIN jobs.jobs j ON j.tenant_id = @tenantId AND h.arguments::jsonb ->> 0 = '"' || j.id::text || '"'
             """, new { tenantId, tenant = tenantId.ToString() }, tx, cancellationToken: cancellationToken))).AsList();
         var ids = hangfireIds.ToArray();
         var texts = hangfireIds.Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
@@ -49,6 +51,13 @@ internal sealed class TenantJobData(NpgsqlDataSource dataSource, UnusedImages un
             "DELETE FROM jobs.webhook_secrets WHERE tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: cancellationToken));
         await tx.CommitAsync(cancellationToken);
         return new TenantJobsErasure(counts.Jobs, counts.Items, counts.Attempts, secrets, hangfireIds.Count);
+    }
+
+    public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT tenant_id FROM jobs.jobs UNION SELECT tenant_id FROM jobs.webhook_secrets", cancellationToken: cancellationToken))).AsList();
     }
 
     public async Task<JobsPurge> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)

@@ -77,6 +77,9 @@ public interface IResultStore
     /// </summary>
     Task<IReadOnlyList<string>> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Every tenant that has a result here (the orphan sweep compares them with the tenant directory).</summary>
+    Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken);
+
     /// <summary>Deletes every result of the tenant (a tenant erase); returns how many.</summary>
     Task<long> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken);
 }

@@ -61,6 +61,9 @@ public interface ITenantLifecycle
     /// <summary>Every tenant (disabled ones too) with its effective plan, by id after <paramref name="after"/>.</summary>
     Task<IReadOnlyList<TenantInfo>> ListAsync(Guid? after, int limit, CancellationToken cancellationToken);
 
+    /// <summary>Every tenant with usage, a rate bucket or idempotency records in this region's database.</summary>
+    Task<IReadOnlyList<Guid>> RegionalTenantIdsAsync(CancellationToken cancellationToken);
+
     /// <summary>Disables the tenant on every instance (its keys stop working); false when there is no such tenant.</summary>
     Task<bool> DisableAsync(Guid tenantId, CancellationToken cancellationToken);
 

@@ -34,6 +34,14 @@ internal sealed class TenantLifecycle(
         return tenants;
     }
 
+    public async Task<IReadOnlyList<Guid>> RegionalTenantIdsAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<Guid>(new CommandDefinition(
+            "SELECT tenant_id FROM tenancy.usage UNION SELECT tenant_id FROM tenancy.idempotency UNION SELECT tenant_id FROM tenancy.rate_buckets",
+            cancellationToken: cancellationToken))).AsList();
+    }
+
     public Task<bool> DisableAsync(Guid tenantId, CancellationToken cancellationToken) => store.SetDisabledAsync(tenantId, true, cancellationToken);
 
     public async Task<TenancyErasure> EraseAsync(Guid tenantId, CancellationToken cancellationToken)

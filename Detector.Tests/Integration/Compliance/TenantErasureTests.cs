@@ -2,6 +2,10 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
+using Detector.Modules.Compliance.ApplyRetention;
+using Detector.Modules.Images.Contracts;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Detector.Tests.Integration.Compliance;
 
@@ -90,6 +94,25 @@ public sealed class TenantErasureTests(ComplianceFactory factory) : IClassFixtur
         Assert.Equal(JsonValueKind.Null, erase.GetProperty("tenant_id").ValueKind);
         var verify = await admin.GetFromJsonAsync<JsonElement>("/v1/admin/audit/verify");
         Assert.True(verify.GetProperty("valid").GetBoolean(), verify.ToString());
+        Assert.True(receipt.GetProperty("audited").GetBoolean());
+
+        // Work in flight during the erase writes after it (an image, a result, an audit entry):
+        // retention's sweep finds data of a tenant the directory no longer has, and erases it.
+        var late = await File.ReadAllBytesAsync(Jobs.JobsTestKit.CocoFiles[28]);
+        var stored = await factory.Services.GetRequiredService<IImageStore>().PutAsync(a.TenantId, late, CancellationToken.None);
+        await factory.ExecuteAsync(
+            $"INSERT INTO results.results (id, tenant_id, created_at, model_name, model_version, image_sha256, image_width, image_height, document) VALUES ('{Guid.NewGuid()}', '{a.TenantId}', now(), 'm', 'v', '{stored.Sha256}', 1, 1, '{{}}')");
+        await factory.Services.GetRequiredService<IAuditTrail>().RecordAsync(new AuditEvent("result.read", a.TenantId, Target: "late"), CancellationToken.None);
+        Assert.NotEmpty(await factory.ScanAllTablesAsync(needles));
+        var otherBeforeSweep = await b.FootprintAsync(factory);
+
+        var sweep = await factory.Services.GetRequiredService<RetentionJob>().RunAsync(CancellationToken.None);
+
+        Assert.Equal(1, sweep.OrphansErased);
+        var afterSweep = await factory.ScanAllTablesAsync(needles);
+        Assert.True(afterSweep.Count == 0, "Traces after the sweep:" + Environment.NewLine + string.Join(Environment.NewLine, afterSweep));
+        Assert.Equal(otherBeforeSweep, await b.FootprintAsync(factory));
+        Assert.True((await admin.GetFromJsonAsync<JsonElement>("/v1/admin/audit/verify")).GetProperty("valid").GetBoolean());
     }
 
     [Fact]

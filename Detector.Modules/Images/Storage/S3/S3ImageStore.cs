@@ -115,28 +115,37 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         var removed = 0;
         // (Also set a bucket lifecycle rule AbortIncompleteMultipartUpload: it covers stores this cannot list.)
         var request = new ListMultipartUploadsRequest { BucketName = _s3.Bucket, Prefix = _s3.Prefix };
-        ListMultipartUploadsResponse page;
-        try
+        while (true)
         {
-            page = await _pipeline.ExecuteAsync(async ct => await client.ListMultipartUploadsAsync(request, ct), cancellationToken);
-        }
-        catch (AmazonS3Exception ex) when (ex.ErrorCode == "NotImplemented")
-        {
-            return 0; // some S3-compatible stores cannot list uploads; their lifecycle rules must do it
-        }
-
-        foreach (var upload in page.MultipartUploads ?? [])
-        {
-            if (upload.Initiated is { } initiated && initiated.ToUniversalTime() < olderThan.UtcDateTime)
+            ListMultipartUploadsResponse page;
+            try
             {
-                await _pipeline.ExecuteAsync(
-                    async ct => await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _s3.Bucket, Key = upload.Key, UploadId = upload.UploadId }, ct),
-                    cancellationToken);
-                removed++;
+                page = await _pipeline.ExecuteAsync(async ct => await client.ListMultipartUploadsAsync(request, ct), cancellationToken);
             }
-        }
+            catch (AmazonS3Exception ex) when (ex.ErrorCode == "NotImplemented")
+            {
+                return removed; // some S3-compatible stores cannot list uploads; their lifecycle rules must do it
+            }
 
-        return removed;
+            foreach (var upload in page.MultipartUploads ?? [])
+            {
+                if (upload.Initiated is { } initiated && initiated.ToUniversalTime() < olderThan.UtcDateTime)
+                {
+                    await _pipeline.ExecuteAsync(
+                        async ct => await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _s3.Bucket, Key = upload.Key, UploadId = upload.UploadId }, ct),
+                        cancellationToken);
+                    removed++;
+                }
+            }
+
+            if (page.IsTruncated != true)
+            {
+                return removed;
+            }
+
+            request.KeyMarker = page.NextKeyMarker;
+            request.UploadIdMarker = page.NextUploadIdMarker;
+        }
     }
 
     public async Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
