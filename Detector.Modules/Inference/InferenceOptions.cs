@@ -63,11 +63,15 @@ public sealed class InferenceOptions
     public int QueueCapacity { get; set; } = 128;
 
     /// <summary>
-    /// Latency budget for admission: a request is refused (503 + Retry-After) when the work already
-    /// admitted would keep it queued longer than this, judged from measured throughput. 0 = off.
+    /// The budget of a sync request that names no deadline (X-Deadline-Ms): it is admitted when its
+    /// expected completion (the measured work ahead of it plus its own run) fits, else refused at
+    /// once (503 + Retry-After) before its body is read. 500 ms: a photo app's "instant" answer
+    /// with room for a queue of several batches, and long enough that clients resending at once
+    /// are mostly queued rather than refused (a refusal storm costs more than it sheds). 0 = only
+    /// the queue capacity decides.
     /// </summary>
     [Range(0, 600_000)]
-    public int MaxQueueWaitMs { get; set; }
+    public int SyncBudgetMs { get; set; } = 500;
 
     /// <summary>
     /// Part of QueueCapacity that background work (job items) may hold. However many workers
@@ -121,5 +125,5 @@ public sealed class ModelSchedulingOverride
     public int? ExecutorSlots { get; set; }
 
     [Range(0, 600_000)]
-    public int? MaxQueueWaitMs { get; set; }
+    public int? SyncBudgetMs { get; set; }
 }

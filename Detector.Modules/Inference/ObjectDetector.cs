@@ -67,7 +67,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var started = Stopwatch.GetTimestamp();
         var scheduler = model.Scheduler;
         var tenant = request.TenantId ?? Guid.Empty;
-        if (Refusal(model, scheduler.Admit(request.Priority, tenant, request.MaxInFlight)) is { } refused)
+        if (Refusal(model, scheduler.Admit(request.Priority, tenant, request.MaxInFlight, BudgetOf(request.Deadline))) is { } refused)
         {
             throw refused;
         }
@@ -153,10 +153,13 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
     }
 
-    public ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight) =>
+    public ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null) =>
         _catalog.Find(model ?? _catalog.DefaultModel) is { } manifest && _host.TryGet(manifest.Name, out var loaded)
-            ? Refusal(loaded, loaded.Scheduler.TryRefuseInteractive(tenantId, maxInFlight))
+            ? Refusal(loaded, loaded.Scheduler.TryRefuseInteractive(tenantId, maxInFlight, BudgetOf(deadline)))
             : null;
+
+    /// <summary>What is left of a request's own deadline; null (no deadline) lets the default sync budget apply.</summary>
+    private static TimeSpan? BudgetOf(DateTimeOffset? deadline) => deadline is { } d ? d - DateTimeOffset.UtcNow : null;
 
     /// <summary>The answer to a refused admission: the tenant's own limit is its 429, a full model everyone's 503.</summary>
     private static ProblemException? Refusal(LoadedModel model, Admission admission)

@@ -153,10 +153,11 @@ internal sealed class HttpLoad : IDisposable
     /// <paramref name="duration"/> or until <paramref name="maxRequests"/> answers. Only answers
     /// completed inside the window count. <paramref name="onProgress"/> sees the answer count.
     /// </summary>
-    public Task<Phase> ClosedAsync(IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, long maxRequests = long.MaxValue, Action<long>? onProgress = null) =>
-        WithGc(() => ClosedCoreAsync(images, concurrency, duration, maxRequests, onProgress));
+    /// <param name="rude">Clients that resend at once after a 503, as naive retry loops and many mobile SDKs do.</param>
+    public Task<Phase> ClosedAsync(IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, long maxRequests = long.MaxValue, Action<long>? onProgress = null, bool rude = false) =>
+        WithGc(() => ClosedCoreAsync(images, concurrency, duration, maxRequests, onProgress, rude));
 
-    private async Task<Phase> ClosedCoreAsync(IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, long maxRequests, Action<long>? onProgress)
+    private async Task<Phase> ClosedCoreAsync(IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, long maxRequests, Action<long>? onProgress, bool rude)
     {
         var samples = new List<Sample>();
         long next = -1, done = 0;
@@ -185,7 +186,7 @@ internal sealed class HttpLoad : IDisposable
                 }
 
                 // A well-behaved client: a 503 with Retry-After means wait that long, not retry at once.
-                if (s.Status == 503 && s.RetryAfterS > 0)
+                if (!rude && s.Status == 503 && s.RetryAfterS > 0)
                 {
                     var left = duration - clock.Elapsed;
                     if (left > TimeSpan.Zero)

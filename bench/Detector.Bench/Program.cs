@@ -111,6 +111,28 @@ try
 
                 R["part3_http"] = new JsonObject { ["concurrency"] = rows };
                 Save();
+
+                // The same closed loops with clients that resend at once after a 503: admission by
+                // deadline must not turn them into a refusal storm (goodput >= 0.9 of the polite run).
+                var rude = new JsonArray();
+                foreach (var c in new[] { 16, 64 })
+                {
+                    var polite = await load.ClosedAsync(coco, c, ctx.D(20, 8));
+                    var p = await load.ClosedAsync(coco, c, ctx.D(20, 8), rude: true);
+                    rude.Add(p.ToJson(new JsonObject
+                    {
+                        ["concurrency"] = c,
+                        ["polite_images_per_s"] = Stats.N(polite.Throughput, 2),
+                        ["polite_p95_ms"] = Stats.N(polite.P(95), 2),
+                        ["refused"] = p.Samples.Count(s => s.Status != 200),
+                        ["refused_polite"] = polite.Samples.Count(s => s.Status != 200),
+                    }));
+                    Log.Info($"part 3 rude: c={c,2}: resend-at-once {p.Throughput,6:F1} img/s (p95 {p.P(95):F1} ms, {p.Samples.Count(s => s.Status != 200)} refused) vs honouring Retry-After {polite.Throughput,6:F1} img/s (p95 {polite.P(95):F1} ms) = {p.Throughput / polite.Throughput:F2}");
+                    Save();
+                }
+
+                R["part3_rude"] = new JsonObject { ["concurrency"] = rude, ["sync_budget_ms"] = 500 };
+                Save();
             }
 
             if (parts.Contains("5"))

@@ -63,6 +63,17 @@ internal static class Summary
             ($"Batching on (max batch {F(onBatch, 0)}) / off (1) at c=16 (interleaved rounds)", $"{F(onPaired)} / {F(off16)} img/s = {F(onPaired / off16, 2)}x; per CPU-s {F(D(r["part4_batching_on_paired"]?["images_per_cpu_s"]))} / {F(D(r["part4_batching_off"]?["images_per_cpu_s"]))}", "≥ 1.40x", Check(onPaired / off16 >= 1.4, onPaired, off16)),
             ("c=1 p50 latency", $"{F(c1p50)} ms (raw batch-1 of the service's sessions {F(raw1)} ms; fastest layout {F(raw1Fastest)} ms, +12 = {F(raw1Fastest + 12)})", $"≤ {F(raw1 + 12)} ms (raw + 12)", Check(c1p50 <= raw1 + 12, c1p50, raw1)),
         };
+        foreach (var x in r["part3_rude"]?["concurrency"]?.AsArray() ?? [])
+        {
+            var c = (int)x!["concurrency"]!;
+            var goodput = D(x["images_per_s"]);
+            var polite = D(x["polite_images_per_s"]);
+            var p95 = D(x["p95_ms"]);
+            var budget = D(r["part3_rude"]?["sync_budget_ms"]);
+            rows.Add(($"Closed loop c={c}, clients resending at once after 503: goodput / clients honouring Retry-After", $"{F(goodput)} / {F(polite)} img/s = {F(goodput / polite, 2)}; {x["refused"]} refused (polite: {x["refused_polite"]})", "≥ 0.90", Check(goodput / polite >= 0.9, goodput, polite)));
+            rows.Add(($"same, accepted p95 latency, c={c}", $"{F(p95)} ms", $"≤ {F(budget, 0)} ms (the sync budget)", Check(p95 <= budget, p95, budget)));
+        }
+
         foreach (var c in new[] { 1, 4, 16, 64 })
         {
             // "One batch execution" as it happens in the service at that load (timings.inference_ms,

@@ -80,7 +80,8 @@ public interface IObjectDetector
     /// metrics) when the model would refuse a new interactive request of the tenant now, else
     /// null. Unknown or loading models answer null (the detect call itself reports those).
     /// </summary>
-    ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight);
+    /// <param name="deadline">The request's own deadline (X-Deadline-Ms); null: the default sync budget.</param>
+    ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

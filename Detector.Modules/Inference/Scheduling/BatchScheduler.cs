@@ -43,7 +43,7 @@ internal sealed class BatchScheduler : IAsyncDisposable
         _inputs.Prefill(pipeline);
         _outputs.Prefill(pipeline);
 
-        _admission = new AdmissionControl(settings.QueueCapacity, settings.MaxQueueWait, alwaysAdmitted: pipeline, metrics.Rejected, settings.BackgroundShare);
+        _admission = new AdmissionControl(settings.QueueCapacity, settings.SyncBudget, alwaysAdmitted: pipeline, metrics.Rejected, settings.BackgroundShare);
         // With several executors, background batches leave one free while callers are around.
         _queue = new WorkQueue(maxBatch, settings.MaxDelay, metrics, executors.Count > 1 ? executors.Count - 1 : int.MaxValue);
         _loop = new BatchLoop(model, executors, maxBatch, _queue, _admission, _outputs, metrics, logger);
@@ -73,12 +73,12 @@ internal sealed class BatchScheduler : IAsyncDisposable
     public void Release(DetectionPriority priority = DetectionPriority.Interactive) => _admission.Release(priority);
 
     /// <inheritdoc cref="AdmissionControl.Admit"/>
-    public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight) => _admission.Admit(priority, tenant, maxInFlight);
+    public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight, TimeSpan? budget = null) => _admission.Admit(priority, tenant, maxInFlight, budget);
 
     public void Release(DetectionPriority priority, Guid tenant) => _admission.Release(priority, tenant);
 
-    /// <inheritdoc cref="AdmissionControl.TryRefuseInteractive(Guid, int)"/>
-    public Admission TryRefuseInteractive(Guid tenant, int maxInFlight) => _admission.TryRefuseInteractive(tenant, maxInFlight);
+    /// <inheritdoc cref="AdmissionControl.TryRefuseInteractive(Guid, int, TimeSpan?)"/>
+    public Admission TryRefuseInteractive(Guid tenant, int maxInFlight, TimeSpan? budget = null) => _admission.TryRefuseInteractive(tenant, maxInFlight, budget);
 
     /// <inheritdoc cref="AdmissionControl.EstimateRetryAfterSeconds"/>
     public int EstimateRetryAfterSeconds() => _admission.EstimateRetryAfterSeconds();

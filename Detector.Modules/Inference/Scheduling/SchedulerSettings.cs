@@ -2,8 +2,8 @@ namespace Detector.Modules.Inference.Scheduling;
 
 internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxDelay, int QueueCapacity)
 {
-    /// <summary>Longest expected queue wait a new request is admitted into; zero admits up to QueueCapacity.</summary>
-    public TimeSpan MaxQueueWait { get; init; }
+    /// <summary>Budget of an interactive request without a deadline (admission by expected completion); zero admits up to QueueCapacity.</summary>
+    public TimeSpan SyncBudget { get; init; }
 
     /// <summary>Part of QueueCapacity background work may hold, so interactive requests always find room.</summary>
     public double BackgroundShare { get; init; } = 1.0;
@@ -30,7 +30,7 @@ internal sealed record SchedulerSettings(int MaxBatchSize, TimeSpan MaxDelay, in
             TimeSpan.FromMilliseconds(o?.MaxBatchDelayMs ?? options.MaxBatchDelayMs),
             o?.QueueCapacity ?? options.QueueCapacity)
         {
-            MaxQueueWait = TimeSpan.FromMilliseconds(o?.MaxQueueWaitMs ?? options.MaxQueueWaitMs),
+            SyncBudget = TimeSpan.FromMilliseconds(o?.SyncBudgetMs ?? options.SyncBudgetMs),
             BackgroundShare = options.BackgroundQueueShare,
         };
     }

@@ -30,11 +30,17 @@ internal static class SubmitImageEndpoint
         var tenantId = http.User.GetTenantId();
         var plan = (await tenants.FindAsync(tenantId, ct))!.Plan;
         var prefersAsync = PrefersAsync(http.Request);
+        DateTimeOffset? deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null;
 
         // Refuse before reading the upload: a saturated model answers in microseconds, and the
         // client is told when to come back. Callers that prefer async get a job instead.
-        if (!prefersAsync && detector.RefuseEarly(query.Model, tenantId, plan.MaxInFlight) is { } refused)
+        if (!prefersAsync && detector.RefuseEarly(query.Model, tenantId, plan.MaxInFlight, deadline) is { } refused)
         {
+            if (refused.Status == StatusCodes.Status503ServiceUnavailable && options.Value.RefusalHoldMs > 0)
+            {
+                await Task.Delay(options.Value.RefusalHoldMs, ct);
+            }
+
             throw refused;
         }
 
@@ -52,7 +58,7 @@ internal static class SubmitImageEndpoint
                 Model = query.Model,
                 Options = detectionOptions,
                 Priority = DetectionPriority.Interactive,
-                Deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null,
+                Deadline = deadline,
                 TenantId = tenantId,
                 MaxInFlight = plan.MaxInFlight,
             }, StoreImage: plan.StoreImages), ct);

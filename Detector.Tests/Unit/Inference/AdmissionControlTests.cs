@@ -27,8 +27,9 @@ public sealed class AdmissionControlTests
     [Fact]
     public void Interactive_requests_are_refused_once_their_expected_wait_exceeds_the_budget()
     {
-        // 100 images/s and a 100 ms budget: ten admitted requests are 100 ms of work.
-        var (admission, _) = Create(capacity: 1000, budget: TimeSpan.FromMilliseconds(100), alwaysAdmitted: 2);
+        // 100 images/s and a 134 ms budget, aiming at 75 % of it (100.5 ms): a request with nine ahead
+        // of it finishes at 100 ms (90 + its own 10).
+        var (admission, _) = Create(capacity: 1000, budget: TimeSpan.FromMilliseconds(134), alwaysAdmitted: 2);
         admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
 
         var admitted = 0;
@@ -37,7 +38,25 @@ public sealed class AdmissionControlTests
             admitted++;
         }
 
-        Assert.Equal(11, admitted);
+        Assert.Equal(10, admitted);
+    }
+
+    [Fact]
+    public void A_request_is_judged_by_its_own_deadline_when_it_names_one()
+    {
+        // 100 images/s, default budget 134 ms (aimed at 100.5), ten requests admitted (100 ms of work ahead).
+        var (admission, _) = Create(capacity: 1000, budget: TimeSpan.FromMilliseconds(134), alwaysAdmitted: 2);
+        admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.True(admission.TryAdmit(DetectionPriority.Interactive));
+        }
+
+        Assert.Equal(Admission.OverBudget, admission.TryRefuseInteractive(Guid.Empty, 0));
+        Assert.Equal(Admission.Admitted, admission.TryRefuseInteractive(Guid.Empty, 0, TimeSpan.FromMilliseconds(500))); // a patient client
+        Assert.Equal(Admission.OverBudget, admission.TryRefuseInteractive(Guid.Empty, 0, TimeSpan.FromMilliseconds(100))); // a hurried one
+        Assert.Equal(Admission.OverBudget, admission.Admit(DetectionPriority.Interactive, Guid.Empty, 0, TimeSpan.FromMilliseconds(-5))); // already late
+        Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, Guid.Empty, 0, TimeSpan.FromMilliseconds(500)));
     }
 
     [Fact]
