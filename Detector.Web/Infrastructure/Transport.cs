@@ -97,10 +97,10 @@ internal static class Transport
             app.UseHsts();
         }
 
-        if (options.RedirectHttpToHttps)
+        // Only with an HTTPS endpoint of its own: where TLS ends at the load balancer there is
+        // nothing to redirect to (and the middleware would warn on every start).
+        if (options.RedirectHttpToHttps && HttpsConfigured(app.Configuration))
         {
-            // Without an HTTPS endpoint (TLS ends at the load balancer, or a local run) the
-            // middleware finds no port and passes requests through.
             app.UseWhen(
                 http => !http.Request.Path.StartsWithSegments("/health") && !http.Request.Path.StartsWithSegments("/metrics"),
                 branch => branch.UseHttpsRedirection());
@@ -108,4 +108,10 @@ internal static class Transport
 
         return app;
     }
+
+    private static bool HttpsConfigured(IConfiguration configuration) =>
+        configuration.GetSection("Kestrel:Endpoints").GetChildren().Any(e => (e["Url"] ?? "").StartsWith("https:", StringComparison.OrdinalIgnoreCase))
+        || (configuration["urls"] ?? "").Contains("https:", StringComparison.OrdinalIgnoreCase)
+        || !string.IsNullOrEmpty(configuration["https_port"])
+        || !string.IsNullOrEmpty(configuration["HttpsRedirection:HttpsPort"]);
 }
