@@ -67,7 +67,9 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var started = Stopwatch.GetTimestamp();
         var scheduler = model.Scheduler;
         var tenant = request.TenantId ?? Guid.Empty;
-        if (Refusal(model, scheduler.Admit(request.Priority, tenant, request.MaxInFlight, BudgetOf(request.Deadline))) is { } refused)
+        // A place reserved before the upload was read is used as it is: no second judgement after the body.
+        var ticket = request.Ticket is { } t && t.Model == manifest.Name ? t : null;
+        if (ticket is null && Refusal(model, scheduler.Admit(request.Priority, tenant, request.MaxInFlight, BudgetOf(request.Deadline))) is { } refused)
         {
             throw refused;
         }
@@ -149,14 +151,28 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 scheduler.Return(input);
             }
 
-            scheduler.Release(request.Priority, tenant);
+            if (ticket is null)
+            {
+                scheduler.Release(request.Priority, tenant);
+            }
         }
     }
 
-    public ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null) =>
-        _catalog.Find(model ?? _catalog.DefaultModel) is { } manifest && _host.TryGet(manifest.Name, out var loaded)
-            ? Refusal(loaded, loaded.Scheduler.TryRefuseInteractive(tenantId, maxInFlight, BudgetOf(deadline)))
-            : null;
+    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null)
+    {
+        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } manifest || !_host.TryGet(manifest.Name, out var loaded))
+        {
+            return null;
+        }
+
+        var scheduler = loaded.Scheduler;
+        if (Refusal(loaded, scheduler.Admit(DetectionPriority.Interactive, tenantId, maxInFlight, BudgetOf(deadline))) is { } refused)
+        {
+            throw refused;
+        }
+
+        return new AdmissionTicket(manifest.Name, () => scheduler.Release(DetectionPriority.Interactive, tenantId));
+    }
 
     /// <summary>What is left of a request's own deadline; null (no deadline) lets the default sync budget apply.</summary>
     private static TimeSpan? BudgetOf(DateTimeOffset? deadline) => deadline is { } d ? d - DateTimeOffset.UtcNow : null;

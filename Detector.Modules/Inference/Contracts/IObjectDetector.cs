@@ -1,5 +1,3 @@
-using Detector.Modules.Common;
-
 namespace Detector.Modules.Inference.Contracts;
 
 public sealed record DetectionOptions
@@ -49,6 +47,24 @@ public sealed record DetectionRequest
 
     /// <summary>The tenant's interactive requests allowed in the pipeline at once (0: no limit); more get 429 concurrency_limited.</summary>
     public int MaxInFlight { get; init; }
+
+    /// <summary>
+    /// The place <see cref="IObjectDetector.AdmitEarly"/> reserved before the body was read: the
+    /// detection uses it instead of asking admission again, so a client told to send its body
+    /// (100 Continue) is never refused afterwards. Its deadline still holds in the queue.
+    /// </summary>
+    public AdmissionTicket? Ticket { get; init; }
+}
+
+/// <summary>A place reserved in a model's queue before the upload is read; dispose to give it back (once, however often called).</summary>
+public sealed class AdmissionTicket(string model, Action release) : IDisposable
+{
+    private Action? _release = release;
+
+    /// <summary>The model the place is in.</summary>
+    public string Model { get; } = model;
+
+    public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
 }
 
 /// <summary>One detected object. Box is [x1, y1, x2, y2] in pixels of the oriented original image.</summary>
@@ -75,13 +91,13 @@ public interface IObjectDetector
     Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken);
 
     /// <summary>
-    /// The cheap refusal before an upload is read: the problem to answer (503 overloaded, or 429
-    /// concurrency_limited for a tenant at its in-flight limit; the refusal counted in the
-    /// metrics) when the model would refuse a new interactive request of the tenant now, else
-    /// null. Unknown or loading models answer null (the detect call itself reports those).
+    /// Admission before the upload is read: reserves a place for a new interactive request of the
+    /// tenant and returns it, or throws the cheap refusal (503 overloaded with Retry-After, or 429
+    /// concurrency_limited; counted in the metrics). Unknown or loading models return null (the
+    /// detect call itself reports those).
     /// </summary>
     /// <param name="deadline">The request's own deadline (X-Deadline-Ms); null: the default sync budget.</param>
-    ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null);
+    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

@@ -34,15 +34,22 @@ internal static class SubmitImageEndpoint
 
         // Refuse before reading the upload: a saturated model answers in microseconds, and the
         // client is told when to come back. Callers that prefer async get a job instead.
-        if (!prefersAsync && detector.RefuseEarly(query.Model, tenantId, plan.MaxInFlight, deadline) is { } refused)
+        AdmissionTicket? ticket = null;
+        if (!prefersAsync)
         {
-            if (refused.Status == StatusCodes.Status503ServiceUnavailable && options.Value.RefusalHoldMs > 0)
+            try
+            {
+                // A place reserved now is the request's: nothing refuses it once its body is read.
+                ticket = detector.AdmitEarly(query.Model, tenantId, plan.MaxInFlight, deadline);
+            }
+            catch (ProblemException refused) when (refused.Status == StatusCodes.Status503ServiceUnavailable && options.Value.RefusalHoldMs > 0)
             {
                 await Task.Delay(options.Value.RefusalHoldMs, ct);
+                throw;
             }
-
-            throw refused;
         }
+
+        using var admission = ticket;
 
         using var upload = await uploads.ReadImageAsync(http.Request, Math.Min(options.Value.MaxUploadBytes, plan.MaxImageBytes), ct);
         var detectionOptions = DetectionOptions.From(query.MinScore, query.Iou, query.MaxDetections);
@@ -61,6 +68,7 @@ internal static class SubmitImageEndpoint
                 Deadline = deadline,
                 TenantId = tenantId,
                 MaxInFlight = plan.MaxInFlight,
+                Ticket = ticket,
             }, StoreImage: plan.StoreImages), ct);
         }
         catch (ProblemException p) when (p.Status is 503 or 504 && p.Code != ErrorCodes.InferenceFailed && prefersAsync)

@@ -210,7 +210,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
-        public Detector.Modules.Common.ProblemException? RefuseEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null) => null;
+        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null) => null;
 
         public Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken)
         {
