@@ -32,4 +32,14 @@ public sealed class DeploymentOptions
     [Required]
     [RegularExpression("^[a-z0-9][a-z0-9-]{0,62}$", ErrorMessage = "Deployment:Region must be lower-case letters, digits and dashes.")]
     public string Region { get; set; } = "default";
+
+    /// <summary>Whether this instance serves data pinned to <paramref name="region"/>.</summary>
+    public bool Serves(string region) => string.Equals(region, Region, StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The 421 wrong_region answer for data pinned to <paramref name="tenantRegion"/>, naming it so a client or router can go there.</summary>
+    public ProblemException WrongRegion(string tenantRegion, string what) =>
+        new(421, ErrorCodes.WrongRegion, "Wrong region", $"{what} lives in region '{tenantRegion}'; this instance serves '{Region}'.")
+        {
+            Extensions = new Dictionary<string, object?> { ["region"] = tenantRegion },
+        };
 }

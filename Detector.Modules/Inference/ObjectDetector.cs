@@ -67,12 +67,11 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var started = Stopwatch.GetTimestamp();
         var scheduler = model.Scheduler;
         var tenant = request.TenantId ?? Guid.Empty;
-        // A place reserved before the upload was read is used as it is: no second judgement after the body.
-        var ticket = request.Ticket is { } t && t.Model == manifest.Name ? t : null;
-        if (ticket is null && Refusal(model, scheduler.Admit(request.Priority, tenant, request.MaxInFlight, BudgetOf(request.Deadline))) is { } refused)
-        {
-            throw refused;
-        }
+        // A place reserved before the upload was read is used as it is (its owner gives it back):
+        // no second judgement after the body.
+        using var owned = request.Ticket is { } t && t.Model == manifest.Name
+            ? null
+            : AdmitOrThrow(model, manifest.Name, request.Priority, tenant, request.MaxInFlight, request.Deadline);
 
         float[]? input = null;
         try
@@ -150,11 +149,6 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             {
                 scheduler.Return(input);
             }
-
-            if (ticket is null)
-            {
-                scheduler.Release(request.Priority, tenant);
-            }
         }
     }
 
@@ -165,13 +159,19 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             return null;
         }
 
-        var scheduler = loaded.Scheduler;
-        if (Refusal(loaded, scheduler.Admit(DetectionPriority.Interactive, tenantId, maxInFlight, BudgetOf(deadline))) is { } refused)
+        return AdmitOrThrow(loaded, manifest.Name, DetectionPriority.Interactive, tenantId, maxInFlight, deadline);
+    }
+
+    /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or throws the refusal.</summary>
+    private static AdmissionTicket AdmitOrThrow(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline)
+    {
+        var scheduler = model.Scheduler;
+        if (Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline))) is { } refused)
         {
             throw refused;
         }
 
-        return new AdmissionTicket(manifest.Name, () => scheduler.Release(DetectionPriority.Interactive, tenantId));
+        return new AdmissionTicket(name, () => scheduler.Release(priority, tenant));
     }
 
     /// <summary>What is left of a request's own deadline; null (no deadline) lets the default sync budget apply.</summary>

@@ -11,26 +11,31 @@ public static class AuditedEndpoints
     /// <param name="tenantRouteValue">The route value naming the tenant (admin routes); null: the calling tenant.</param>
     public static TBuilder Audited<TBuilder>(this TBuilder builder, string action, string? targetRouteValue = null, string? tenantRouteValue = null)
         where TBuilder : IEndpointConventionBuilder =>
-        builder.AddEndpointFilter(async (context, next) =>
+        builder.AddEndpointFilterFactory((factory, next) =>
         {
-            var http = context.HttpContext;
-            object? result;
-            try
+            // Resolved once per endpoint, not on every request.
+            var trail = factory.ApplicationServices.GetRequiredService<IAuditTrail>();
+            return async context =>
             {
-                result = await next(context);
-            }
-            catch (ProblemException problem)
-            {
-                Record(http, action, targetRouteValue, tenantRouteValue, problem.Status);
-                throw;
-            }
+                var http = context.HttpContext;
+                object? result;
+                try
+                {
+                    result = await next(context);
+                }
+                catch (ProblemException problem)
+                {
+                    Record(trail, http, action, targetRouteValue, tenantRouteValue, problem.Status);
+                    throw;
+                }
 
-            Record(http, action, targetRouteValue, tenantRouteValue, StatusOf(result) ?? http.Response.StatusCode);
-            return result;
+                Record(trail, http, action, targetRouteValue, tenantRouteValue, StatusOf(result) ?? http.Response.StatusCode);
+                return result;
+            };
         });
 
     /// <summary>Not awaited: the answer does not wait for the audit log's commit.</summary>
-    private static void Record(HttpContext http, string action, string? targetRouteValue, string? tenantRouteValue, int status)
+    private static void Record(IAuditTrail trail, HttpContext http, string action, string? targetRouteValue, string? tenantRouteValue, int status)
     {
         // Load shedding (429, 503) is not an action on anyone's data, and a refusal must stay cheap
         // under overload: no database round trip for it (issue 13). Metrics count refusals.
@@ -42,7 +47,6 @@ public static class AuditedEndpoints
         var route = http.Request.RouteValues;
         var target = targetRouteValue is not null ? route[targetRouteValue]?.ToString() : null;
         Guid? tenant = tenantRouteValue is not null && Guid.TryParse(route[tenantRouteValue]?.ToString(), out var t) ? t : null;
-        var trail = http.RequestServices.GetRequiredService<IAuditTrail>();
         _ = trail.RecordAsync(new AuditEvent(action, tenant, target, status), CancellationToken.None);
     }
 

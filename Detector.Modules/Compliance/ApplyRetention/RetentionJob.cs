@@ -49,7 +49,7 @@ internal sealed partial class RetentionJob(
         {
             var page = await tenants.ListAsync(after, TenantPage, cancellationToken);
             // Each region's instances purge their own region's tenants, whose data is in their database.
-            foreach (var tenant in page.Where(t => string.Equals(t.Plan.Region, deployment.Value.Region, StringComparison.OrdinalIgnoreCase)))
+            foreach (var tenant in page.Where(t => deployment.Value.Serves(t.Plan.Region)))
             {
                 var cutoff = now - TimeSpan.FromDays(tenant.Plan.RetentionDays);
                 var (j, r, i) = await PurgeTenantAsync(tenant.Id, cutoff, batch, cancellationToken);

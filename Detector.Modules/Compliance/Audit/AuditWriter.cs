@@ -9,6 +9,9 @@ namespace Detector.Modules.Compliance.Audit;
 internal sealed record PendingEntry(string Action, int? Status, string? Detail, string Actor, Guid? Tenant, string? Target, string? Remote)
 {
     public TaskCompletionSource<bool> Written { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>A flush marker: completed once everything queued before it is written, never written itself.</summary>
+    public bool IsFlush { get; init; }
 }
 
 /// <summary>
@@ -43,7 +46,7 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
     /// <summary>Completes once every entry queued before it is written, or after <paramref name="timeout"/> (false) if the database is down.</summary>
     public async Task<bool> FlushAsync(TimeSpan? timeout = null)
     {
-        var flushed = EnqueueAsync(new PendingEntry("", null, null, "", null, null, null));
+        var flushed = EnqueueAsync(new PendingEntry("", null, null, "", null, null, null) { IsFlush = true });
         return await Task.WhenAny(flushed, Task.Delay(timeout ?? TimeSpan.FromSeconds(5))) == flushed && await flushed;
     }
 
@@ -73,18 +76,19 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
         while (true)
         {
             batch.Clear();
+            var flushes = new List<PendingEntry>();
             while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var entry))
             {
-                batch.Add(entry);
+                (entry.IsFlush ? flushes : batch).Add(entry);
             }
 
-            if (batch.Count == 0)
+            if (batch.Count == 0 && flushes.Count == 0)
             {
                 return;
             }
 
-            var written = await WriteWithRetryAsync(batch, ct);
-            foreach (var entry in batch)
+            var written = batch.Count == 0 || await WriteWithRetryAsync(batch, ct);
+            foreach (var entry in batch.Concat(flushes))
             {
                 entry.Written.TrySetResult(written);
             }
@@ -98,7 +102,7 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
             try
             {
                 await WriteAsync(batch, ct);
-                foreach (var entry in batch.Where(e => e.Action.Length > 0))
+                foreach (var entry in batch)
                 {
                     ComplianceMetrics.AuditEntries.WithLabels(entry.Action).Inc();
                 }
@@ -126,7 +130,7 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
             catch (Exception ex)
             {
                 // Whatever it was, the writer lives on and every waiter gets its answer.
-                foreach (var entry in batch.Where(e => e.Action.Length > 0))
+                foreach (var entry in batch)
                 {
                     ComplianceMetrics.AuditFailures.WithLabels(entry.Action).Inc();
                 }
@@ -145,7 +149,7 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         await using var command = new NpgsqlBatch(connection, tx);
-        foreach (var e in batch.Where(e => e.Action.Length > 0))
+        foreach (var e in batch)
         {
             var append = new NpgsqlBatchCommand("SELECT audit.append($1, $2, $3, $4, $5, $6, $7)");
             append.Parameters.Add(new NpgsqlParameter { Value = e.Action });
@@ -158,10 +162,7 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
             command.BatchCommands.Add(append);
         }
 
-        if (command.BatchCommands.Count > 0)
-        {
-            await command.ExecuteNonQueryAsync(ct);
-        }
+        await command.ExecuteNonQueryAsync(ct);
 
         await tx.CommitAsync(ct);
     }

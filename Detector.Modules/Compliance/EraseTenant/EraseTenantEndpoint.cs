@@ -11,13 +11,9 @@ internal static class EraseTenantEndpoint
         Guid id, HttpContext http, TenantEraser eraser, ITenantDirectory tenants, IOptions<DeploymentOptions> deployment)
     {
         // The tenant's data lives in its region's database and store: only an instance of that region can erase it all.
-        if (await tenants.FindAsync(id, CancellationToken.None) is { } tenant && !string.Equals(tenant.Plan.Region, deployment.Value.Region, StringComparison.OrdinalIgnoreCase))
+        if (await tenants.FindAsync(id, CancellationToken.None) is { } tenant && !deployment.Value.Serves(tenant.Plan.Region))
         {
-            return TypedResults.Problem(ProblemWriter.Create(http, new ProblemException(421, ErrorCodes.WrongRegion, "Wrong region",
-                $"Tenant {id} lives in region '{tenant.Plan.Region}'; this instance serves '{deployment.Value.Region}'. Erase it there.")
-            {
-                Extensions = new Dictionary<string, object?> { ["region"] = tenant.Plan.Region },
-            }));
+            return TypedResults.Problem(ProblemWriter.Create(http, deployment.Value.WrongRegion(tenant.Plan.Region, $"Tenant {id}")));
         }
 
         // Not cancelled with the request: an erase half done by a client hanging up is worse than one finished.

@@ -50,11 +50,8 @@ internal sealed partial class LegacySealer(IImageBackend backend, TenantKeyStore
             try
             {
                 BlobCipher.Seal(dataKey, key, blob, sealedBlob);
-                // Deleted meanwhile (by its tenant, retention or an erase): not brought back.
-                if (await backend.GetAsync(key, ct) is not null)
-                {
-                    await backend.ReplaceAsync(key, sealedBlob.AsMemory(0, blob.Length + BlobCipher.Overhead), ct);
-                }
+                // A blob deleted meanwhile (by its tenant, retention or an erase) is not brought back.
+                await backend.ReplaceAsync(key, sealedBlob.AsMemory(0, blob.Length + BlobCipher.Overhead), ct);
             }
             finally
             {

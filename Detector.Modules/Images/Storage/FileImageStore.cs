@@ -24,6 +24,24 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        await WriteWholeAsync(path, blob, cancellationToken);
+    }
+
+    public async Task<bool> ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    {
+        var path = PathFor(key);
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        await WriteWholeAsync(path, blob, cancellationToken);
+        return true;
+    }
+
+    /// <summary>Written beside it, then renamed over it: a crash never leaves a half-written blob under a valid name.</summary>
+    private static async Task WriteWholeAsync(string path, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    {
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
         {
@@ -31,15 +49,6 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
             await stream.FlushAsync(cancellationToken);
         }
 
-        File.Move(temp, path, overwrite: true);
-    }
-
-    public async Task ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
-    {
-        // Written beside it, then renamed over it: the image is whole at every moment.
-        var path = PathFor(key);
-        var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await File.WriteAllBytesAsync(temp, blob, cancellationToken);
         File.Move(temp, path, overwrite: true);
     }
 

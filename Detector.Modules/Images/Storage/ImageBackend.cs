@@ -12,8 +12,11 @@ internal interface IImageBackend
     /// <summary>Stores the blob under its key; storing a key that is already there changes nothing.</summary>
     Task PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken);
 
-    /// <summary>Overwrites the blob under an existing key in one step (sealing a legacy plaintext blob); never leaves the key empty.</summary>
-    Task ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken);
+    /// <summary>
+    /// Overwrites the blob under an existing key in one step (sealing a legacy plaintext blob);
+    /// never leaves the key empty, and never brings back a blob deleted meanwhile (false then).
+    /// </summary>
+    Task<bool> ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken);
 
     /// <summary>The blob under the key, or null.</summary>
     Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken);

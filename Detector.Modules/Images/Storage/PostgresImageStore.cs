@@ -46,13 +46,13 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
     }
 
-    public async Task ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    public async Task<bool> ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand("UPDATE images.blobs SET content = @content, length = @length WHERE tenant_id = @tenant AND sha256 = @sha256");
         AddKey(command, key);
         command.Parameters.Add(new NpgsqlParameter<long>("length", NpgsqlDbType.Bigint) { TypedValue = blob.Length });
         command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = blob });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     /// <summary>Writes are single statements: an interrupted one leaves nothing.</summary>

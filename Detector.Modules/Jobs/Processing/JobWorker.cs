@@ -86,10 +86,10 @@ internal sealed partial class JobWorker(
     private async Task ProcessItemAsync(JobRow job, ItemRow item, bool storeImages, CancellationToken ct)
     {
         await ProcessItemCoreAsync(job, item, storeImages, ct);
-        if (!storeImages && item.ImageSha256 is { } sha256 && !await store.AwaitsImageAsync(job.TenantId, sha256.Trim(), ct))
+        if (!storeImages && item.ImageSha256?.Trim() is { } sha256 && !await store.AwaitsImageAsync(job.TenantId, sha256, ct))
         {
             // A plan that keeps no images holds a job's upload only until its items are done.
-            await images.DeleteAsync(job.TenantId, sha256.Trim(), CancellationToken.None);
+            await images.DeleteAsync(job.TenantId, sha256, CancellationToken.None);
         }
     }
 
@@ -113,11 +113,11 @@ internal sealed partial class JobWorker(
         {
             byte[] bytes;
             StoredImage? stored = null;
-            if (item.ImageSha256 is { } sha256)
+            if (item.ImageSha256?.Trim() is { } sha256)
             {
-                bytes = await images.GetAsync(job.TenantId, sha256.Trim(), ct)
+                bytes = await images.GetAsync(job.TenantId, sha256, ct)
                     ?? throw new ProblemException(500, ErrorCodes.ImageMissing, "Image missing", "The stored image of this item is gone from the image store.");
-                stored = new StoredImage(sha256.Trim(), bytes.Length);
+                stored = new StoredImage(sha256, bytes.Length);
             }
             else
             {

@@ -30,7 +30,7 @@ internal sealed class ServedRegionHandler(ITenantDirectory tenants, IOptions<Dep
         }
 
         var served = deployment.Value.Region;
-        if (string.Equals(tenant.Plan.Region, served, StringComparison.OrdinalIgnoreCase))
+        if (deployment.Value.Serves(tenant.Plan.Region))
         {
             context.Succeed(requirement);
             return;
@@ -42,7 +42,7 @@ internal sealed class ServedRegionHandler(ITenantDirectory tenants, IOptions<Dep
 }
 
 /// <summary>Turns a residency refusal into 421 Misdirected Request, problem+json code wrong_region with the tenant's region; everything else as the framework does.</summary>
-internal sealed class RegionAwareAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+internal sealed class RegionAwareAuthorizationResultHandler(IOptions<DeploymentOptions> deployment) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
@@ -50,10 +50,7 @@ internal sealed class RegionAwareAuthorizationResultHandler : IAuthorizationMidd
     {
         if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailureReasons.OfType<WrongRegionReason>().FirstOrDefault() is { } reason)
         {
-            throw new ProblemException(421, ErrorCodes.WrongRegion, "Wrong region", reason.Message + " Send this tenant's requests to that region's endpoint.")
-            {
-                Extensions = new Dictionary<string, object?> { ["region"] = reason.TenantRegion },
-            };
+            throw deployment.Value.WrongRegion(reason.TenantRegion, "The tenant's data");
         }
 
         return _default.HandleAsync(next, context, policy, authorizeResult);

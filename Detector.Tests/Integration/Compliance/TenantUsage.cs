@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Detector.Tests.Integration.Jobs;
 using static Detector.Tests.Integration.Jobs.JobsTestKit;
 
 namespace Detector.Tests.Integration.Compliance;
@@ -114,25 +115,6 @@ internal sealed class TenantUsage : IDisposable
 
     public void Dispose() => Client.Dispose();
 
-    public static async Task<Guid> DetectAsync(HttpClient client, string path, string? idempotencyKey = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = DetectorApiFactory.ImageForm(await File.ReadAllBytesAsync(path)) };
-            if (idempotencyKey is not null)
-            {
-                request.Headers.Add("Idempotency-Key", idempotencyKey);
-            }
-
-            using var response = await client.SendAsync(request);
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 20)
-            {
-                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
-                continue;
-            }
-
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return Guid.Parse((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!);
-        }
-    }
+    public static async Task<Guid> DetectAsync(HttpClient client, string path, string? idempotencyKey = null) =>
+        Guid.Parse((await JobsTestKit.DetectAsync(client, await File.ReadAllBytesAsync(path), idempotencyKey)).GetProperty("id").GetString()!);
 }

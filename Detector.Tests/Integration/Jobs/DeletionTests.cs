@@ -135,19 +135,6 @@ public sealed class DeletionTests(JobsApiFactory factory) : IClassFixture<JobsAp
         Assert.Equal(1L, await factory.CountAsync("SELECT count(*) FROM jobs.items WHERE job_id = @jobId", jobId));
     }
 
-    private static async Task<JsonElement> DetectAsync(HttpClient client, string path)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            using var response = await client.PostAsync("/v1/detect", Integration.DetectorApiFactory.ImageForm(await File.ReadAllBytesAsync(path)));
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 10)
-            {
-                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
-                continue;
-            }
-
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-        }
-    }
+    private static async Task<JsonElement> DetectAsync(HttpClient client, string path) =>
+        await JobsTestKit.DetectAsync(client, await File.ReadAllBytesAsync(path));
 }

@@ -130,23 +130,6 @@ public sealed class PhotoPrivacyTests(JobsApiFactory factory) : IClassFixture<Jo
         Assert.Equal(2L, await factory.CountAsync("SELECT count(*) FROM results.results WHERE tenant_id = (SELECT tenant_id FROM jobs.jobs WHERE id = @jobId)", jobId));
     }
 
-    private static async Task<JsonElement> DetectAsync(HttpClient client, byte[] image)
-    {
-        // The suite runs other classes alongside: a 503 (overloaded) is retried after its Retry-After.
-        for (var attempt = 1; ; attempt++)
-        {
-            using var response = await client.PostAsync("/v1/detect", Integration.DetectorApiFactory.ImageForm(image));
-            if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 10)
-            {
-                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
-                continue;
-            }
-
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-        }
-    }
-
     private static string Boxes(JsonElement result) =>
         string.Join(";", result.GetProperty("detections").EnumerateArray().Select(d => $"{d.GetProperty("label").GetString()}:{d.GetProperty("box")}"));
 }

@@ -37,8 +37,16 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
     }
 
     /// <summary>An S3 write replaces the object whole: readers see the old or the new blob, never a mix.</summary>
-    public Task ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken) =>
-        WriteAsync(KeyFor(key), blob, cancellationToken);
+    public async Task<bool> ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    {
+        if (!await ExistsAsync(key, cancellationToken))
+        {
+            return false;
+        }
+
+        await WriteAsync(KeyFor(key), blob, cancellationToken);
+        return true;
+    }
 
     private async Task WriteAsync(string key, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
