@@ -16,7 +16,7 @@ internal sealed record LoadedModel(ModelManifest Manifest, OrtModelRunner Runner
 /// at every batch size up to its maximum, then reports ready. One session per model version
 /// for the life of the process.
 /// </summary>
-internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<InferenceOptions> options, ILoggerFactory loggerFactory)
+internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<InferenceOptions> options, IInferenceFaults faults, ILoggerFactory loggerFactory)
     : IHostedService, IInferenceReadiness, IAsyncDisposable
 {
     private readonly ILogger _logger = loggerFactory.CreateLogger<InferenceHost>();
@@ -30,6 +30,9 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
     public string Provider { get; private set; } = "loading";
 
     public Task WhenReady => _ready.Task;
+
+    public IReadOnlyList<ExecutorHealth> Executors =>
+        [.. _models.Values.Select(m => new ExecutorHealth(m.Manifest.Name, m.Scheduler.Executors, m.Scheduler.UnhealthyExecutors))];
 
     public bool TryGet(string name, out LoadedModel model)
     {
@@ -55,6 +58,9 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
         {
             var o = options.Value;
             var providers = new HashSet<string>(StringComparer.Ordinal);
+
+            // One budget of cores for every model's CPU runs (never more runtime threads than cores).
+            var cores = new CoreBudget(Environment.ProcessorCount);
             foreach (var manifest in catalog.Models)
             {
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -74,7 +80,18 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
                     slots.Add(slot);
                 }
 
-                var scheduler = new BatchScheduler(manifest.Name, slots, settings, new SchedulerMetrics(manifest.Name, manifest.Version), loggerFactory.CreateLogger<BatchScheduler>());
+                // Beside single-threaded slots, one all-cores session for a request that finds the
+                // machine idle: it answers in the time of one run on every core (ADR 0014).
+                IBatchExecutor? wide = null;
+                if (onCpu && o.WideRunWhenIdle && cores.Cores > 1 && o.IntraOpThreads == 1)
+                {
+                    var wideSlot = runner.CreateSlot(1, intraOpThreads: 0);
+                    wideSlot.Run(1);
+                    wide = wideSlot;
+                }
+
+                var extras = new ExecutorOptions(wide, onCpu ? cores : null, faults);
+                var scheduler = new BatchScheduler(manifest.Name, slots, settings, new SchedulerMetrics(manifest.Name, manifest.Version), loggerFactory.CreateLogger<BatchScheduler>(), extras);
                 _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler, new PipelineMetrics(manifest.Name));
                 providers.Add(runner.Provider);
                 LogWarmed(_logger, manifest.Name, settings.MaxBatchSize, slotCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);

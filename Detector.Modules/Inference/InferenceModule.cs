@@ -1,5 +1,7 @@
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Scheduling;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Inference;
@@ -11,6 +13,7 @@ public static class InferenceModule
     {
         var services = builder.Services;
         services.AddValidatedOptions<InferenceOptions>(InferenceOptions.SectionName);
+        services.TryAddSingleton<IInferenceFaults>(NoInferenceFaults.Instance);
         services.AddSingleton<InferenceHost>();
         services.AddSingleton<IInferenceReadiness>(sp => sp.GetRequiredService<InferenceHost>());
         services.AddHostedService(sp => sp.GetRequiredService<InferenceHost>());

@@ -94,6 +94,13 @@ public sealed class InferenceOptions
     [Range(0, 64)]
     public int ExecutorSlots { get; set; }
 
+    /// <summary>
+    /// On CPU with single-threaded slots (IntraOpThreads 1): a request that finds the machine idle
+    /// runs on one extra session that uses every core, so one caller alone gets the latency of
+    /// an all-cores run while load still gets the throughput of one run per core.
+    /// </summary>
+    public bool WideRunWhenIdle { get; set; } = true;
+
     /// <summary>Deadline for a request that names none.</summary>
     [Range(1, 3_600_000)]
     public int DefaultDeadlineMs { get; set; } = 30_000;

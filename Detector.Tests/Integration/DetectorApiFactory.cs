@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -37,6 +38,9 @@ public sealed class DetectorApiFactory : WebApplicationFactory<Program>, IAsyncL
     /// <summary>Extra configuration for fixtures that need a differently tuned service.</summary>
     internal Dictionary<string, string?> Overrides { get; } = [];
 
+    /// <summary>Services a fixture puts in place of the service's own (fault injection).</summary>
+    internal Action<IServiceCollection>? TestServices { get; set; }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
@@ -61,6 +65,10 @@ public sealed class DetectorApiFactory : WebApplicationFactory<Program>, IAsyncL
 
             config.AddInMemoryCollection(settings);
         });
+        if (TestServices is { } configure)
+        {
+            builder.ConfigureTestServices(configure);
+        }
     }
 
     public Uri BaseAddress { get; private set; } = new("http://127.0.0.1");

@@ -47,8 +47,23 @@ internal sealed class ModelsHealthCheck(IInferenceReadiness readiness) : IHealth
             return Task.FromResult(HealthCheckResult.Unhealthy("model loading failed: " + readiness.WhenReady.Exception?.GetBaseException().Message));
         }
 
-        return Task.FromResult(readiness.IsReady
-            ? HealthCheckResult.Healthy("provider " + readiness.Provider)
-            : HealthCheckResult.Unhealthy("models loading"));
+        if (!readiness.IsReady)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("models loading"));
+        }
+
+        // A model whose every executor is being recreated serves nothing: this instance is out of
+        // the balancer until one is back. Some executors recovering: still serving, degraded.
+        var executors = readiness.Executors;
+        var down = executors.Where(e => e.Recovering >= e.Executors).Select(e => e.Model).ToList();
+        if (down.Count > 0)
+        {
+            return Task.FromResult(HealthCheckResult.Unhealthy("inference executors recovering, model not serving: " + string.Join(", ", down)));
+        }
+
+        var recovering = executors.Where(e => e.Recovering > 0).Select(e => $"{e.Model} ({e.Recovering} of {e.Executors})").ToList();
+        return Task.FromResult(recovering.Count > 0
+            ? HealthCheckResult.Degraded("inference executors recovering: " + string.Join(", ", recovering))
+            : HealthCheckResult.Healthy("provider " + readiness.Provider));
     }
 }

@@ -1,7 +1,11 @@
 namespace Detector.Modules.Images.Contracts;
 
 /// <summary>A stored image: its content address (lower-case hex SHA-256 of its bytes) and size.</summary>
-public sealed record StoredImage(string Sha256, long Length);
+public sealed record StoredImage(string Sha256, long Length)
+{
+    /// <summary>True when the put that returned this created the blob (the tenant did not have these bytes yet).</summary>
+    public bool Created { get; init; }
+}
 
 /// <summary>What erasing a tenant's images removed: its blobs, and its data key (0 or 1).</summary>
 public sealed record TenantImagesErasure(long Blobs, int DataKeys);
@@ -14,7 +18,7 @@ public sealed record TenantImagesErasure(long Blobs, int DataKeys);
 /// </summary>
 public interface IImageStore
 {
-    /// <summary>Stores the tenant's image (unless it already has it) and returns its address.</summary>
+    /// <summary>Stores the tenant's image (unless it already has it) and returns its address, with whether this put created it.</summary>
     Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken);
 
     /// <summary>The address the store gives these bytes, storing nothing (for plans that keep no images).</summary>

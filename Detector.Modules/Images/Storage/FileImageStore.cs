@@ -15,16 +15,17 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
 
     public string Name => "local";
 
-    public async Task PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    public async Task<bool> PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
     {
         var path = PathFor(key);
         if (File.Exists(path))
         {
-            return;
+            return false;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
         await WriteWholeAsync(path, blob, cancellationToken);
+        return true;
     }
 
     public async Task<bool> ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)

@@ -9,8 +9,12 @@ internal interface IImageBackend
     /// <summary>The backend's name in configuration, metrics and logs.</summary>
     string Name { get; }
 
-    /// <summary>Stores the blob under its key; storing a key that is already there changes nothing.</summary>
-    Task PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken);
+    /// <summary>
+    /// Stores the blob under its key; storing a key that is already there changes nothing. True
+    /// when this put created the blob, false when the key was there already: a caller that
+    /// stored an image for a detection that then failed removes only what it created.
+    /// </summary>
+    Task<bool> PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken);
 
     /// <summary>
     /// Overwrites the blob under an existing key in one step (sealing a legacy plaintext blob);

@@ -25,10 +25,11 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
         activity?.SetTag("detector.image_bytes", image.Length);
         var started = Stopwatch.GetTimestamp();
         var blob = ArrayPool<byte>.Shared.Rent(image.Length + BlobCipher.Overhead);
+        bool created;
         try
         {
             BlobCipher.Seal(await keys.GetOrCreateAsync(tenantId, cancellationToken), key, image.Span, blob);
-            await backend.PutAsync(key, blob.AsMemory(0, image.Length + BlobCipher.Overhead), cancellationToken);
+            created = await backend.PutAsync(key, blob.AsMemory(0, image.Length + BlobCipher.Overhead), cancellationToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -43,7 +44,7 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
 
         ImagesMetrics.Seconds.WithLabels(backend.Name, "put").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
         ImagesMetrics.Bytes.WithLabels(backend.Name, "written").Inc(image.Length);
-        return stored;
+        return stored with { Created = created };
     }
 
     public async Task<byte[]?> GetAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)

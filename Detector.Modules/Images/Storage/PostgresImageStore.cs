@@ -17,7 +17,7 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
 
     public string Name => "postgres";
 
-    public async Task PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    public async Task<bool> PutAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
     {
         await using var command = dataSource.CreateCommand(
             """
@@ -28,7 +28,7 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         AddKey(command, key);
         command.Parameters.Add(new NpgsqlParameter<long>("length", NpgsqlDbType.Bigint) { TypedValue = blob.Length });
         command.Parameters.Add(new NpgsqlParameter<ReadOnlyMemory<byte>>("content", NpgsqlDbType.Bytea) { TypedValue = blob });
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
     }
 
     public async Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken)

@@ -110,4 +110,10 @@ public interface IInferenceReadiness
 
     /// <summary>Completes when every model is loaded and warmed; faults if loading failed.</summary>
     Task WhenReady { get; }
+
+    /// <summary>Each loaded model's executor slots and how many of them are being recovered after a failed run.</summary>
+    IReadOnlyList<ExecutorHealth> Executors { get; }
 }
+
+/// <summary>A model's executor slots: all of them recovering means the model serves nothing until one is back.</summary>
+public sealed record ExecutorHealth(string Model, int Executors, int Recovering);

@@ -4,8 +4,10 @@ using Microsoft.ML.OnnxRuntime;
 namespace Detector.Modules.Inference.Runtime;
 
 /// <summary>
-/// One executor slot's pinned input and output buffers, sized for the largest batch, with an
-/// OrtValue view per batch size created on first use: a batch run allocates nothing.
+/// One executor slot: its own session, pinned input and output buffers sized for the largest
+/// batch, and an OrtValue view per batch size created on first use: a batch run allocates
+/// nothing. <see cref="Recover"/> replaces the session (and the bindings made on it) after a
+/// failed run, keeping the buffers.
 /// </summary>
 internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
 {
@@ -19,10 +21,15 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     private readonly OrtValue[]?[] _outputValues;
     private readonly OrtIoBinding?[] _bindings;
     private readonly long[] _inputShape;
+    private readonly int _intraOpThreads;
+    private InferenceSession _session;
 
-    public OrtBatchSlot(OrtModelRunner runner, int maxBatch)
+    public OrtBatchSlot(OrtModelRunner runner, int maxBatch, int intraOpThreads)
     {
         _runner = runner;
+        _intraOpThreads = intraOpThreads;
+        Threads = intraOpThreads > 0 ? intraOpThreads : Environment.ProcessorCount;
+        _session = runner.CreateSession(intraOpThreads);
         var p = runner.Manifest.Preprocess;
         MaxBatch = maxBatch;
         InputLength = 3 * p.Width * p.Height;
@@ -44,6 +51,8 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
 
     public int MaxBatch { get; }
 
+    public int Threads { get; }
+
     public int InputLength { get; }
 
     public int OutputLength { get; }
@@ -57,14 +66,25 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     public void Run(int batchSize)
     {
         var binding = _bindings[batchSize] ??= CreateBinding(batchSize);
-        _runner.Session.RunWithBinding(_runOptions, binding);
+        _session.RunWithBinding(_runOptions, binding);
+    }
+
+    /// <summary>
+    /// A new session in place of one that failed (a poisoned GPU context stays poisoned), with
+    /// fresh bindings; the old session is released first so a GPU never holds both.
+    /// </summary>
+    public void Recover()
+    {
+        DisposeBindings();
+        _session.Dispose();
+        _session = _runner.CreateSession(_intraOpThreads);
     }
 
     private OrtIoBinding CreateBinding(int n)
     {
         var inputs = _inputValues[n] = [CreateInput(n)];
         var outputs = _outputValues[n] = CreateOutputs(n);
-        var binding = _runner.Session.CreateIoBinding();
+        var binding = _session.CreateIoBinding();
         binding.BindInput(_inputNames[0], inputs[0]);
         for (var i = 0; i < outputs.Length; i++)
         {
@@ -107,27 +127,29 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
 
     public void Dispose()
     {
-        foreach (var binding in _bindings)
-        {
-            binding?.Dispose();
-        }
-
-        foreach (var set in _inputValues)
-        {
-            foreach (var v in set ?? [])
-            {
-                v.Dispose();
-            }
-        }
-
-        foreach (var set in _outputValues)
-        {
-            foreach (var v in set ?? [])
-            {
-                v.Dispose();
-            }
-        }
-
+        DisposeBindings();
+        _session.Dispose();
         _runOptions.Dispose();
+    }
+
+    private void DisposeBindings()
+    {
+        for (var n = 0; n < _bindings.Length; n++)
+        {
+            _bindings[n]?.Dispose();
+            _bindings[n] = null;
+            foreach (var v in _inputValues[n] ?? [])
+            {
+                v.Dispose();
+            }
+
+            foreach (var v in _outputValues[n] ?? [])
+            {
+                v.Dispose();
+            }
+
+            _inputValues[n] = null;
+            _outputValues[n] = null;
+        }
     }
 }

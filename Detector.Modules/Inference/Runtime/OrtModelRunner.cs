@@ -6,19 +6,24 @@ using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
 namespace Detector.Modules.Inference.Runtime;
 
 /// <summary>
-/// One InferenceSession per loaded model version, created once and shared by its executor
-/// slots (InferenceSession.Run is thread-safe); each slot owns its buffers.
+/// A loaded model version: the execution provider that could load it, its output layout, and the
+/// sessions of its executor slots. Each slot owns its session (a few megabytes of weights), so a
+/// slot whose session failed is recreated alone while the others keep serving; the set is fixed
+/// at start (one per slot, never one per request).
 /// </summary>
 internal sealed partial class OrtModelRunner : IDisposable
 {
     private readonly List<OrtBatchSlot> _slots = [];
+    private readonly InferenceOptions _options;
+    private InferenceSession? _spare;
 
-    private OrtModelRunner(ModelManifest manifest, InferenceSession session, string provider, OutputLayout layout)
+    private OrtModelRunner(ModelManifest manifest, InferenceSession probe, string provider, OutputLayout layout, InferenceOptions options)
     {
         Manifest = manifest;
-        Session = session;
+        _spare = probe;
         Provider = provider;
         Layout = layout;
+        _options = options;
     }
 
     public ModelManifest Manifest { get; }
@@ -27,13 +32,29 @@ internal sealed partial class OrtModelRunner : IDisposable
 
     public OutputLayout Layout { get; }
 
-    internal InferenceSession Session { get; }
-
-    public OrtBatchSlot CreateSlot(int maxBatch)
+    /// <summary>A slot with its own session; <paramref name="intraOpThreads"/> null takes the configured threads, 0 one per core.</summary>
+    public OrtBatchSlot CreateSlot(int maxBatch, int? intraOpThreads = null)
     {
-        var slot = new OrtBatchSlot(this, maxBatch);
+        var threads = intraOpThreads ?? _options.IntraOpThreads;
+        var slot = new OrtBatchSlot(this, maxBatch, threads);
         _slots.Add(slot);
         return slot;
+    }
+
+    /// <summary>
+    /// A new session on the provider the model was loaded on. The first slot with the configured
+    /// threads takes the session that probed the model, so loading costs no extra session.
+    /// </summary>
+    internal InferenceSession CreateSession(int intraOpThreads)
+    {
+        if (intraOpThreads == _options.IntraOpThreads && Interlocked.Exchange(ref _spare, null) is { } probe)
+        {
+            return probe;
+        }
+
+        using var sessionOptions = CreateSessionOptions(_options, intraOpThreads);
+        AppendProvider(sessionOptions, Provider, _options);
+        return new InferenceSession(Manifest.FilePath, sessionOptions);
     }
 
     public static OrtModelRunner Load(ModelManifest manifest, InferenceOptions options, ILogger logger)
@@ -43,34 +64,14 @@ internal sealed partial class OrtModelRunner : IDisposable
         Exception? lastError = null;
         foreach (var provider in candidates)
         {
-            var sessionOptions = CreateSessionOptions(options);
+            var sessionOptions = CreateSessionOptions(options, options.IntraOpThreads);
             try
             {
-                switch (provider)
-                {
-                    case ProviderSelector.TensorRt:
-                        using (var trt = new OrtTensorRTProviderOptions())
-                        {
-                            trt.UpdateOptions(new Dictionary<string, string>
-                            {
-                                ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                                ["trt_fp16_enable"] = options.TensorRtFp16 ? "1" : "0",
-                                ["trt_engine_cache_enable"] = "1",
-                            });
-                            sessionOptions.AppendExecutionProvider_Tensorrt(trt);
-                        }
-
-                        sessionOptions.AppendExecutionProvider_CUDA(CudaOptions(options));
-                        break;
-                    case ProviderSelector.Cuda:
-                        sessionOptions.AppendExecutionProvider_CUDA(CudaOptions(options));
-                        break;
-                }
-
+                AppendProvider(sessionOptions, provider, options);
                 var session = new InferenceSession(manifest.FilePath, sessionOptions);
                 var layout = OutputLayout.Probe(session, manifest);
                 LogLoaded(logger, manifest.Name, manifest.Version, provider);
-                return new OrtModelRunner(manifest, session, provider, layout);
+                return new OrtModelRunner(manifest, session, provider, layout, options);
             }
             catch (Exception ex) when (provider != ProviderSelector.Cpu && ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
             {
@@ -86,7 +87,31 @@ internal sealed partial class OrtModelRunner : IDisposable
         throw new InvalidOperationException($"No execution provider could load model '{manifest.Name}'.", lastError);
     }
 
-    private static SessionOptions CreateSessionOptions(InferenceOptions options)
+    private static void AppendProvider(SessionOptions sessionOptions, string provider, InferenceOptions options)
+    {
+        switch (provider)
+        {
+            case ProviderSelector.TensorRt:
+                using (var trt = new OrtTensorRTProviderOptions())
+                {
+                    trt.UpdateOptions(new Dictionary<string, string>
+                    {
+                        ["device_id"] = options.DeviceId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        ["trt_fp16_enable"] = options.TensorRtFp16 ? "1" : "0",
+                        ["trt_engine_cache_enable"] = "1",
+                    });
+                    sessionOptions.AppendExecutionProvider_Tensorrt(trt);
+                }
+
+                sessionOptions.AppendExecutionProvider_CUDA(CudaOptions(options));
+                break;
+            case ProviderSelector.Cuda:
+                sessionOptions.AppendExecutionProvider_CUDA(CudaOptions(options));
+                break;
+        }
+    }
+
+    private static SessionOptions CreateSessionOptions(InferenceOptions options, int intraOpThreads)
     {
         var so = new SessionOptions
         {
@@ -101,9 +126,9 @@ internal sealed partial class OrtModelRunner : IDisposable
             InterOpNumThreads = options.InterOpThreads,
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
-        if (options.IntraOpThreads > 0)
+        if (intraOpThreads > 0)
         {
-            so.IntraOpNumThreads = options.IntraOpThreads;
+            so.IntraOpNumThreads = intraOpThreads;
         }
 
         so.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
@@ -136,7 +161,7 @@ internal sealed partial class OrtModelRunner : IDisposable
             slot.Dispose();
         }
 
-        Session.Dispose();
+        Interlocked.Exchange(ref _spare, null)?.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Loaded model {Model} version {Version} on {Provider}")]

@@ -7,14 +7,20 @@ namespace Detector.Modules.Inference.Scheduling;
 
 /// <summary>
 /// One dedicated thread per executor slot: take a due batch from the queue, copy its inputs into
-/// the slot, run the model, hand each request its output. Executors block in the model run for
+/// a slot, run the model, hand each request its output. Executors block in the model run for
 /// tens of milliseconds, so they stay off the thread pool that serves HTTP and decoding. Nothing
 /// here allocates per image: batch arrays are per thread and outputs come from the model's pool.
+/// A request that finds the machine idle runs on the wide executor (every core) instead of its
+/// thread's single-threaded slot; a failed run fails its batch only, and the slot's session is
+/// recreated before that thread takes another batch.
 /// </summary>
 internal sealed partial class BatchLoop : IAsyncDisposable
 {
     private readonly string _model;
     private readonly IReadOnlyList<IBatchExecutor> _executors;
+    private readonly IBatchExecutor? _wide;
+    private readonly CoreBudget? _cores;
+    private readonly IInferenceFaults _faults;
     private readonly int _maxBatch;
     private readonly WorkQueue _queue;
     private readonly AdmissionControl _admission;
@@ -23,11 +29,16 @@ internal sealed partial class BatchLoop : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread[] _threads;
+    private int _unhealthy;
+    private volatile bool _wideHealthy = true;
 
-    public BatchLoop(string model, IReadOnlyList<IBatchExecutor> executors, int maxBatch, WorkQueue queue, AdmissionControl admission, TensorPool outputs, SchedulerMetrics metrics, ILogger logger)
+    public BatchLoop(string model, IReadOnlyList<IBatchExecutor> executors, int maxBatch, WorkQueue queue, AdmissionControl admission, TensorPool outputs, SchedulerMetrics metrics, ILogger logger, ExecutorOptions? extras = null)
     {
         _model = model;
         _executors = executors;
+        _wide = extras?.Wide;
+        _cores = extras?.Cores;
+        _faults = extras?.Faults ?? NoInferenceFaults.Instance;
         _maxBatch = maxBatch;
         _queue = queue;
         _admission = admission;
@@ -42,6 +53,9 @@ internal sealed partial class BatchLoop : IAsyncDisposable
             _threads[i].Start();
         }
     }
+
+    /// <summary>Batch threads busy recreating a failed executor's session (the wide one included); when it equals their count the model serves nothing.</summary>
+    public int UnhealthyExecutors => Volatile.Read(ref _unhealthy);
 
     /// <summary>Stops taking batches, waits for running ones, and fails what is still queued with a 503.</summary>
     public async ValueTask DisposeAsync()
@@ -82,62 +96,196 @@ internal sealed partial class BatchLoop : IAsyncDisposable
             if (taken > 0)
             {
                 var background = batch[0].Priority == DetectionPriority.Background;
-                Execute(executor, batch, taken);
+                Dispatch(executor, batch, taken, stop);
                 _queue.BatchDone(background);
             }
         }
     }
 
-    private void Execute(IBatchExecutor executor, WorkItem[] batch, int n)
+    private void Dispatch(IBatchExecutor narrow, WorkItem[] batch, int n, CancellationToken stop)
+    {
+        // One request alone on an idle machine runs on every core: a single-threaded run is the
+        // throughput layout, but it leaves the other cores idle while this caller waits.
+        if (n == 1 && _wide is { } wide && _wideHealthy && _queue.Depth == 0 && _cores is not null && _cores.TryTakeAll())
+        {
+            bool wideFailed;
+            try
+            {
+                wideFailed = Execute(wide, batch, 0, n, wide: true);
+            }
+            finally
+            {
+                _cores.Give(_cores.Cores);
+            }
+
+            if (wideFailed)
+            {
+                Recover(wide, isWide: true, stop);
+            }
+
+            return;
+        }
+
+        var held = _cores?.Take(narrow.Threads, stop) ?? 0;
+        bool failed;
+        try
+        {
+            failed = Execute(narrow, batch, 0, n, wide: false);
+        }
+        finally
+        {
+            _cores?.Give(held);
+        }
+
+        if (failed)
+        {
+            Recover(narrow, isWide: false, stop);
+        }
+    }
+
+    /// <summary>Runs batch[offset..offset+count) and completes its requests; true when the executor failed and needs recovering.</summary>
+    private bool Execute(IBatchExecutor executor, WorkItem[] batch, int offset, int count, bool wide)
     {
         var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < n; i++)
+        for (var i = 0; i < count; i++)
         {
-            batch[i].Input.AsSpan(0, executor.InputLength).CopyTo(executor.InputSlot(i));
+            batch[offset + i].Input.AsSpan(0, executor.InputLength).CopyTo(executor.InputSlot(i));
         }
 
         try
         {
-            executor.Run(n);
+            _faults.BeforeRun(_model, count);
+            executor.Run(count);
+        }
+        catch (Exception ex) when (count > 1 && IsOutOfMemory(ex))
+        {
+            // A batch too large for the device's memory fails for its size, not its images: the
+            // halves are tried before any request is failed.
+            _metrics.Split.Inc();
+            LogSplit(_logger, _model, count);
+            var half = count / 2;
+            var firstFailed = Execute(executor, batch, offset, half, wide);
+            return Execute(executor, batch, offset + half, count - half, wide) || firstFailed;
         }
         catch (Exception ex)
         {
-            // Only this batch fails; the executor stays in service for the next one.
-            LogBatchFailed(_logger, _model, n, ex);
-            _metrics.Failed.Inc(n);
-            for (var i = 0; i < n; i++)
+            // Only this batch fails; the caller recreates the executor's session before its next one.
+            LogBatchFailed(_logger, _model, count, ex);
+            _metrics.Failed.Inc(count);
+            for (var i = offset; i < offset + count; i++)
             {
                 batch[i].Registration.Dispose();
                 batch[i].Completion.TrySetException(new ProblemException(503, ErrorCodes.InferenceFailed, "Inference failed", "The model failed to run this batch; retry later.", ex) { RetryAfterSeconds = 1 });
                 batch[i] = null!;
             }
 
-            return;
+            return true;
         }
 
         var end = Stopwatch.GetTimestamp();
         var inferenceMs = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
-        _admission.RecordBatch(n, inferenceMs, _executors.Count);
-        _metrics.BatchSize.Observe(n);
-        _metrics.InferenceSeconds.Observe(inferenceMs / 1000.0);
-        for (var i = 0; i < n; i++)
+        if (wide)
         {
-            var item = batch[i];
-            batch[i] = null!;
+            // Wide runs happen only when nothing waits, so they say nothing about throughput under load.
+            _metrics.WideRuns.Inc();
+        }
+        else
+        {
+            _metrics.NarrowRuns.Inc();
+            _admission.RecordBatch(count, inferenceMs, _executors.Count);
+        }
+
+        _metrics.BatchSize.Observe(count);
+        _metrics.InferenceSeconds.Observe(inferenceMs / 1000.0);
+        for (var i = 0; i < count; i++)
+        {
+            var item = batch[offset + i];
+            batch[offset + i] = null!;
             var queueMs = Stopwatch.GetElapsedTime(item.EnqueuedTimestamp, start).TotalMilliseconds;
             _metrics.QueueWaitSeconds.Observe(queueMs / 1000.0);
             var output = _outputs.Rent();
             executor.CopyOutput(i, output);
             item.Output = output;
             item.Registration.Dispose();
-            if (!item.Completion.TrySetResult(new BatchInfo(n, queueMs, inferenceMs)))
+            if (!item.Completion.TrySetResult(new BatchInfo(count, queueMs, inferenceMs)))
             {
                 item.Output = null;
                 _outputs.Return(output);
             }
         }
+
+        return false;
     }
+
+    /// <summary>
+    /// Recreates a failed executor's session on this thread (so it takes no batch meanwhile),
+    /// retrying with backoff while that fails; readiness reports the executor unhealthy until then.
+    /// </summary>
+    private void Recover(IBatchExecutor executor, bool isWide, CancellationToken stop)
+    {
+        if (isWide)
+        {
+            _wideHealthy = false;
+        }
+
+        // Counted per thread: the recovery runs on the batch thread, which takes no batch meanwhile.
+        Interlocked.Increment(ref _unhealthy);
+        _metrics.UnhealthyExecutors.Inc();
+        var started = Stopwatch.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(100);
+        while (true)
+        {
+            try
+            {
+                _faults.BeforeRecover(_model);
+                executor.Recover();
+                break;
+            }
+            catch (Exception ex)
+            {
+                LogRecoveryFailed(_logger, _model, ex);
+                if (stop.WaitHandle.WaitOne(delay))
+                {
+                    return; // stopping: the process is going away with it
+                }
+
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
+            }
+        }
+
+        _metrics.Recovered.Inc();
+        _metrics.UnhealthyExecutors.Dec();
+        if (isWide)
+        {
+            _wideHealthy = true;
+        }
+
+        Interlocked.Decrement(ref _unhealthy);
+
+        LogRecovered(_logger, _model, isWide ? "wide" : "narrow", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>The runtime's words for an allocation that failed (CUDA and its arena, or the CPU allocator).</summary>
+    private static bool IsOutOfMemory(Exception ex) =>
+        ex is OutOfMemoryException
+        || ex.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
+        || ex.Message.Contains("Failed to allocate memory", StringComparison.OrdinalIgnoreCase);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Batch of {BatchSize} failed on model {Model}")]
     private static partial void LogBatchFailed(ILogger logger, string model, int batchSize, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {BatchSize} on model {Model} ran out of memory; retrying it in halves")]
+    private static partial void LogSplit(ILogger logger, string model, int batchSize);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Recreating a session of model {Model} failed; trying again")]
+    private static partial void LogRecoveryFailed(ILogger logger, string model, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: a {Layout} executor's session was recreated after a failed run in {ElapsedMs:F0} ms")]
+    private static partial void LogRecovered(ILogger logger, string model, string layout, double elapsedMs);
 }
+
+/// <summary>What a batch loop may have beside its single-threaded slots.</summary>
+/// <param name="Wide">An executor whose runs use every core, for a request that finds the machine idle (CPU only).</param>
+/// <param name="Cores">The cores every model's runs share; null on a GPU.</param>
+/// <param name="Faults">Fault injection for chaos tests.</param>
+internal sealed record ExecutorOptions(IBatchExecutor? Wide = null, CoreBudget? Cores = null, IInferenceFaults? Faults = null);

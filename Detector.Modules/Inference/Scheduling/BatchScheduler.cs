@@ -17,7 +17,7 @@ internal sealed class BatchScheduler : IAsyncDisposable
     private readonly TensorPool _inputs;
     private readonly TensorPool _outputs;
 
-    public BatchScheduler(string model, IReadOnlyList<IBatchExecutor> executors, SchedulerSettings settings, SchedulerMetrics metrics, ILogger logger)
+    public BatchScheduler(string model, IReadOnlyList<IBatchExecutor> executors, SchedulerSettings settings, SchedulerMetrics metrics, ILogger logger, ExecutorOptions? extras = null)
     {
         if (executors.Count == 0)
         {
@@ -46,7 +46,7 @@ internal sealed class BatchScheduler : IAsyncDisposable
         _admission = new AdmissionControl(settings.QueueCapacity, settings.SyncBudget, alwaysAdmitted: pipeline, metrics.Rejected, settings.BackgroundShare);
         // With several executors, background batches leave one free while callers are around.
         _queue = new WorkQueue(maxBatch, settings.MaxDelay, metrics, executors.Count > 1 ? executors.Count - 1 : int.MaxValue);
-        _loop = new BatchLoop(model, executors, maxBatch, _queue, _admission, _outputs, metrics, logger);
+        _loop = new BatchLoop(model, executors, maxBatch, _queue, _admission, _outputs, metrics, logger, extras);
     }
 
     public string Model { get; }
@@ -56,6 +56,12 @@ internal sealed class BatchScheduler : IAsyncDisposable
     public int OutputLength => _executors[0].OutputLength;
 
     public int QueueDepth => _queue.Depth;
+
+    /// <summary>Executor slots (the single-threaded throughput layout on CPU).</summary>
+    public int Executors => _executors.Count;
+
+    /// <inheritdoc cref="BatchLoop.UnhealthyExecutors"/>
+    public int UnhealthyExecutors => _loop.UnhealthyExecutors;
 
     /// <summary>An input tensor buffer of exactly <see cref="InputLength"/> floats from this model's pool.</summary>
     public float[] RentInput() => _inputs.Rent();

@@ -8,6 +8,9 @@ internal interface IBatchExecutor
 {
     int MaxBatch { get; }
 
+    /// <summary>Runtime threads one run uses (cores it takes from the <see cref="CoreBudget"/>).</summary>
+    int Threads => 1;
+
     int InputLength { get; }
 
     /// <summary>Floats per image when all outputs are packed back to back.</summary>
@@ -18,6 +21,11 @@ internal interface IBatchExecutor
     void Run(int batchSize);
 
     void CopyOutput(int index, Span<float> destination);
+
+    /// <summary>Replaces whatever a failed run may have left broken (the session); may throw, and is tried again later then.</summary>
+    void Recover()
+    {
+    }
 }
 
 /// <summary>What a request learns about the batch it ran in.</summary>

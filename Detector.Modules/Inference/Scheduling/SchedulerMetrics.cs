@@ -37,8 +37,21 @@ internal sealed class SchedulerMetrics
 
     private static readonly Counter TensorBuffers = Metrics.CreateCounter("detector_tensor_buffers_allocated_total", "Input/output tensor arrays the model's pools had to allocate; flat once traffic is steady.", new CounterConfiguration { LabelNames = Labels });
 
+    private static readonly Gauge UnhealthyExecutorCounts = Metrics.CreateGauge("detector_inference_executors_unhealthy", "Executor slots whose session is being recreated after a failed run.", new GaugeConfiguration { LabelNames = Labels });
+
+    private static readonly Counter Recoveries = Metrics.CreateCounter("detector_inference_recoveries_total", "Executor sessions recreated after a failed run.", new CounterConfiguration { LabelNames = Labels });
+
+    private static readonly Counter SplitBatches = Metrics.CreateCounter("detector_inference_batches_split_total", "Batches split in two and retried after the runtime ran out of memory.", new CounterConfiguration { LabelNames = Labels });
+
+    private static readonly Counter Runs = Metrics.CreateCounter("detector_inference_runs_total", "Model runs by layout: narrow (single-threaded slot, the throughput layout) or wide (every core, one request alone).", new CounterConfiguration { LabelNames = ["model", "version", "layout"] });
+
     public SchedulerMetrics(string model, string version)
     {
+        UnhealthyExecutors = UnhealthyExecutorCounts.WithLabels(model, version);
+        Recovered = Recoveries.WithLabels(model, version);
+        Split = SplitBatches.WithLabels(model, version);
+        NarrowRuns = Runs.WithLabels(model, version, "narrow");
+        WideRuns = Runs.WithLabels(model, version, "wide");
         BuffersAllocated = TensorBuffers.WithLabels(model, version);
         BatchSize = BatchSizes.WithLabels(model, version);
         QueueWaitSeconds = QueueWaits.WithLabels(model, version);
@@ -49,6 +62,16 @@ internal sealed class SchedulerMetrics
         Cancelled = CancelledRequests.WithLabels(model, version);
         Failed = FailedRequests.WithLabels(model, version);
     }
+
+    public Gauge.Child UnhealthyExecutors { get; }
+
+    public Counter.Child Recovered { get; }
+
+    public Counter.Child Split { get; }
+
+    public Counter.Child NarrowRuns { get; }
+
+    public Counter.Child WideRuns { get; }
 
     public Histogram.Child BatchSize { get; }
 

@@ -1,19 +1,66 @@
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Results.Contracts;
+using Microsoft.Extensions.Logging;
 
 namespace Detector.Modules.Results.DetectAndRecord;
 
-internal sealed class DetectionRecorder(IObjectDetector detector, IImageStore images, IResultStore results, TimeProvider time) : IDetectionRecorder
+internal sealed partial class DetectionRecorder(IObjectDetector detector, IImageStore images, IResultStore results, TimeProvider time, ILogger<DetectionRecorder> logger) : IDetectionRecorder
 {
     public async Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
-        var outcome = await detector.DetectAsync(command.Detection, cancellationToken);
-        var stored = command.Stored
-            ?? (command.StoreImage ? await images.PutAsync(command.TenantId, command.Detection.Image, cancellationToken) : images.Describe(command.Detection.Image));
+
+        // The image is stored while it is detected, not after: for a phone photo the write (hash,
+        // seal, a few megabytes to the backend) takes about as long as the detection, and the
+        // client would wait for both in turn (ADR 0014).
+        var storing = command.Stored is null && command.StoreImage
+            ? images.PutAsync(command.TenantId, command.Detection.Image, cancellationToken)
+            : null;
+        DetectionOutcome outcome;
+        try
+        {
+            outcome = await detector.DetectAsync(command.Detection, cancellationToken);
+        }
+        catch
+        {
+            if (storing is not null)
+            {
+                await ForgetAsync(command.TenantId, storing);
+            }
+
+            throw;
+        }
+
+        var stored = command.Stored ?? (storing is not null ? await storing : images.Describe(command.Detection.Image));
         var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, stored.Sha256);
         await results.SaveAsync(command.TenantId, document, cancellationToken);
         return document;
     }
+
+    /// <summary>
+    /// A detection that failed keeps nothing: the image its put created is deleted again, unless a
+    /// result of the tenant names it meanwhile. An image the tenant had before stays (a result or
+    /// job item may need it).
+    /// </summary>
+    private async Task ForgetAsync(Guid tenantId, Task<StoredImage> storing)
+    {
+        try
+        {
+            var stored = await storing;
+            if (stored.Created && !await results.ReferencesImageAsync(tenantId, stored.Sha256, CancellationToken.None))
+            {
+                await images.DeleteAsync(tenantId, stored.Sha256, CancellationToken.None);
+            }
+        }
+        catch (Exception ex)
+        {
+            // The put itself failed or was cancelled (nothing stored: backends write whole blobs or
+            // nothing), or the delete failed: then the warning names the tenant for an operator.
+            LogForgetFailed(logger, tenantId, ex);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: the image of a failed detection was not removed at once")]
+    private static partial void LogForgetFailed(ILogger logger, Guid tenantId, Exception exception);
 }

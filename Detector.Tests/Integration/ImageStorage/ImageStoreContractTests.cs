@@ -114,6 +114,16 @@ public abstract class ImageStoreContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_put_says_it_created_the_blob_only_when_the_tenant_did_not_have_those_bytes()
+    {
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[4]);
+
+        Assert.True((await Store.PutAsync(Tenant, photo, CancellationToken.None)).Created);
+        Assert.False((await Store.PutAsync(Tenant, photo, CancellationToken.None)).Created);
+        Assert.True((await Store.PutAsync(Guid.NewGuid(), photo, CancellationToken.None)).Created);
+    }
+
+    [Fact]
     public async Task Different_images_never_share_an_address()
     {
         var a = await Store.PutAsync(Tenant, await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[2]), CancellationToken.None);

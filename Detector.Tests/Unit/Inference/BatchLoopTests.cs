@@ -65,6 +65,56 @@ public sealed class BatchLoopTests
         Assert.False(h.Runtime.Saw(2));
     }
 
+    [Fact]
+    public async Task A_failed_run_recreates_that_executors_session_and_readiness_counts_it_unhealthy_meanwhile()
+    {
+        await using var h = new LoopHarness(maxBatch: 1);
+
+        await Assert.ThrowsAsync<ProblemException>(() => h.Queue.EnqueueAsync(Item(FakeRuntime.FailMarker), CancellationToken.None).WaitAsync(Guard));
+        var next = Item(6);
+        await h.Queue.EnqueueAsync(next, CancellationToken.None).WaitAsync(Guard);
+
+        Assert.Equal(1, h.Executors[0].Recoveries);
+        Assert.Equal(0, h.Loop.UnhealthyExecutors);
+        Assert.Equal(FakeRuntime.Output(next.Input), next.Output.AsSpan(0, FakeRuntime.Length).ToArray());
+    }
+
+    [Fact]
+    public async Task A_batch_that_runs_out_of_memory_is_retried_in_halves_and_every_request_gets_its_output()
+    {
+        await using var h = new LoopHarness(maxBatch: 4);
+        h.Runtime.OutOfMemoryAbove = 1;
+        var blocker = h.Queue.EnqueueAsync(Item(FakeRuntime.BlockMarker), CancellationToken.None);
+        await h.Runtime.WaitUntilBlockedAsync();
+        var items = Enumerable.Range(10, 4).Select(t => Item(t)).ToList();
+        var waits = items.Select(i => h.Queue.EnqueueAsync(i, CancellationToken.None)).ToList();
+
+        h.Runtime.Unblock();
+        await blocker.WaitAsync(Guard);
+        await Task.WhenAll(waits).WaitAsync(Guard);
+
+        Assert.Contains(h.Runtime.Batches, b => b.Length == 4);
+        Assert.All(items, i => Assert.Equal(FakeRuntime.Output(i.Input), i.Output.AsSpan(0, FakeRuntime.Length).ToArray()));
+        Assert.Equal(0, h.Executors[0].Recoveries);
+    }
+
+    [Fact]
+    public async Task One_request_on_an_idle_machine_runs_on_every_core_and_a_queue_runs_one_thread_per_core_never_more()
+    {
+        await using var h = new LoopHarness(maxBatch: 1, executors: 2, wide: true);
+
+        var alone = Item(1);
+        await h.Queue.EnqueueAsync(alone, CancellationToken.None).WaitAsync(Guard);
+        Assert.Equal(1, h.Wide!.Runs);
+
+        var crowd = Enumerable.Range(100, 40).Select(t => Item(t)).ToList();
+        await Task.WhenAll(crowd.Select(i => h.Queue.EnqueueAsync(i, CancellationToken.None))).WaitAsync(Guard);
+
+        Assert.True(h.Executors.Sum(e => e.Runs) > 20, "a queue should run on the single-threaded slots");
+        Assert.True(h.Runtime.MaxThreadsRunning <= 2, $"{h.Runtime.MaxThreadsRunning} runtime threads ran at once on 2 cores");
+        Assert.All(crowd, i => Assert.Equal(FakeRuntime.Output(i.Input), i.Output.AsSpan(0, FakeRuntime.Length).ToArray()));
+    }
+
     private static WorkItem Item(float tag) => new(FakeRuntime.Input(tag), DetectionPriority.Interactive, long.MaxValue);
 
     private sealed class LoopHarness : IAsyncDisposable
@@ -72,14 +122,22 @@ public sealed class BatchLoopTests
         private readonly BatchLoop _loop;
         private bool _disposed;
 
-        public LoopHarness(int maxBatch, [CallerMemberName] string test = "")
+        public LoopHarness(int maxBatch, int executors = 1, bool wide = false, [CallerMemberName] string test = "")
         {
             var metrics = new SchedulerMetrics($"loop-{test}-{Guid.NewGuid():N}", "v1");
-            IBatchExecutor executor = new FakeBatchExecutor(Runtime, maxBatch);
+            Executors = [.. Enumerable.Range(0, executors).Select(_ => new FakeBatchExecutor(Runtime, maxBatch))];
+            Wide = wide ? new FakeBatchExecutor(Runtime, 1, threads: executors) : null;
             Queue = new WorkQueue(maxBatch, TimeSpan.FromMinutes(10), metrics);
             Admission = new AdmissionControl(100, TimeSpan.Zero, 0, metrics.Rejected);
-            _loop = new BatchLoop("fake", [executor], maxBatch, Queue, Admission, new TensorPool(FakeRuntime.Length, 16), metrics, NullLogger.Instance);
+            var extras = new ExecutorOptions(Wide, new CoreBudget(executors));
+            _loop = Loop = new BatchLoop("fake", [.. Executors], maxBatch, Queue, Admission, new TensorPool(FakeRuntime.Length, 64), metrics, NullLogger.Instance, extras);
         }
+
+        public IReadOnlyList<FakeBatchExecutor> Executors { get; }
+
+        public FakeBatchExecutor? Wide { get; }
+
+        public BatchLoop Loop { get; }
 
         public FakeRuntime Runtime { get; } = new();
 

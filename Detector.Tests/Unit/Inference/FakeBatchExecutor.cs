@@ -19,6 +19,14 @@ internal sealed class FakeRuntime
 
     private readonly ManualResetEventSlim _unblocked = new(false);
     private readonly SemaphoreSlim _blocked = new(0);
+    private int _threadsRunning;
+    private int _maxThreadsRunning;
+
+    /// <summary>Batches larger than this throw the runtime's out-of-memory error.</summary>
+    public int OutOfMemoryAbove { get; set; } = int.MaxValue;
+
+    /// <summary>The most runtime threads (executor Threads) inside Run at once.</summary>
+    public int MaxThreadsRunning => Volatile.Read(ref _maxThreadsRunning);
 
     /// <summary>Every batch Run saw, in the order the runs started; each entry holds one input per slot.</summary>
     public ConcurrentQueue<float[][]> Batches { get; } = new();
@@ -44,9 +52,33 @@ internal sealed class FakeRuntime
 
     public bool Saw(float tag) => Batches.Any(b => b.Any(i => i[0] == tag));
 
-    internal void OnRun(float[][] batch)
+    internal void OnRun(float[][] batch, int threads)
+    {
+        var running = Interlocked.Add(ref _threadsRunning, threads);
+        int max;
+        while (running > (max = Volatile.Read(ref _maxThreadsRunning)) && Interlocked.CompareExchange(ref _maxThreadsRunning, running, max) != max)
+        {
+        }
+
+        try
+        {
+            Thread.Sleep(1); // long enough for runs on other threads to overlap if the loop lets them
+            Run(batch);
+        }
+        finally
+        {
+            Interlocked.Add(ref _threadsRunning, -threads);
+        }
+    }
+
+    private void Run(float[][] batch)
     {
         Batches.Enqueue(batch);
+        if (batch.Length > OutOfMemoryAbove)
+        {
+            throw new InvalidOperationException("[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : CUDA failure 2: out of memory");
+        }
+
         if (batch.Any(i => i[0] == FailMarker))
         {
             throw new InvalidOperationException("The fake model failed.");
@@ -66,12 +98,21 @@ internal sealed class FakeRuntime
 }
 
 /// <summary>One executor slot: output = input + 1, so every request's result is checkable.</summary>
-internal sealed class FakeBatchExecutor(FakeRuntime runtime, int maxBatch) : IBatchExecutor
+internal sealed class FakeBatchExecutor(FakeRuntime runtime, int maxBatch, int threads = 1) : IBatchExecutor
 {
+    private int _runs;
+    private int _recoveries;
+
     private readonly float[] _input = new float[FakeRuntime.Length * maxBatch];
     private readonly float[] _output = new float[FakeRuntime.Length * maxBatch];
 
     public int MaxBatch => maxBatch;
+
+    public int Threads => threads;
+
+    public int Runs => Volatile.Read(ref _runs);
+
+    public int Recoveries => Volatile.Read(ref _recoveries);
 
     public int InputLength => FakeRuntime.Length;
 
@@ -87,7 +128,8 @@ internal sealed class FakeBatchExecutor(FakeRuntime runtime, int maxBatch) : IBa
             batch[i] = InputSlot(i).ToArray();
         }
 
-        runtime.OnRun(batch);
+        Interlocked.Increment(ref _runs);
+        runtime.OnRun(batch, threads);
         for (var i = 0; i < batchSize; i++)
         {
             FakeRuntime.Output(InputSlot(i)).CopyTo(_output.AsSpan(i * FakeRuntime.Length));
@@ -96,6 +138,8 @@ internal sealed class FakeBatchExecutor(FakeRuntime runtime, int maxBatch) : IBa
 
     public void CopyOutput(int index, Span<float> destination) =>
         _output.AsSpan(index * FakeRuntime.Length, FakeRuntime.Length).CopyTo(destination);
+
+    public void Recover() => Interlocked.Increment(ref _recoveries);
 }
 
 /// <summary>A scheduler over fake executors; disposal unblocks the executors first so the loops can stop.</summary>

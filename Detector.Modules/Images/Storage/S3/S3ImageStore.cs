@@ -25,15 +25,18 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
 
     public string Name => "s3";
 
-    public async Task PutAsync(ImageKey imageKey, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public async Task<bool> PutAsync(ImageKey imageKey, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        // A large blob already there is not sent again; a small one costs less to resend than to ask about.
-        if (image.Length >= _s3.MultipartThresholdBytes && await ExistsAsync(imageKey, cancellationToken))
+        // Asked first whatever the size: a blob already there is not sent again, and the answer
+        // tells the caller whether this put created it (a sync request's put runs beside its
+        // detection, so the round trip is hidden).
+        if (await ExistsAsync(imageKey, cancellationToken))
         {
-            return;
+            return false;
         }
 
         await WriteAsync(KeyFor(imageKey), image, cancellationToken);
+        return true;
     }
 
     /// <summary>An S3 write replaces the object whole: readers see the old or the new blob, never a mix.</summary>
