@@ -60,6 +60,10 @@ internal static partial class Pipeline
         app.UseExceptionHandler();
         app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
 
+        // Inside the exception handler (its refusal is a problem+json), before authentication
+        // (which reads keys from the database).
+        app.UseDatabaseBreaker();
+
         // Before authentication: the API description is public; every operation in it still needs a key.
         app.UseSwagger();
         app.UseSwaggerUI(o => o.SwaggerEndpoint("/swagger/v1/swagger.json", "Detector API v1"));

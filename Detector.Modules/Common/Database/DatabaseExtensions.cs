@@ -35,6 +35,7 @@ public static class DatabaseExtensions
             return builder.Build();
         });
         services.AddSingleton<MigrationRunner>();
+        services.AddDatabaseBreaker();
         return builder;
     }
 }

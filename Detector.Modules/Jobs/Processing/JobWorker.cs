@@ -29,6 +29,7 @@ internal sealed partial class JobWorker(
     ITenantDirectory tenants,
     UrlFetcher fetcher,
     IImageSanitizer sanitizer,
+    HeldItems held,
     IOptions<JobsOptions> options,
     ILogger<JobWorker> logger)
 {
@@ -75,6 +76,11 @@ internal sealed partial class JobWorker(
         }
 
         var tasks = new Task[items.Count];
+        foreach (var item in items)
+        {
+            held.Hold(jobId, item.Idx);
+        }
+
         for (var i = 0; i < items.Count; i++)
         {
             tasks[i] = ProcessItemAsync(job, items[i], tenant.Plan.StoreImages, cancellationToken);
@@ -85,7 +91,16 @@ internal sealed partial class JobWorker(
 
     private async Task ProcessItemAsync(JobRow job, ItemRow item, bool storeImages, CancellationToken ct)
     {
-        await ProcessItemCoreAsync(job, item, storeImages, ct);
+        try
+        {
+            await ProcessItemCoreAsync(job, item, storeImages, ct);
+        }
+        finally
+        {
+            // Finished, requeued, or dropped by an exception: its lease is no longer renewed.
+            held.Release(job.Id, item.Idx);
+        }
+
         if (!storeImages && item.ImageSha256?.Trim() is { } sha256 && !await store.AwaitsImageAsync(job.TenantId, sha256, ct))
         {
             // A plan that keeps no images holds a job's upload only until its items are done.

@@ -7,12 +7,12 @@ using Npgsql;
 namespace Detector.Modules.Jobs.Processing;
 
 /// <summary>
-/// Keeps this process's item leases alive (one UPDATE every third of the lease, whatever the
-/// number of items) and ends them on a graceful stop, so another instance can take the items at
-/// once. A killed process renews nothing: its leases run out and the recovery sweep re-dispatches
-/// the items.
+/// Keeps the leases of the items this process is working on alive (one UPDATE every third of the
+/// lease, whatever the number of items; <see cref="HeldItems"/>) and ends them on a graceful stop,
+/// so another instance can take the items at once. A killed process renews nothing, and an item
+/// its worker dropped is renewed no more: its lease runs out and the recovery sweep re-dispatches it.
 /// </summary>
-internal sealed partial class LeaseKeeper(RecoveryQueries recovery, WorkerIdentity worker, IOptions<JobsOptions> options, ILogger<LeaseKeeper> logger) : BackgroundService
+internal sealed partial class LeaseKeeper(RecoveryQueries recovery, WorkerIdentity worker, HeldItems held, IOptions<JobsOptions> options, ILogger<LeaseKeeper> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -24,7 +24,8 @@ internal sealed partial class LeaseKeeper(RecoveryQueries recovery, WorkerIdenti
             {
                 try
                 {
-                    JobsMetrics.LeasedItems.Set(await recovery.RenewLeasesAsync(worker.LeaseOwner, lease, stoppingToken));
+                    var (jobIds, idxs) = held.Snapshot();
+                    JobsMetrics.LeasedItems.Set(jobIds.Length == 0 ? 0 : await recovery.RenewLeasesAsync(worker.LeaseOwner, jobIds, idxs, lease, stoppingToken));
                 }
                 catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
                 {

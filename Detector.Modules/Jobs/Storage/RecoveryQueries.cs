@@ -11,12 +11,16 @@ namespace Detector.Modules.Jobs.Storage;
 internal sealed class RecoveryQueries(NpgsqlDataSource dataSource)
 {
     /// <summary>Extends every lease this process holds; returns how many items it holds.</summary>
-    public async Task<int> RenewLeasesAsync(Guid leaseOwner, TimeSpan lease, CancellationToken ct)
+    public async Task<int> RenewLeasesAsync(Guid leaseOwner, Guid[] jobIds, int[] idxs, TimeSpan lease, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return await connection.ExecuteAsync(new CommandDefinition(
-            "UPDATE jobs.items SET lease_until = now() + @lease WHERE state = 'running' AND lease_owner = @leaseOwner",
-            new { leaseOwner, lease },
+            """
+            UPDATE jobs.items AS i SET lease_until = now() + @lease
+            FROM unnest(@jobIds, @idxs) AS held(job_id, idx)
+            WHERE i.job_id = held.job_id AND i.idx = held.idx AND i.state = 'running' AND i.lease_owner = @leaseOwner
+            """,
+            new { leaseOwner, jobIds, idxs, lease },
             cancellationToken: ct));
     }
 

@@ -1,0 +1,98 @@
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Registry;
+using Prometheus;
+
+namespace Detector.Modules.Common.Database;
+
+/// <summary>
+/// A Polly circuit breaker around every API request (<c>/v1</c>), fed by the database failures
+/// those requests meet. While PostgreSQL is down almost every request needs it (the key check,
+/// quotas, results), so once half of them fail the breaker opens and answers 503
+/// <c>database_unavailable</c> with Retry-After at once: no connection attempt, no body read, no
+/// pool timeout. After the break one request probes; its success closes the breaker.
+/// </summary>
+public static partial class DatabaseBreaker
+{
+    public const string PipelineName = "database";
+
+    private static readonly Gauge State = Metrics.CreateGauge("detector_database_breaker_open", "1 while the API's database circuit breaker is open (or probing), 0 when closed.");
+
+    private static readonly Counter ShortCircuited = Metrics.CreateCounter("detector_database_breaker_rejections_total", "API requests answered 503 database_unavailable by the open breaker.");
+
+    internal static IServiceCollection AddDatabaseBreaker(this IServiceCollection services) =>
+        services.AddResiliencePipeline(PipelineName, (pipeline, context) =>
+        {
+            var options = context.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
+            var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseBreaker));
+            pipeline.AddCircuitBreaker(new CircuitBreakerStrategyOptions
+            {
+                FailureRatio = options.BreakerFailureRatio,
+                MinimumThroughput = options.BreakerMinimumThroughput,
+                SamplingDuration = TimeSpan.FromSeconds(options.BreakerSamplingSeconds),
+                BreakDuration = TimeSpan.FromSeconds(options.BreakerBreakSeconds),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && IsOutage(ex)),
+                OnOpened = args =>
+                {
+                    State.Set(1);
+                    LogOpened(logger, args.BreakDuration.TotalSeconds, args.Outcome.Exception?.GetBaseException().Message ?? "");
+                    return ValueTask.CompletedTask;
+                },
+                OnClosed = _ =>
+                {
+                    State.Set(0);
+                    LogClosed(logger);
+                    return ValueTask.CompletedTask;
+                },
+            });
+        });
+
+    /// <summary>Answers API requests through the breaker; place it inside the exception handler and before authentication.</summary>
+    public static IApplicationBuilder UseDatabaseBreaker(this IApplicationBuilder app)
+    {
+        var pipeline = app.ApplicationServices.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(PipelineName);
+        var retryAfter = app.ApplicationServices.GetRequiredService<IOptions<DatabaseOptions>>().Value.BreakerBreakSeconds;
+        return app.Use(async (http, next) =>
+        {
+            if (!http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+            {
+                await next(http);
+                return;
+            }
+
+            try
+            {
+                await pipeline.ExecuteAsync(static async (state, _) => await state.next(state.http), (next, http), http.RequestAborted);
+            }
+            catch (BrokenCircuitException ex)
+            {
+                ShortCircuited.Inc();
+                throw new ProblemException(503, ErrorCodes.DatabaseUnavailable, "Database unavailable", "The service cannot reach its database; retry shortly.", ex) { RetryAfterSeconds = retryAfter };
+            }
+        });
+    }
+
+    /// <summary>
+    /// A failure to reach the database, not a query the database refused: connection errors,
+    /// timeouts, and Npgsql's transient class (server shutting down or starting up); also a
+    /// module's storage_unavailable problem wrapping one.
+    /// </summary>
+    public static bool IsOutage(Exception ex) => ex switch
+    {
+        PostgresException pg => pg.IsTransient,
+        NpgsqlException => true,
+        TimeoutException or SocketException => true,
+        ProblemException { InnerException: { } inner } => IsOutage(inner),
+        _ => false,
+    };
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Database breaker opened for {BreakSeconds} s: API requests get 503 database_unavailable ({Reason})")]
+    private static partial void LogOpened(ILogger logger, double breakSeconds, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Database breaker closed: the database answers again")]
+    private static partial void LogClosed(ILogger logger);
+}
