@@ -24,6 +24,7 @@ public static class ErrorCodes
     public const string InferenceFailed = "inference_failed";
     public const string StorageUnavailable = "storage_unavailable";
     public const string DatabaseUnavailable = "database_unavailable";
+    public const string StorageFull = "storage_full";
     public const string ImageMissing = "image_missing";
     public const string AttemptsExhausted = "attempts_exhausted";
     public const string TooManyImages = "too_many_images";

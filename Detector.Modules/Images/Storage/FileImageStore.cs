@@ -44,13 +44,22 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
     private static async Task WriteWholeAsync(string path, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
     {
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
-        await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+        try
         {
-            await stream.WriteAsync(blob, cancellationToken);
-            await stream.FlushAsync(cancellationToken);
-        }
+            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, FileOptions.Asynchronous))
+            {
+                await stream.WriteAsync(blob, cancellationToken);
+                await stream.FlushAsync(cancellationToken);
+            }
 
-        File.Move(temp, path, overwrite: true);
+            File.Move(temp, path, overwrite: true);
+        }
+        catch
+        {
+            // A full disk (or a cancelled write) leaves no half-written temporary taking space.
+            File.Delete(temp);
+            throw;
+        }
     }
 
     public async Task<byte[]?> GetAsync(ImageKey key, CancellationToken cancellationToken)

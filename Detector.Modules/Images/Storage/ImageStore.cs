@@ -31,11 +31,11 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
             BlobCipher.Seal(await keys.GetOrCreateAsync(tenantId, cancellationToken), key, image.Span, blob);
             created = await backend.PutAsync(key, blob.AsMemory(0, image.Length + BlobCipher.Overhead), cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or ProblemException))
         {
             ImagesMetrics.Errors.WithLabels(backend.Name, "put").Inc();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            throw;
+            throw StoreFailure.From(ex);
         }
         finally
         {
@@ -62,7 +62,7 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
         {
             ImagesMetrics.Errors.WithLabels(backend.Name, "get").Inc();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            throw;
+            throw ex is System.Security.Cryptography.CryptographicException or ProblemException ? ex : StoreFailure.From(ex);
         }
 
         ImagesMetrics.Seconds.WithLabels(backend.Name, "get").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -140,4 +140,26 @@ internal static class ImageBlobs
         var dataKey = await keys.FindAsync(key.Tenant, cancellationToken) ?? throw new System.Security.Cryptography.CryptographicException($"Tenant {key.Tenant} has no image data key.");
         return BlobCipher.Open(dataKey, key, blob);
     }
+}
+
+/// <summary>
+/// What a caller is told when the backend fails: 507 <c>storage_full</c> when the disk or
+/// database is full (nothing was kept; retrying soon will not help), else 503
+/// <c>storage_unavailable</c> with Retry-After. Never a 500: a failing store is an operating
+/// condition, not a bug.
+/// </summary>
+internal static class StoreFailure
+{
+    public static ProblemException From(Exception ex) => IsFull(ex)
+        ? new ProblemException(507, ErrorCodes.StorageFull, "Insufficient storage", "The image store is full; the image was not kept.", ex) { RetryAfterSeconds = 60 }
+        : new ProblemException(503, ErrorCodes.StorageUnavailable, "Storage unavailable", "The image store did not answer; retry shortly.", ex) { RetryAfterSeconds = 2 };
+
+    /// <summary>ENOSPC (28 on Linux), ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows, PostgreSQL's disk_full.</summary>
+    private static bool IsFull(Exception? ex) => ex switch
+    {
+        null => false,
+        IOException io when io.HResult is 28 or unchecked((int)0x80070070) or unchecked((int)0x80070027) => true,
+        Npgsql.PostgresException { SqlState: "53100" } => true,
+        _ => IsFull(ex.InnerException),
+    };
 }

@@ -22,6 +22,8 @@ internal sealed class ServiceProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     public static string WebDll
     {
         get
@@ -39,16 +41,27 @@ internal sealed class ServiceProcess : IDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
-    public static ServiceProcess Start(int port, IDictionary<string, string> environment)
+    /// <param name="launcher">A command the service is started through (it must exec the rest of its arguments), e.g. one that mounts a small filesystem first.</param>
+    public static ServiceProcess Start(int port, IDictionary<string, string> environment, IReadOnlyList<string>? launcher = null)
     {
         var dll = WebDll;
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(launcher?[0] ?? "dotnet")
         {
             WorkingDirectory = Path.GetDirectoryName(dll)!,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (launcher is not null)
+        {
+            foreach (var arg in launcher.Skip(1))
+            {
+                info.ArgumentList.Add(arg);
+            }
+
+            info.ArgumentList.Add("dotnet");
+        }
+
         info.ArgumentList.Add(dll);
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
