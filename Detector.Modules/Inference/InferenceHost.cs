@@ -31,6 +31,23 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
     public Task WhenReady => _ready.Task;
 
+    /// <summary>Seconds of queued and running work across every model at its measured rate (they share the machine).</summary>
+    public double BacklogSeconds()
+    {
+        if (!_isReady)
+        {
+            return 0; // the models are still being added
+        }
+
+        var total = 0.0;
+        foreach (var m in _models.Values)
+        {
+            total += m.Scheduler.BacklogSeconds;
+        }
+
+        return total;
+    }
+
     public IReadOnlyList<ExecutorHealth> Executors =>
         [.. _models.Values.Select(m => new ExecutorHealth(m.Manifest.Name, m.Scheduler.Executors, m.Scheduler.UnhealthyExecutors))];
 

@@ -1,8 +1,10 @@
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Degradation;
 using Detector.Modules.Inference.Scheduling;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Inference;
 
@@ -17,6 +19,8 @@ public static class InferenceModule
         services.AddSingleton<InferenceHost>();
         services.AddSingleton<IInferenceReadiness>(sp => sp.GetRequiredService<InferenceHost>());
         services.AddHostedService(sp => sp.GetRequiredService<InferenceHost>());
+        services.AddSingleton<IValidateOptions<InferenceOptions>, DegradationValidator>();
+        services.AddSingleton<DegradationLadder>();
         services.AddSingleton<IObjectDetector, ObjectDetector>();
         return builder;
     }

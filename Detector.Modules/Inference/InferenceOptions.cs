@@ -113,6 +113,9 @@ public sealed class InferenceOptions
     [Range(0, 512)]
     public int PreprocessWorkers { get; set; }
 
+    /// <summary>The degradation ladder: cheaper models that serve sync requests under backlog.</summary>
+    public DegradationOptions Degradation { get; set; } = new();
+
     /// <summary>Per-model overrides of the batching settings, keyed by model name.</summary>
     public Dictionary<string, ModelSchedulingOverride> PerModel { get; } = new(StringComparer.Ordinal);
 }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Degradation;
 using Detector.Modules.Inference.Postprocessing;
 using Detector.Modules.Inference.Scheduling;
 using Detector.Modules.Models.Contracts;
@@ -15,15 +16,17 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
     private readonly IModelCatalog _catalog;
     private readonly IImagePreprocessor _preprocessor;
     private readonly InferenceHost _host;
+    private readonly DegradationLadder _ladder;
     private readonly InferenceOptions _options;
     private readonly PriorityGate _preprocessGate;
     private readonly SemaphoreSlim _backgroundSlots;
 
-    public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, IOptions<InferenceOptions> options)
+    public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, DegradationLadder ladder, IOptions<InferenceOptions> options)
     {
         _catalog = catalog;
         _preprocessor = preprocessor;
         _host = host;
+        _ladder = ladder;
         _options = options.Value;
         var workers = _options.PreprocessWorkers > 0 ? _options.PreprocessWorkers : Math.Max(1, Environment.ProcessorCount / 2);
         _preprocessGate = new PriorityGate(workers);
@@ -54,8 +57,15 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
     private async Task<DetectionOutcome> DetectCoreAsync(DetectionRequest request, CancellationToken cancellationToken)
     {
         var name = request.Model ?? _catalog.DefaultModel;
-        var manifest = _catalog.Find(name)
+        var requested = _catalog.Find(name)
             ?? throw new ProblemException(400, ErrorCodes.UnknownModel, "Unknown model", $"Model '{name}' is not served. GET /v1/models lists the served models.");
+
+        // A sync request may be served by a cheaper model under backlog (the ladder); the place
+        // reserved before its body was read already says which.
+        var (servedName, rung) = request.Ticket is { } reserved && reserved.RequestedModel == requested.Name
+            ? (reserved.Model, reserved.Rung)
+            : request.Priority == DetectionPriority.Interactive ? _ladder.Choose(requested.Name) : (requested.Name, null);
+        var manifest = servedName == requested.Name ? requested : _catalog.Find(servedName)!;
         if (!_host.TryGet(manifest.Name, out var model))
         {
             throw new ProblemException(503, ErrorCodes.ModelNotReady, "Model not ready", $"Model '{name}' is still loading.") { RetryAfterSeconds = 5 };
@@ -69,7 +79,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var tenant = request.TenantId ?? Guid.Empty;
         // A place reserved before the upload was read is used as it is (its owner gives it back):
         // no second judgement after the body.
-        using var owned = request.Ticket is { } t && t.Model == manifest.Name
+        using var owned = request.Ticket is { } t && t.Model == manifest.Name && t.RequestedModel == requested.Name
             ? null
             : AdmitOrThrow(model, manifest.Name, request.Priority, tenant, request.MaxInFlight, request.Deadline);
 
@@ -130,7 +140,11 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 pre.Header.Height,
                 pre.Header.Format,
                 detections,
-                new DetectionTimings(pre.DecodeMs, info.QueueMs, info.InferenceMs, postMs, totalMs, info.BatchSize));
+                new DetectionTimings(pre.DecodeMs, info.QueueMs, info.InferenceMs, postMs, totalMs, info.BatchSize))
+            {
+                Degradation = rung,
+                RequestedModel = requested.Name,
+            };
         }
         catch (ProblemException ex)
         {
@@ -154,12 +168,19 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
 
     public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null)
     {
-        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } manifest || !_host.TryGet(manifest.Name, out var loaded))
+        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } requested || !_host.TryGet(requested.Name, out _))
         {
             return null;
         }
 
-        return AdmitOrThrow(loaded, manifest.Name, DetectionPriority.Interactive, tenantId, maxInFlight, deadline);
+        var (served, rung) = _ladder.Choose(requested.Name);
+        if (!_host.TryGet(served, out var loaded))
+        {
+            return null;
+        }
+
+        var ticket = AdmitOrThrow(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline);
+        return new AdmissionTicket(served, ticket.Dispose) { RequestedModel = requested.Name, Rung = rung };
     }
 
     /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or throws the refusal.</summary>

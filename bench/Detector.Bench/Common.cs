@@ -13,7 +13,8 @@ internal sealed class BenchContext
 
     public required bool Quick { get; init; }
 
-    public string Model { get; init; } = "yolox_nano_416";
+    /// <summary>The model every part measures (BENCH_MODEL, default yolox_nano_416).</summary>
+    public string Model { get; init; } = Environment.GetEnvironmentVariable("BENCH_MODEL") is { Length: > 0 } m ? m : "yolox_nano_416";
 
     public string ModelsDir => Environment.GetEnvironmentVariable("Models__Directory") is { Length: > 0 } d ? d : Path.GetFullPath(Path.Combine(Root, "..", "shared", "models"));
 

@@ -61,8 +61,14 @@ public sealed class AdmissionTicket(string model, Action release) : IDisposable
 {
     private Action? _release = release;
 
-    /// <summary>The model the place is in.</summary>
+    /// <summary>The model the place is in (the one that will serve the request).</summary>
     public string Model { get; } = model;
+
+    /// <summary>The model the client asked for; differs from <see cref="Model"/> when the degradation ladder stepped down.</summary>
+    public string RequestedModel { get; init; } = model;
+
+    /// <summary>The ladder's rung (<see cref="DegradationRungs"/>); null for the full model.</summary>
+    public string? Rung { get; init; }
 
     public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
 }
@@ -79,7 +85,22 @@ public sealed record DetectionOutcome(
     int ImageHeight,
     string ImageFormat,
     IReadOnlyList<Detection> Detections,
-    DetectionTimings Timings);
+    DetectionTimings Timings)
+{
+    /// <summary>The degradation ladder's rung that served the request (<see cref="DegradationRungs"/>); null: the requested model, in full.</summary>
+    public string? Degradation { get; init; }
+
+    /// <summary>The model the request named (or the default); <see cref="ModelName"/> is the one that served it.</summary>
+    public string? RequestedModel { get; init; }
+}
+
+/// <summary>The degradation ladder's rungs as answers name them (header <c>X-Degradation</c>, field <c>degradation.rung</c>, metrics).</summary>
+public static class DegradationRungs
+{
+    public const string Full = "full";
+    public const string LowerResolution = "lower_resolution";
+    public const string FasterModel = "faster_model";
+}
 
 /// <summary>
 /// The whole detection pipeline behind one call: decode, orient, resize, batch, infer, decode the

@@ -76,6 +76,7 @@ internal static class SubmitImageEndpoint
             // Still counted once: the job carries the same image.
             var accepted = await jobs.SubmitAsync(tenantId, [new JobImage(upload.Bytes, upload.FileName)], query.Model, detectionOptions, ct);
             http.Response.Headers["Preference-Applied"] = "respond-async";
+            http.Response.Headers["X-Degradation"] = "async_fallback";
             return TypedResults.Accepted(accepted.StatusUrl, accepted);
         }
         catch
@@ -86,6 +87,11 @@ internal static class SubmitImageEndpoint
 
         http.Response.Headers["X-Queue-Wait-Ms"] = document.Timings.QueueMs.ToString("F1", System.Globalization.CultureInfo.InvariantCulture);
         http.Response.Headers["X-Batch-Size"] = document.Timings.BatchSize.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (document.Degradation is { } degraded)
+        {
+            // Announced in the header too, so a client can tell without parsing the body.
+            http.Response.Headers["X-Degradation"] = degraded.Rung;
+        }
         return TypedResults.Ok(document);
     }
 

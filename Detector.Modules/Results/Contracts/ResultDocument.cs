@@ -12,6 +12,9 @@ public sealed record ResultDocument(
     IReadOnlyList<DetectedObject> Detections,
     ResultTimings Timings)
 {
+    /// <summary>Null when the requested model served the request in full; else the degradation ladder's rung and the model asked for.</summary>
+    public DegradationInfo? Degradation { get; init; }
+
     /// <summary>
     /// The stored form of one detection, shared by every path that stores one (sync API, jobs):
     /// scores to 4 decimals, boxes to 0.1 px, timings to 0.01 ms.
@@ -34,7 +37,10 @@ public sealed record ResultDocument(
             new ModelReference(outcome.ModelName, outcome.ModelVersion),
             new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
             detections,
-            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize));
+            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize))
+        {
+            Degradation = outcome.Degradation is { } rung ? new DegradationInfo(rung, outcome.RequestedModel ?? outcome.ModelName) : null,
+        };
     }
 
     private static float Round(float v) => MathF.Round(v, 1);
@@ -43,6 +49,9 @@ public sealed record ResultDocument(
 }
 
 public sealed record ModelReference(string Name, string Version);
+
+/// <summary>A degraded answer: the ladder's rung (<c>lower_resolution</c>, <c>faster_model</c>) and the model the client asked for.</summary>
+public sealed record DegradationInfo(string Rung, string RequestedModel);
 
 public sealed record ImageReference(int Width, int Height, string Sha256, string Format);
 
