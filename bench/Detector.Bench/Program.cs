@@ -32,7 +32,7 @@ if (command != "all")
 var quick = args.Contains("--quick");
 var outDir = Path.GetFullPath(Opt("--out") ?? Path.Combine(root, "bench", "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
 Directory.CreateDirectory(outDir);
-var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,11,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 var ctx = new BenchContext { Root = root, OutDir = outDir, Quick = quick };
 var R = ctx.Results;
 var started = Stopwatch.StartNew();
@@ -309,6 +309,20 @@ try
         Save();
     }
 
+    if (parts.Contains("11"))
+    {
+        Log.Info("part 11: the degradation ladder under a load ramp (PicoDet-416 -> PicoDet-320 -> YOLOX-nano)");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Directory.CreateDirectory(dataDir);
+        var coco = ctx.LoadAllCoco().Select(i => i.Bytes).ToList();
+        await using var svc = await ServiceProcess.StartAsync(ctx, "ladder", adminKey, dataDir, LadderPart.ServiceEnv);
+        var key = await svc.CreateTenantAsync(adminKey, "bench-ladder");
+        using var load = new HttpLoad(svc.BaseUrl, key, svc.Proc);
+        await load.ClosedAsync(coco, 4, ctx.D(3, 2));
+        R["part11_ladder"] = await LadderPart.RunAsync(ctx, svc, load, coco);
+        Save();
+    }
+
     if (parts.Contains("10"))
     {
         Log.Info("part 10: image store backends, added latency of a put and a get (150 KB, 3 MB)");
@@ -420,45 +434,4 @@ static async Task<bool> Live(string baseUrl)
     }
 }
 
-static async Task<double> Eval(BenchContext ctx, int scale)
-{
-    var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = ctx.OutDir };
-    foreach (var a in new[]
-    {
-        ctx.WebDll, "eval", "--model", ctx.Model,
-        "--annotations", Path.Combine(ctx.DatasetDir, "annotations", "instances_val2017.json"),
-        "--images", Path.Combine(ctx.DatasetDir, "val2017"),
-        "--scale", scale.ToString(CultureInfo.InvariantCulture),
-        "--out", Path.Combine(ctx.OutDir, $"eval-results-scale{scale}.json"),
-    })
-    {
-        psi.ArgumentList.Add(a);
-    }
-
-    psi.Environment["Models__Directory"] = ctx.ModelsDir;
-    psi.Environment["Models__Enabled__0"] = ctx.Model;
-    psi.Environment["Models__Default"] = ctx.Model;
-    using var p = Process.Start(psi)!;
-    var stdout = p.StandardOutput.ReadToEndAsync();
-    var stderr = p.StandardError.ReadToEndAsync();
-    using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-    try
-    {
-        await p.WaitForExitAsync(cts.Token);
-    }
-    catch (OperationCanceledException)
-    {
-        p.Kill(entireProcessTree: true);
-        throw new TimeoutException($"eval --scale {scale} took over 5 minutes");
-    }
-
-    var text = await stdout;
-    await File.WriteAllTextAsync(Path.Combine(ctx.OutDir, $"eval-scale{scale}.txt"), text + await stderr);
-    var m = Regex.Match(text, @"mAP@\[\.5:\.95\]\s+([0-9.]+)");
-    if (p.ExitCode != 0 || !m.Success)
-    {
-        throw new InvalidOperationException($"eval --scale {scale} failed (exit {p.ExitCode}); see eval-scale{scale}.txt");
-    }
-
-    return double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-}
+static Task<double> Eval(BenchContext ctx, int scale) => EvalRunner.RunAsync(ctx, ctx.Model, scale);

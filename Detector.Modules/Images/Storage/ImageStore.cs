@@ -31,7 +31,7 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
             BlobCipher.Seal(await keys.GetOrCreateAsync(tenantId, cancellationToken), key, image.Span, blob);
             created = await backend.PutAsync(key, blob.AsMemory(0, image.Length + BlobCipher.Overhead), cancellationToken);
         }
-        catch (Exception ex) when (ex is not (OperationCanceledException or ProblemException))
+        catch (Exception ex) when (ex is not (OperationCanceledException or ProblemException or TenantKeyDestroyedException))
         {
             ImagesMetrics.Errors.WithLabels(backend.Name, "put").Inc();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);

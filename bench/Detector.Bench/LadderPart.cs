@@ -1,0 +1,111 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Detector.Bench;
+
+/// <summary>
+/// Part 11: the degradation ladder under a load ramp. A service serving PicoDet-416 (default) with
+/// its configured stand-ins (PicoDet-320, then YOLOX-nano) takes closed-loop load ramping up and
+/// back down; per phase, which rung served the 200s (from detector_degradation_served_total), and
+/// every rung change the service logged with the backlog it saw, checked against the thresholds:
+/// up only at or above a rung's threshold, down only below half of it. Then each rung's mAP with
+/// the evaluation command.
+/// </summary>
+internal static partial class LadderPart
+{
+    public const string Full = "picodet_s_416";
+    public const string Lower = "picodet_s_320";
+    public const string Faster = "yolox_nano_416";
+
+    public static IReadOnlyDictionary<string, string> ServiceEnv => new Dictionary<string, string>
+    {
+        ["Models__Enabled__0"] = Full,
+        ["Models__Enabled__1"] = Lower,
+        ["Models__Enabled__2"] = Faster,
+        ["Models__Default"] = Full,
+        ["Serilog__MinimumLevel__Override__Detector.Modules.Inference.Degradation"] = "Warning",
+    };
+
+    public static async Task<JsonObject> RunAsync(BenchContext ctx, ServiceProcess svc, HttpLoad load, IReadOnlyList<byte[]> images)
+    {
+        int[] ramp = [1, 2, 4, 8, 16, 32, 16, 8, 4, 2, 1];
+        var seconds = ctx.Quick ? 4 : 8;
+        const double budgetMs = 500, lowerAt = 0.3, fasterAt = 0.5, releaseFactor = 0.5;
+        using var http = new HttpClient();
+        var phases = new JsonArray();
+        var before = await ServedAsync(http, svc.BaseUrl);
+        foreach (var c in ramp)
+        {
+            var p = await load.ClosedAsync(images, c, TimeSpan.FromSeconds(seconds));
+            var after = await ServedAsync(http, svc.BaseUrl);
+            var served = new JsonObject();
+            foreach (var rung in new[] { "full", "lower_resolution", "faster_model" })
+            {
+                served[rung] = after.GetValueOrDefault(rung) - before.GetValueOrDefault(rung);
+            }
+
+            before = after;
+            phases.Add(p.ToJson(new JsonObject { ["concurrency"] = c, ["served_by_rung"] = served }));
+            Log.Info($"part 11 ladder: c={c,2}: {p.Throughput,6:F1} img/s, p95 {p.P(95),6:F1} ms, served full {served["full"]}, lower_resolution {served["lower_resolution"]}, faster_model {served["faster_model"]}, refused {p.Samples.Count(s => s.Status != 200)}");
+        }
+
+        // Rung changes as the service logged them, with the backlog it judged them on.
+        var transitions = new JsonArray();
+        var wrong = 0;
+        foreach (Match m in Transition().Matches(await File.ReadAllTextAsync(svc.LogPath)))
+        {
+            var from = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            var to = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            var backlog = double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
+            var threshold = budgetMs * (Math.Max(from, to) == 2 ? fasterAt : lowerAt);
+            var ok = to > from ? backlog >= budgetMs * (to == 2 ? fasterAt : lowerAt) : backlog < threshold * releaseFactor;
+            wrong += ok ? 0 : 1;
+            transitions.Add(new JsonObject { ["from"] = from, ["to"] = to, ["backlog_ms"] = backlog, ["within_thresholds"] = ok });
+        }
+
+        var engaged = transitions.Select(t => t!["to"]!.GetValue<int>()).ToHashSet();
+        var released = transitions.Where(t => t!["to"]!.GetValue<int>() < t["from"]!.GetValue<int>()).Select(t => t!["from"]!.GetValue<int>()).ToHashSet();
+        Log.Info($"part 11 ladder: {transitions.Count} rung changes, {wrong} outside the thresholds; rungs engaged {string.Join(",", engaged.Order())}, released {string.Join(",", released.Order())}");
+
+        var map = new JsonObject();
+        foreach (var model in new[] { Full, Lower, Faster })
+        {
+            map[model] = await EvalRunner.RunAsync(ctx, model, 1);
+            Log.Info($"part 11 ladder: mAP of {model}: {map[model]}");
+        }
+
+        return new JsonObject
+        {
+            ["models"] = new JsonObject { ["full"] = Full, ["lower_resolution"] = Lower, ["faster_model"] = Faster },
+            ["thresholds"] = new JsonObject { ["budget_ms"] = budgetMs, ["lower_resolution_at_ms"] = budgetMs * lowerAt, ["faster_model_at_ms"] = budgetMs * fasterAt, ["release_factor"] = releaseFactor, ["release_after_ms"] = 2000 },
+            ["phase_seconds"] = seconds,
+            ["phases"] = phases,
+            ["transitions"] = transitions,
+            ["transitions_outside_thresholds"] = wrong,
+            ["each_rung_engaged_and_released"] = engaged.IsSupersetOf([1, 2]) && released.IsSupersetOf([1, 2]),
+            ["map"] = map,
+        };
+    }
+
+    private static async Task<Dictionary<string, double>> ServedAsync(HttpClient http, string baseUrl)
+    {
+        var result = new Dictionary<string, double>();
+        foreach (var line in (await http.GetStringAsync($"{baseUrl}/metrics")).Split('\n'))
+        {
+            var m = Served().Match(line);
+            if (m.Success)
+            {
+                result[m.Groups[1].Value] = result.GetValueOrDefault(m.Groups[1].Value) + double.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
+            }
+        }
+
+        return result;
+    }
+
+    [GeneratedRegex(@"^detector_degradation_served_total\{[^}]*rung=""([a-z_]+)""[^}]*\} ([0-9.e+]+)")]
+    private static partial Regex Served();
+
+    [GeneratedRegex(@"Degradation ladder: rung (\d) -> (\d) at a backlog of (\d+) ms")]
+    private static partial Regex Transition();
+}
