@@ -17,6 +17,7 @@ using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.Extensions.Hosting;
 using Hangfire;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Jobs;
@@ -50,6 +51,7 @@ public static class JobsModule
         services.AddSingleton<IHostResolver, DnsHostResolver>();
         services.AddSingleton<ISocketConnector, TcpSocketConnector>();
         services.AddSingleton<SafeConnector>();
+        services.AddSingleton(sp => new OutboundBreakers(sp.GetRequiredService<ILogger<OutboundBreakers>>()));
         services.AddSingleton<UrlFetcher>();
         services.AddSingleton<WebhookSender>();
         services.AddSingleton<WebhookSecretStore>();

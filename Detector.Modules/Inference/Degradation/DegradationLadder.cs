@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Models.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prometheus;
@@ -34,13 +35,24 @@ internal sealed partial class DegradationLadder : IDisposable
     private readonly Timer? _timer;
     private int _level;
 
-    public DegradationLadder(InferenceHost host, IOptions<InferenceOptions> options, ILogger<DegradationLadder> logger)
+    public DegradationLadder(InferenceHost host, IModelCatalog catalog, IOptions<InferenceOptions> options, ILogger<DegradationLadder> logger)
     {
         _host = host;
         _options = options.Value.Degradation;
         _budgetSeconds = options.Value.SyncBudgetMs / 1000.0;
         _logger = logger;
         _ladder = new LadderLevel(_options.LowerResolutionAt, _options.FasterModelAt, _options.ReleaseFactor, TimeSpan.FromMilliseconds(_options.ReleaseAfterMs));
+        foreach (var (model, steps) in _options.Models)
+        {
+            foreach (var standIn in new[] { steps.LowerResolution, steps.FasterModel })
+            {
+                if (catalog.Find(model) is not null && standIn is not null && catalog.Find(standIn) is null)
+                {
+                    LogStandInNotServed(logger, model, standIn);
+                }
+            }
+        }
+
         if (_options.Enabled && _budgetSeconds > 0 && _options.Models.Count > 0)
         {
             _timer = new Timer(_ => Evaluate(), null, EvaluateEvery, EvaluateEvery);
@@ -94,6 +106,9 @@ internal sealed partial class DegradationLadder : IDisposable
             Monitor.Exit(_ladder);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Degradation ladder of {Model}: stand-in {StandIn} is not served by this instance (Models:Enabled), so that rung is skipped")]
+    private static partial void LogStandInNotServed(ILogger logger, string model, string standIn);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Degradation ladder: rung {From} -> {To} at a backlog of {BacklogMs:F0} ms")]
     private static partial void LogLevelChanged(ILogger logger, int from, int to, double backlogMs);

@@ -1,6 +1,7 @@
 using Detector.Modules.Common;
 using Detector.Modules.Preprocessing.Contracts;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 
 namespace Detector.Modules.Jobs.UrlFetch;
 
@@ -23,9 +24,11 @@ internal sealed class UrlFetcher : IDisposable
     private readonly UrlFetchOptions _options;
     private readonly long _maxBytes;
     private readonly IImagePreprocessor _preprocessor;
+    private readonly OutboundBreakers _breakers;
 
-    public UrlFetcher(SafeConnector connector, IImagePreprocessor preprocessor, IOptions<UrlFetchOptions> options, IOptions<JobsOptions> jobs)
+    public UrlFetcher(SafeConnector connector, IImagePreprocessor preprocessor, OutboundBreakers breakers, IOptions<UrlFetchOptions> options, IOptions<JobsOptions> jobs)
     {
+        _breakers = breakers;
         _options = options.Value;
         _maxBytes = _options.MaxBytes > 0 ? _options.MaxBytes : jobs.Value.MaxImageBytes;
         _preprocessor = preprocessor;
@@ -74,7 +77,11 @@ internal sealed class UrlFetcher : IDisposable
             HttpResponseMessage response;
             try
             {
-                response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+                response = await _breakers.SendAsync("url_fetch", current, c => _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c), ct);
+            }
+            catch (BrokenCircuitException ex)
+            {
+                throw new UrlFetchException(ErrorCodes.UrlFetchFailed, $"Not fetched: {current.Authority} has been failing (its circuit breaker is open); retried later.", transient: true, ex);
             }
             catch (HttpRequestException ex) when (FindForbidden(ex) is { } forbidden)
             {

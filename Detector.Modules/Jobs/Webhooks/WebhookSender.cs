@@ -12,6 +12,7 @@ using Detector.Modules.Tenancy.Contracts;
 using Hangfire;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 
 namespace Detector.Modules.Jobs.Webhooks;
 
@@ -37,6 +38,7 @@ internal sealed partial class WebhookSender : IDisposable
     private readonly JobsOptions _jobs;
     private readonly ITenantDirectory _tenants;
     private readonly WebhookSecretStore _secrets;
+    private readonly OutboundBreakers _breakers;
     private readonly string _publicBaseUrl;
     private readonly ILogger<WebhookSender> _logger;
 
@@ -47,12 +49,14 @@ internal sealed partial class WebhookSender : IDisposable
         JobDispatcher dispatcher,
         ITenantDirectory tenants,
         WebhookSecretStore secrets,
+        OutboundBreakers breakers,
         IOptions<WebhookOptions> options,
         IOptions<JobsOptions> jobs,
         IOptions<Common.DeploymentOptions> deployment,
         ILogger<WebhookSender> logger)
     {
         _secrets = secrets;
+        _breakers = breakers;
         _publicBaseUrl = deployment.Value.PublicBaseUrl?.TrimEnd('/') ?? "";
         _client = new HttpClient(connector.CreateHandler(), disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
         _client.DefaultRequestHeaders.UserAgent.ParseAdd("Detector-Webhooks/1.0");
@@ -108,7 +112,7 @@ internal sealed partial class WebhookSender : IDisposable
             };
             request.Headers.TryAddWithoutValidation(SignatureHeader, Sign(secrets, timestamp, body));
             request.Headers.TryAddWithoutValidation("Detector-Delivery-Attempt", attempt.ToString(CultureInfo.InvariantCulture));
-            using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
+            using var response = await _breakers.SendAsync("webhook", request.RequestUri!, c => _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, c), timeout.Token);
             status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
             {
@@ -126,6 +130,10 @@ internal sealed partial class WebhookSender : IDisposable
         catch (HttpRequestException ex)
         {
             error = ex.InnerException is ForbiddenAddressException f ? "refused: " + f.Message : ex.Message;
+        }
+        catch (BrokenCircuitException)
+        {
+            error = "not sent: the receiver has been failing (its circuit breaker is open)";
         }
 
         var ms = Stopwatch.GetElapsedTime(started).TotalMilliseconds;

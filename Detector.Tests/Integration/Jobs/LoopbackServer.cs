@@ -31,6 +31,11 @@ public sealed class LoopbackServer : IAsyncDisposable
     /// <summary>Hook paths that answer 500 to every delivery until removed from this set.</summary>
     public ConcurrentDictionary<string, bool> Failing { get; } = new();
 
+    /// <summary>Requests /down/... received (it always answers 503).</summary>
+    public int DownHits => Volatile.Read(ref _downHits);
+
+    private int _downHits;
+
     public static async Task<LoopbackServer> StartAsync()
     {
         var builder = WebApplication.CreateSlimBuilder();
@@ -55,6 +60,11 @@ public sealed class LoopbackServer : IAsyncDisposable
             {
                 await http.Response.Body.WriteAsync(block);
             }
+        });
+        app.MapGet("/down/{n:int}.jpg", (int n) =>
+        {
+            Interlocked.Increment(ref self!._downHits);
+            return Results.StatusCode(503);
         });
         app.MapGet("/redirect/{*target}", (string target) => Results.Redirect(Uri.UnescapeDataString(target)));
         app.MapPost("/hook/{name}", async (string name, HttpContext http) =>

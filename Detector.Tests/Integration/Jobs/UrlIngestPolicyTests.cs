@@ -136,7 +136,26 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
         Assert.Equal(ErrorCodes.UrlForbidden, fileRedirect.Code);
     }
 
-    private (UrlFetcher Fetcher, LoopbackOnlyConnector Connector, StubResolver Resolver) Create(bool allowLoopbackServer, string? extraAllowed = null, long maxBytes = 0)
+    [Fact]
+    public async Task A_failing_host_trips_its_breaker_so_later_fetches_fail_at_once_as_transient_without_calling_it()
+    {
+        var (fetcher, _, _) = Create(allowLoopbackServer: true, breakerMinimumThroughput: 4);
+        for (var i = 0; i < 4; i++)
+        {
+            var failed = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, $"/down/{i}.jpg"), CancellationToken.None));
+            Assert.True(failed.Transient);
+        }
+
+        Assert.Equal(4, _server.DownHits);
+        var shortCircuited = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/down/9.jpg"), CancellationToken.None));
+
+        Assert.True(shortCircuited.Transient);
+        Assert.Equal(ErrorCodes.UrlFetchFailed, shortCircuited.Code);
+        Assert.Contains("circuit breaker", shortCircuited.Message, StringComparison.Ordinal);
+        Assert.Equal(4, _server.DownHits);
+    }
+
+    private (UrlFetcher Fetcher, LoopbackOnlyConnector Connector, StubResolver Resolver) Create(bool allowLoopbackServer, string? extraAllowed = null, long maxBytes = 0, int breakerMinimumThroughput = 10)
     {
         var resolver = new StubResolver(new Dictionary<string, IPAddress[]>
         {
@@ -158,7 +177,7 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
         }
 
         var safe = new SafeConnector(resolver, connector, Options.Create(options), NullLogger<SafeConnector>.Instance);
-        var fetcher = new UrlFetcher(safe, new SkiaImagePreprocessor(Options.Create(new PreprocessingOptions())), Options.Create(options), Options.Create(new JobsOptions()));
+        var fetcher = new UrlFetcher(safe, new SkiaImagePreprocessor(Options.Create(new PreprocessingOptions())), new OutboundBreakers(NullLogger<OutboundBreakers>.Instance, breakerMinimumThroughput), Options.Create(options), Options.Create(new JobsOptions()));
         return (fetcher, connector, resolver);
     }
 }
