@@ -14,6 +14,7 @@ public static class ErrorCodes
     public const string UnsupportedImageFormat = "unsupported_image_format";
     public const string CorruptImage = "corrupt_image";
     public const string ImageTooLarge = "image_too_many_pixels";
+    public const string ImageTooComplex = "image_too_complex";
     public const string MissingImageField = "missing_image_field";
     public const string UnknownModel = "unknown_model";
     public const string InvalidCursor = "invalid_cursor";

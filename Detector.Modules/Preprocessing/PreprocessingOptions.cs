@@ -20,4 +20,11 @@ internal sealed class PreprocessingOptions
     /// the input size (all of COCO) decode fully either way.
     /// </summary>
     public bool ScaledJpegDecode { get; set; } = true;
+
+    /// <summary>
+    /// Most scans a progressive JPEG may have (its decode cost is pixels x scans, and libjpeg cannot
+    /// be stopped midway). Encoders write about 10; 64 leaves room and refuses the crafted ones.
+    /// </summary>
+    [Range(1, 10_000)]
+    public int MaxJpegScans { get; set; } = 64;
 }

@@ -14,6 +14,7 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
     public ImageHeader Inspect(ReadOnlySpan<byte> encoded)
     {
         var format = ImageFormatSniffer.Sniff(encoded);
+        CheckDecodeCost(encoded, format);
         fixed (byte* bytes = encoded)
         {
             using var data = WrapWithoutCopy(bytes, encoded.Length);
@@ -34,6 +35,7 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
         var started = Stopwatch.GetTimestamp();
 
         var format = ImageFormatSniffer.Sniff(encoded.Span);
+        CheckDecodeCost(encoded.Span, format);
         using var pin = encoded.Pin();
         using var data = WrapWithoutCopy((byte*)pin.Pointer, encoded.Length);
         using var codec = OpenCodec(data);
@@ -122,6 +124,23 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
         }
 
         return new ImageHeader(format, width, height, orientation);
+    }
+
+    /// <summary>
+    /// What bounds a decode's CPU, checked before it starts (a decode cannot be interrupted):
+    /// pixels (<see cref="PreprocessingOptions.MaxPixels"/>, from the header) and, for progressive
+    /// JPEGs, scans (<see cref="PreprocessingOptions.MaxJpegScans"/>). GIF and WebP decode one frame.
+    /// </summary>
+    private void CheckDecodeCost(ReadOnlySpan<byte> encoded, string format)
+    {
+        if (format == ImageFormatSniffer.Jpeg && JpegScans.Count(encoded, _options.MaxJpegScans) is var scans && scans > _options.MaxJpegScans)
+        {
+            throw new ProblemException(
+                413,
+                ErrorCodes.ImageTooComplex,
+                "Image too costly to decode",
+                $"The progressive JPEG has more than {_options.MaxJpegScans} scans ({scans} counted); re-encode it (encoders write about 10).");
+        }
     }
 
     private static SKCodec OpenCodec(SKData data)

@@ -32,7 +32,7 @@ if (command != "all")
 var quick = args.Contains("--quick");
 var outDir = Path.GetFullPath(Opt("--out") ?? Path.Combine(root, "bench", "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
 Directory.CreateDirectory(outDir);
-var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,11,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,11,12,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 var ctx = new BenchContext { Root = root, OutDir = outDir, Quick = quick };
 var R = ctx.Results;
 var started = Stopwatch.StartNew();
@@ -321,6 +321,20 @@ try
         await load.ClosedAsync(coco, 4, ctx.D(3, 2));
         await Task.Delay(TimeSpan.FromSeconds(6)); // the warm-up's backlog engaged rungs: let them release first
         R["part11_ladder"] = await LadderPart.RunAsync(ctx, svc, load, coco);
+        Save();
+    }
+
+    if (parts.Contains("12"))
+    {
+        Log.Info("part 12: CPU per refusal against CPU per detection (a one-place queue held by a trickling upload, clients resending at once)");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Directory.CreateDirectory(dataDir);
+        var coco = ctx.LoadAllCoco().Select(i => i.Bytes).ToList();
+        await using var svc = await ServiceProcess.StartAsync(ctx, "refusals", adminKey, dataDir, RefusalCostPart.ServiceEnv);
+        var key = await svc.CreateTenantAsync(adminKey, "bench-refusals");
+        using var load = new HttpLoad(svc.BaseUrl, key, svc.Proc);
+        await load.ClosedAsync(coco, 4, ctx.D(3, 2));
+        R["part12_refusal_cost"] = await RefusalCostPart.RunAsync(ctx, svc, load, key, coco);
         Save();
     }
 

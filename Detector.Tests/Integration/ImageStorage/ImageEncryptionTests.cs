@@ -64,8 +64,10 @@ public sealed class ImageEncryptionTests(Xunit.Abstractions.ITestOutputHelper ou
             }
         }
 
+        // An existence shortcut would make the known photo's put several times faster (no write);
+        // the band is wide enough for a shared machine running other test classes beside this one.
         var ratio = Median(known) / Median(unknown);
-        Assert.True(ratio is > 0.75 and < 1.33, $"median put of a photo another tenant has {Median(known):F2} ms, of one nobody has {Median(unknown):F2} ms (ratio {ratio:F2})");
+        Assert.True(ratio is > 0.7 and < 1.5, $"median put of a photo another tenant has {Median(known):F2} ms, of one nobody has {Median(unknown):F2} ms (ratio {ratio:F2})");
         output.WriteLine($"median put: photo another tenant has {Median(known):F2} ms, photo nobody has {Median(unknown):F2} ms, ratio {ratio:F2} ({known.Count} each, interleaved)");
         Assert.Equal(141L, await ScalarAsync("SELECT count(*) FROM images.blobs")); // every put stored its own blob: 1 + 70 x 2
     }
