@@ -23,6 +23,9 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Dictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
     private volatile bool _isReady;
+
+    // Set once every model is loaded and never cleared: timers read it while the host stops.
+    private LoadedModel[] _loaded = [];
     private Task? _loading;
 
     public bool IsReady => _isReady;
@@ -34,13 +37,8 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
     /// <summary>Seconds of queued and running work across every model at its measured rate (they share the machine).</summary>
     public double BacklogSeconds()
     {
-        if (!_isReady)
-        {
-            return 0; // the models are still being added
-        }
-
         var total = 0.0;
-        foreach (var m in _models.Values)
+        foreach (var m in Volatile.Read(ref _loaded))
         {
             total += m.Scheduler.BacklogSeconds;
         }
@@ -49,7 +47,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
     }
 
     public IReadOnlyList<ExecutorHealth> Executors =>
-        [.. _models.Values.Select(m => new ExecutorHealth(m.Manifest.Name, m.Scheduler.Executors, m.Scheduler.UnhealthyExecutors))];
+        [.. Volatile.Read(ref _loaded).Select(m => new ExecutorHealth(m.Manifest.Name, m.Scheduler.Executors, m.Scheduler.UnhealthyExecutors))];
 
     public bool TryGet(string name, out LoadedModel model)
     {
@@ -116,6 +114,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
             Provider = string.Join(",", providers);
             LogReady(_logger, _models.Count, Provider);
+            Volatile.Write(ref _loaded, [.. _models.Values]);
             _isReady = true;
             _ready.TrySetResult();
         }

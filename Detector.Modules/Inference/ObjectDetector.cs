@@ -132,6 +132,12 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             model.Metrics.Postprocess.Observe(postMs / 1000.0);
             model.Metrics.Ok.Inc();
             activity?.SetTag("detector.batch_size", info.BatchSize);
+            if (request.Priority == DetectionPriority.Interactive)
+            {
+                DegradationLadder.CountServed(requested.Name, rung);
+                activity?.SetTag("detector.degradation", rung ?? DegradationRungs.Full);
+            }
+
             activity?.SetTag("detector.detections", detections.Length);
             return new DetectionOutcome(
                 manifest.Name,

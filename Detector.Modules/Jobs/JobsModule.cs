@@ -43,6 +43,7 @@ public static class JobsModule
         // One lease owner per process start: a restarted instance with the same name must not renew the leases of the one that died.
         services.AddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<IOptions<JobsOptions>>().Value.ResolveInstanceId(), Guid.NewGuid()));
         services.AddSingleton<HeldItems>();
+        services.AddSingleton<Results.Contracts.IImageHolder, JobImageHolder>();
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<UnusedImages>();

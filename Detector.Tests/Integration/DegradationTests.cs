@@ -34,7 +34,7 @@ public sealed class DegradationTests : IAsyncLifetime
         var (client, _) = await _factory.CreateTenantClientAsync();
         var photos = JobsTestKit.CocoFiles.Take(8).Select(File.ReadAllBytes).ToList();
 
-        // One alone first: the model's throughput is measured from its first batches.
+        // One alone first: the full model serves a request that finds no backlog.
         var first = await DetectAsync(client, photos[0]);
         Assert.Equal("picodet_s_416", first.Body.GetProperty("model").GetProperty("name").GetString());
 

@@ -83,6 +83,7 @@ public static partial class DatabaseBreaker
     /// </summary>
     public static bool IsOutage(Exception ex) => ex switch
     {
+        PostgresException { SqlState: "53100" } => false, // disk full: the database answers (507), and refusing DELETEs would keep it full
         PostgresException pg => pg.IsTransient,
         NpgsqlException => true,
         TimeoutException or SocketException => true,

@@ -24,8 +24,7 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
-        await WriteWholeAsync(path, blob, cancellationToken);
-        return true;
+        return await WriteWholeAsync(path, blob, overwrite: false, cancellationToken);
     }
 
     public async Task<bool> ReplaceAsync(ImageKey key, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
@@ -36,12 +35,16 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
             return false;
         }
 
-        await WriteWholeAsync(path, blob, cancellationToken);
+        await WriteWholeAsync(path, blob, overwrite: true, cancellationToken);
         return true;
     }
 
-    /// <summary>Written beside it, then renamed over it: a crash never leaves a half-written blob under a valid name.</summary>
-    private static async Task WriteWholeAsync(string path, ReadOnlyMemory<byte> blob, CancellationToken cancellationToken)
+    /// <summary>
+    /// Written beside it, then renamed over it: a crash never leaves a half-written blob under a
+    /// valid name. Without <paramref name="overwrite"/> the rename fails if another put got there
+    /// first, so exactly one of two concurrent puts says it created the blob (false for the other).
+    /// </summary>
+    private static async Task<bool> WriteWholeAsync(string path, ReadOnlyMemory<byte> blob, bool overwrite, CancellationToken cancellationToken)
     {
         var temp = path + "." + Guid.NewGuid().ToString("N") + ".tmp";
         try
@@ -52,7 +55,17 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
                 await stream.FlushAsync(cancellationToken);
             }
 
-            File.Move(temp, path, overwrite: true);
+            try
+            {
+                File.Move(temp, path, overwrite);
+            }
+            catch (IOException) when (!overwrite && File.Exists(path))
+            {
+                File.Delete(temp);
+                return false;
+            }
+
+            return true;
         }
         catch
         {

@@ -9,8 +9,9 @@ namespace Detector.Modules.Images.Storage;
 /// <summary>
 /// The Images contract over the configured backend: computes the content address (the only place
 /// images are hashed for storage), seals each image under its tenant's data key, and measures and
-/// traces every call by backend. Every put writes (no existence check first), so a put takes the
-/// same time whether or not anyone already stored these bytes.
+/// traces every call by backend. Keys are per tenant, so whether a put finds the blob there already
+/// says nothing about other tenants' images: a put of a photo another tenant has takes as long as
+/// one of a photo nobody has.
 /// </summary>
 internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : IImageStore
 {

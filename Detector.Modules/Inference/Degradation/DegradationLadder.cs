@@ -75,9 +75,11 @@ internal sealed partial class DegradationLadder : IDisposable
             >= 1 when Loaded(steps.LowerResolution) => (steps.LowerResolution!, DegradationRungs.LowerResolution),
             _ => (requested, null),
         };
-        Served.WithLabels(requested, choice.Rung ?? DegradationRungs.Full).Inc();
         return choice;
     }
+
+    /// <summary>Counts a sync request served (not merely routed: refusals and failures are not served).</summary>
+    public static void CountServed(string requested, string? rung) => Served.WithLabels(requested, rung ?? DegradationRungs.Full).Inc();
 
     private bool Loaded(string? model) => model is not null && _host.TryGet(model, out _);
 

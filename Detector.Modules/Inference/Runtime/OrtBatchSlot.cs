@@ -22,7 +22,7 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     private readonly OrtIoBinding?[] _bindings;
     private readonly long[] _inputShape;
     private readonly int _intraOpThreads;
-    private InferenceSession _session;
+    private InferenceSession? _session;
 
     public OrtBatchSlot(OrtModelRunner runner, int maxBatch, int intraOpThreads)
     {
@@ -66,7 +66,7 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     public void Run(int batchSize)
     {
         var binding = _bindings[batchSize] ??= CreateBinding(batchSize);
-        _session.RunWithBinding(_runOptions, binding);
+        (_session ?? throw new InvalidOperationException("The slot's session is being recreated.")).RunWithBinding(_runOptions, binding);
     }
 
     /// <summary>
@@ -76,7 +76,8 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     public void Recover()
     {
         DisposeBindings();
-        _session.Dispose();
+        _session?.Dispose();
+        _session = null; // a failed CreateSession leaves none, not a disposed one
         _session = _runner.CreateSession(_intraOpThreads);
     }
 
@@ -84,7 +85,7 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     {
         var inputs = _inputValues[n] = [CreateInput(n)];
         var outputs = _outputValues[n] = CreateOutputs(n);
-        var binding = _session.CreateIoBinding();
+        var binding = (_session ?? throw new InvalidOperationException("The slot's session is being recreated.")).CreateIoBinding();
         binding.BindInput(_inputNames[0], inputs[0]);
         for (var i = 0; i < outputs.Length; i++)
         {
@@ -128,7 +129,7 @@ internal sealed class OrtBatchSlot : IBatchExecutor, IDisposable
     public void Dispose()
     {
         DisposeBindings();
-        _session.Dispose();
+        _session?.Dispose();
         _runOptions.Dispose();
     }
 

@@ -48,6 +48,9 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
 
     public int Admitted => Volatile.Read(ref _admitted);
 
+    /// <summary>Interactive requests holding a place (reserved before their body, decoding, queued or running).</summary>
+    public int AdmittedInteractive => Volatile.Read(ref _admittedInteractive);
+
     /// <summary>Smoothed images per second of the model's executors together; 0 until the first batch.</summary>
     public double ImagesPerSecond => Volatile.Read(ref _imagesPerSecond);
 

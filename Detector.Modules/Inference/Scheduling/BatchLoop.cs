@@ -105,13 +105,25 @@ internal sealed partial class BatchLoop : IAsyncDisposable
     private void Dispatch(IBatchExecutor narrow, WorkItem[] batch, int n, CancellationToken stop)
     {
         // One request alone on an idle machine runs on every core: a single-threaded run is the
-        // throughput layout, but it leaves the other cores idle while this caller waits.
-        if (n == 1 && _wide is { } wide && _wideHealthy && _queue.Depth == 0 && _cores is not null && _cores.TryTakeAll())
+        // throughput layout, but it leaves the other cores idle while this caller waits. Alone
+        // means nothing else of this model admitted (decoding counts: a decode beside a two-thread
+        // run makes it wait for its slower thread, measured 39 ms instead of 13 at c=4) and no
+        // other run holding a core.
+        if (n == 1 && _wide is { } wide && _wideHealthy && _admission.Admitted <= 1 && _cores is not null && _cores.TryTakeAll())
         {
-            bool wideFailed;
+            var wideFailed = false;
             try
             {
-                wideFailed = Execute(wide, batch, 0, n, wide: true);
+                // Checked again with the cores held: a failed wide run is marked unhealthy before
+                // its cores are given back, so no thread can start a run on a session being rebuilt.
+                if (_wideHealthy)
+                {
+                    wideFailed = Execute(wide, batch, 0, n, wide: true);
+                    if (wideFailed)
+                    {
+                        _wideHealthy = false;
+                    }
+                }
             }
             finally
             {
@@ -121,9 +133,13 @@ internal sealed partial class BatchLoop : IAsyncDisposable
             if (wideFailed)
             {
                 Recover(wide, isWide: true, stop);
+                return;
             }
 
-            return;
+            if (batch[0] is null)
+            {
+                return; // served
+            }
         }
 
         var held = _cores?.Take(narrow.Threads, stop) ?? 0;
@@ -164,21 +180,20 @@ internal sealed partial class BatchLoop : IAsyncDisposable
             _metrics.Split.Inc();
             LogSplit(_logger, _model, count);
             var half = count / 2;
-            var firstFailed = Execute(executor, batch, offset, half, wide);
-            return Execute(executor, batch, offset + half, count - half, wide) || firstFailed;
+            if (Execute(executor, batch, offset, half, wide))
+            {
+                // The session broke on the first half: the second is not run on it.
+                Fail(batch, offset + half, count - half, ex);
+                return true;
+            }
+
+            return Execute(executor, batch, offset + half, count - half, wide);
         }
         catch (Exception ex)
         {
             // Only this batch fails; the caller recreates the executor's session before its next one.
             LogBatchFailed(_logger, _model, count, ex);
-            _metrics.Failed.Inc(count);
-            for (var i = offset; i < offset + count; i++)
-            {
-                batch[i].Registration.Dispose();
-                batch[i].Completion.TrySetException(new ProblemException(503, ErrorCodes.InferenceFailed, "Inference failed", "The model failed to run this batch; retry later.", ex) { RetryAfterSeconds = 1 });
-                batch[i] = null!;
-            }
-
+            Fail(batch, offset, count, ex);
             return true;
         }
 
@@ -217,17 +232,23 @@ internal sealed partial class BatchLoop : IAsyncDisposable
         return false;
     }
 
+    private void Fail(WorkItem[] batch, int offset, int count, Exception ex)
+    {
+        _metrics.Failed.Inc(count);
+        for (var i = offset; i < offset + count; i++)
+        {
+            batch[i].Registration.Dispose();
+            batch[i].Completion.TrySetException(new ProblemException(503, ErrorCodes.InferenceFailed, "Inference failed", "The model failed to run this batch; retry later.", ex) { RetryAfterSeconds = 1 });
+            batch[i] = null!;
+        }
+    }
+
     /// <summary>
     /// Recreates a failed executor's session on this thread (so it takes no batch meanwhile),
     /// retrying with backoff while that fails; readiness reports the executor unhealthy until then.
     /// </summary>
     private void Recover(IBatchExecutor executor, bool isWide, CancellationToken stop)
     {
-        if (isWide)
-        {
-            _wideHealthy = false;
-        }
-
         // Counted per thread: the recovery runs on the batch thread, which takes no batch meanwhile.
         Interlocked.Increment(ref _unhealthy);
         _metrics.UnhealthyExecutors.Inc();

@@ -57,8 +57,11 @@ internal sealed class BatchScheduler : IAsyncDisposable
 
     public int QueueDepth => _queue.Depth;
 
-    /// <summary>Admitted work (queued, decoding or running) in seconds at the measured rate; 0 before the first batch.</summary>
-    public double BacklogSeconds => _admission.ImagesPerSecond is > 0 and var rate ? _admission.Admitted / rate : 0;
+    /// <summary>
+    /// Interactive work holding places (decoding, queued or running) in seconds at the measured rate;
+    /// 0 before the first batch. Background work is left out: it queues behind interactive work.
+    /// </summary>
+    public double BacklogSeconds => _admission.ImagesPerSecond is > 0 and var rate ? _admission.AdmittedInteractive / rate : 0;
 
     /// <summary>Executor slots (the single-threaded throughput layout on CPU).</summary>
     public int Executors => _executors.Count;

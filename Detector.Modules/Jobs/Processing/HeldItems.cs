@@ -11,13 +11,25 @@ namespace Detector.Modules.Jobs.Processing;
 /// </summary>
 internal sealed class HeldItems
 {
-    private readonly ConcurrentDictionary<(Guid JobId, int Idx), byte> _items = new();
+    // Counted: one process may hold an item twice (an execution whose lease lapsed, and the one that
+    // re-claimed it); the first to finish must not stop the other's renewals.
+    private readonly ConcurrentDictionary<(Guid JobId, int Idx), int> _items = new();
 
     public int Count => _items.Count;
 
-    public void Hold(Guid jobId, int idx) => _items.TryAdd((jobId, idx), 0);
+    public void Hold(Guid jobId, int idx) => _items.AddOrUpdate((jobId, idx), 1, static (_, n) => n + 1);
 
-    public void Release(Guid jobId, int idx) => _items.TryRemove((jobId, idx), out _);
+    public void Release(Guid jobId, int idx)
+    {
+        var key = (jobId, idx);
+        while (_items.TryGetValue(key, out var n))
+        {
+            if (n <= 1 ? _items.TryRemove(new KeyValuePair<(Guid, int), int>(key, n)) : _items.TryUpdate(key, n - 1, n))
+            {
+                return;
+            }
+        }
+    }
 
     /// <summary>A copy as two parallel arrays (the shape PostgreSQL's unnest takes).</summary>
     public (Guid[] JobIds, int[] Idxs) Snapshot()

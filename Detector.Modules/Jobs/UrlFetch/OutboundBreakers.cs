@@ -20,6 +20,7 @@ internal sealed partial class OutboundBreakers(ILogger<OutboundBreakers> logger,
 {
     // Its own registry: these pipelines are made on demand per host, never configured by name.
     private readonly ResiliencePipelineRegistry<string> _registry = new();
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _open = new();
 
     private static readonly Gauge Open = Metrics.CreateGauge("detector_outbound_breakers_open", "Outbound hosts whose circuit breaker is open, by purpose.", new GaugeConfiguration { LabelNames = ["purpose"] });
 
@@ -29,28 +30,39 @@ internal sealed partial class OutboundBreakers(ILogger<OutboundBreakers> logger,
     public async Task<HttpResponseMessage> SendAsync(string purpose, Uri uri, Func<CancellationToken, Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
     {
         // Keyed by purpose and authority: one pipeline per host ever called (a few hundred bytes each).
-        var pipeline = _registry.GetOrAddPipeline<HttpResponseMessage>($"outbound:{purpose}:{uri.IdnHost}:{uri.Port}", builder => builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
+        var key = $"outbound:{purpose}:{uri.IdnHost}:{uri.Port}";
+        var pipeline = _registry.GetOrAddPipeline<HttpResponseMessage>(key, builder => builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<HttpResponseMessage>
         {
             FailureRatio = 0.5,
             MinimumThroughput = minimumThroughput,
             SamplingDuration = TimeSpan.FromMinutes(1),
             BreakDuration = TimeSpan.FromSeconds(30),
+            // A cancellation counts too: callers cancel on their per-call timeout, the failure this
+            // breaker is most for (a shutdown's cancellations counting as well is harmless).
             ShouldHandle = args => ValueTask.FromResult(args.Outcome switch
             {
-                { Exception: HttpRequestException or TimeoutException } => true,
-                { Exception: OperationCanceledException } => !cancellationToken.IsCancellationRequested,
+                { Exception: HttpRequestException or TimeoutException or OperationCanceledException } => true,
                 { Result: { } response } => (int)response.StatusCode >= 500 || response.StatusCode == HttpStatusCode.TooManyRequests,
                 _ => false,
             }),
             OnOpened = args =>
             {
-                Open.WithLabels(purpose).Inc();
+                // Also raised when a half-open probe fails: the gauge counts hosts, not openings.
+                if (_open.TryAdd(key, 0))
+                {
+                    Open.WithLabels(purpose).Inc();
+                }
+
                 LogOpened(logger, purpose, uri.Authority, args.BreakDuration.TotalSeconds);
                 return ValueTask.CompletedTask;
             },
-            OnClosed = _ =>
+            OnClosed = closed =>
             {
-                Open.WithLabels(purpose).Dec();
+                if (_open.TryRemove(key, out _))
+                {
+                    Open.WithLabels(purpose).Dec();
+                }
+
                 LogClosed(logger, purpose, uri.Authority);
                 return ValueTask.CompletedTask;
             },

@@ -5,7 +5,13 @@ using Microsoft.Extensions.Logging;
 
 namespace Detector.Modules.Results.DetectAndRecord;
 
-internal sealed partial class DetectionRecorder(IObjectDetector detector, IImageStore images, IResultStore results, TimeProvider time, ILogger<DetectionRecorder> logger) : IDetectionRecorder
+internal sealed partial class DetectionRecorder(
+    IObjectDetector detector,
+    IImageStore images,
+    IResultStore results,
+    IEnumerable<IImageHolder> holders,
+    TimeProvider time,
+    ILogger<DetectionRecorder> logger) : IDetectionRecorder
 {
     public async Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken)
     {
@@ -40,18 +46,33 @@ internal sealed partial class DetectionRecorder(IObjectDetector detector, IImage
 
     /// <summary>
     /// A detection that failed keeps nothing: the image its put created is deleted again, unless a
-    /// result of the tenant names it meanwhile. An image the tenant had before stays (a result or
-    /// job item may need it).
+    /// result or a waiting job item of the tenant holds it meanwhile (the same bytes sent elsewhere
+    /// at the same moment). An image the tenant had before stays.
     /// </summary>
     private async Task ForgetAsync(Guid tenantId, Task<StoredImage> storing)
     {
         try
         {
             var stored = await storing;
-            if (stored.Created && !await results.ReferencesImageAsync(tenantId, stored.Sha256, CancellationToken.None))
+            if (!stored.Created || await results.ReferencesImageAsync(tenantId, stored.Sha256, CancellationToken.None))
             {
-                await images.DeleteAsync(tenantId, stored.Sha256, CancellationToken.None);
+                return;
             }
+
+            foreach (var holder in holders)
+            {
+                if (await holder.HoldsAsync(tenantId, stored.Sha256, CancellationToken.None))
+                {
+                    return;
+                }
+            }
+
+            await images.DeleteAsync(tenantId, stored.Sha256, CancellationToken.None);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away while the put ran: a cancelled put wrote nothing (or a whole blob
+            // no result names, which the same tenant's next upload of it reuses).
         }
         catch (Exception ex)
         {

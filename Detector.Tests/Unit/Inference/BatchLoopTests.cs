@@ -103,11 +103,15 @@ public sealed class BatchLoopTests
     {
         await using var h = new LoopHarness(maxBatch: 1, executors: 2, wide: true);
 
+        // Admitted as the service admits them: "alone" is one request holding a place.
         var alone = Item(1);
+        Assert.True(h.Admission.TryAdmit(DetectionPriority.Interactive));
         await h.Queue.EnqueueAsync(alone, CancellationToken.None).WaitAsync(Guard);
+        h.Admission.Release(DetectionPriority.Interactive);
         Assert.Equal(1, h.Wide!.Runs);
 
         var crowd = Enumerable.Range(100, 40).Select(t => Item(t)).ToList();
+        Assert.All(crowd, _ => Assert.True(h.Admission.TryAdmit(DetectionPriority.Interactive)));
         await Task.WhenAll(crowd.Select(i => h.Queue.EnqueueAsync(i, CancellationToken.None))).WaitAsync(Guard);
 
         Assert.True(h.Executors.Sum(e => e.Runs) > 20, "a queue should run on the single-threaded slots");
