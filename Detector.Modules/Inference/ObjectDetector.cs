@@ -134,6 +134,11 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             activity?.SetTag("detector.batch_size", info.BatchSize);
             if (request.Priority == DetectionPriority.Interactive)
             {
+                if ((request.Ticket ?? owned) is { PredictedSeconds: > 0 } place)
+                {
+                    scheduler.ObserveCompletion(totalMs / 1000.0, place.PredictedSeconds);
+                }
+
                 DegradationLadder.CountServed(requested.Name, rung);
                 activity?.SetTag("detector.degradation", rung ?? DegradationRungs.Full);
             }
@@ -186,19 +191,19 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
 
         var ticket = AdmitOrThrow(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline);
-        return new AdmissionTicket(served, ticket.Dispose) { RequestedModel = requested.Name, Rung = rung };
+        return new AdmissionTicket(served, ticket.Dispose) { RequestedModel = requested.Name, Rung = rung, PredictedSeconds = ticket.PredictedSeconds };
     }
 
     /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or throws the refusal.</summary>
     private static AdmissionTicket AdmitOrThrow(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline)
     {
         var scheduler = model.Scheduler;
-        if (Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline))) is { } refused)
+        if (Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline), out var predicted)) is { } refused)
         {
             throw refused;
         }
 
-        return new AdmissionTicket(name, () => scheduler.Release(priority, tenant));
+        return new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { PredictedSeconds = predicted };
     }
 
     /// <summary>What is left of a request's own deadline; null (no deadline) lets the default sync budget apply.</summary>

@@ -70,6 +70,9 @@ public sealed class AdmissionTicket(string model, Action release) : IDisposable
     /// <summary>The ladder's rung (<see cref="DegradationRungs"/>); null for the full model.</summary>
     public string? Rung { get; init; }
 
+    /// <summary>Admission's expected completion when the place was reserved (its estimate is corrected against what happens).</summary>
+    internal double PredictedSeconds { get; init; }
+
     public void Dispose() => Interlocked.Exchange(ref _release, null)?.Invoke();
 }
 

@@ -43,7 +43,7 @@ internal sealed class BatchScheduler : IAsyncDisposable
         _inputs.Prefill(pipeline);
         _outputs.Prefill(pipeline);
 
-        _admission = new AdmissionControl(settings.QueueCapacity, settings.SyncBudget, alwaysAdmitted: pipeline, metrics.Rejected, settings.BackgroundShare);
+        _admission = new AdmissionControl(settings.QueueCapacity, settings.SyncBudget, alwaysAdmitted: pipeline, metrics.Rejected, settings.BackgroundShare, metrics.LatencyScale);
         // With several executors, background batches leave one free while callers are around.
         _queue = new WorkQueue(maxBatch, settings.MaxDelay, metrics, executors.Count > 1 ? executors.Count - 1 : int.MaxValue);
         _loop = new BatchLoop(model, executors, maxBatch, _queue, _admission, _outputs, metrics, logger, extras);
@@ -84,8 +84,15 @@ internal sealed class BatchScheduler : IAsyncDisposable
 
     public void Release(DetectionPriority priority = DetectionPriority.Interactive) => _admission.Release(priority);
 
-    /// <inheritdoc cref="AdmissionControl.Admit"/>
+    /// <inheritdoc cref="AdmissionControl.Admit(DetectionPriority, Guid, int, TimeSpan?)"/>
     public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight, TimeSpan? budget = null) => _admission.Admit(priority, tenant, maxInFlight, budget);
+
+    /// <inheritdoc cref="AdmissionControl.Admit(DetectionPriority, Guid, int, TimeSpan?, out double)"/>
+    public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight, TimeSpan? budget, out double predictedSeconds) =>
+        _admission.Admit(priority, tenant, maxInFlight, budget, out predictedSeconds);
+
+    /// <inheritdoc cref="AdmissionControl.ObserveCompletion"/>
+    public void ObserveCompletion(double observedSeconds, double predictedSeconds) => _admission.ObserveCompletion(observedSeconds, predictedSeconds);
 
     public void Release(DetectionPriority priority, Guid tenant) => _admission.Release(priority, tenant);
 

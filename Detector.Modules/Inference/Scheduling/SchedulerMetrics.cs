@@ -45,8 +45,11 @@ internal sealed class SchedulerMetrics
 
     private static readonly Counter Runs = Metrics.CreateCounter("detector_inference_runs_total", "Model runs by layout: narrow (single-threaded slot, the throughput layout) or wide (every core, one request alone).", new CounterConfiguration { LabelNames = ["model", "version", "layout"] });
 
+    private static readonly Gauge LatencyScales = Metrics.CreateGauge("detector_admission_latency_scale", "How far measured completions of admitted sync requests ran behind admission's estimate (1 = on time); scales the estimate.", new GaugeConfiguration { LabelNames = Labels });
+
     public SchedulerMetrics(string model, string version)
     {
+        LatencyScale = LatencyScales.WithLabels(model, version);
         UnhealthyExecutors = UnhealthyExecutorCounts.WithLabels(model, version);
         Recovered = Recoveries.WithLabels(model, version);
         Split = SplitBatches.WithLabels(model, version);
@@ -62,6 +65,8 @@ internal sealed class SchedulerMetrics
         Cancelled = CancelledRequests.WithLabels(model, version);
         Failed = FailedRequests.WithLabels(model, version);
     }
+
+    public Gauge.Child LatencyScale { get; }
 
     public Gauge.Child UnhealthyExecutors { get; }
 

@@ -42,6 +42,37 @@ public sealed class AdmissionControlTests
     }
 
     [Fact]
+    public void Completions_that_run_behind_the_estimate_make_admission_stricter_and_never_laxer()
+    {
+        // As above, 10 fit the budget while completions match the estimate...
+        var (admission, _) = Create(capacity: 1000, budget: TimeSpan.FromMilliseconds(134), alwaysAdmitted: 2);
+        admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
+
+        // ...faster completions do not loosen it (the scale stays at 1)...
+        for (var i = 0; i < 100; i++)
+        {
+            admission.ObserveCompletion(observedSeconds: 0.05, predictedSeconds: 0.1);
+        }
+
+        Assert.Equal(1.0, admission.LatencyScale);
+
+        // ...and completions taking twice as long as predicted halve what fits.
+        for (var i = 0; i < 200; i++)
+        {
+            admission.ObserveCompletion(observedSeconds: 0.2, predictedSeconds: 0.1);
+        }
+
+        Assert.InRange(admission.LatencyScale, 1.95, 2.0);
+        var admitted = 0;
+        while (admission.TryAdmit(DetectionPriority.Interactive))
+        {
+            admitted++;
+        }
+
+        Assert.Equal(5, admitted);
+    }
+
+    [Fact]
     public void A_request_is_judged_by_its_own_deadline_when_it_names_one()
     {
         // 100 images/s, default budget 134 ms (aimed at 100.5), ten requests admitted (100 ms of work ahead).
