@@ -62,7 +62,8 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
 
         // A sync request may be served by a cheaper model under backlog (the ladder); the place
         // reserved before its body was read already says which.
-        var (servedName, rung) = request.Ticket is { } reserved && reserved.RequestedModel == requested.Name
+        var reserved = request.Ticket is { } t && t.RequestedModel == requested.Name ? t : null;
+        var (servedName, rung) = reserved is not null
             ? (reserved.Model, reserved.Rung)
             : request.Priority == DetectionPriority.Interactive ? _ladder.Choose(requested.Name) : (requested.Name, null);
         var manifest = servedName == requested.Name ? requested : _catalog.Find(servedName)!;
@@ -79,7 +80,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var tenant = request.TenantId ?? Guid.Empty;
         // A place reserved before the upload was read is used as it is (its owner gives it back):
         // no second judgement after the body.
-        using var owned = request.Ticket is { } t && t.Model == manifest.Name && t.RequestedModel == requested.Name
+        using var owned = reserved is not null
             ? null
             : AdmitOrThrow(model, manifest.Name, request.Priority, tenant, request.MaxInFlight, request.Deadline);
 
@@ -134,7 +135,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             activity?.SetTag("detector.batch_size", info.BatchSize);
             if (request.Priority == DetectionPriority.Interactive)
             {
-                if ((request.Ticket ?? owned) is { PredictedSeconds: > 0 } place)
+                if ((reserved ?? owned) is { PredictedSeconds: > 0 } place)
                 {
                     scheduler.ObserveCompletion(totalMs / 1000.0, place.PredictedSeconds);
                 }
@@ -190,12 +191,12 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             return null;
         }
 
-        var ticket = AdmitOrThrow(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline);
-        return new AdmissionTicket(served, ticket.Dispose) { RequestedModel = requested.Name, Rung = rung, PredictedSeconds = ticket.PredictedSeconds };
+        return AdmitOrThrow(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, requested.Name, rung);
     }
 
     /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or throws the refusal.</summary>
-    private static AdmissionTicket AdmitOrThrow(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline)
+    /// <param name="requestedModel">The model the client asked for when the ladder chose <paramref name="name"/> instead; null: the same.</param>
+    private static AdmissionTicket AdmitOrThrow(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline, string? requestedModel = null, string? rung = null)
     {
         var scheduler = model.Scheduler;
         if (Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline), out var predicted)) is { } refused)
@@ -203,7 +204,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             throw refused;
         }
 
-        return new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { PredictedSeconds = predicted };
+        return new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { RequestedModel = requestedModel ?? name, Rung = rung, PredictedSeconds = predicted };
     }
 
     /// <summary>What is left of a request's own deadline; null (no deadline) lets the default sync budget apply.</summary>

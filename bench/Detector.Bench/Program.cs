@@ -312,29 +312,18 @@ try
     if (parts.Contains("11"))
     {
         Log.Info("part 11: the degradation ladder under a load ramp (PicoDet-416 -> PicoDet-320 -> YOLOX-nano)");
-        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        Directory.CreateDirectory(dataDir);
-        var coco = ctx.LoadAllCoco().Select(i => i.Bytes).ToList();
-        await using var svc = await ServiceProcess.StartAsync(ctx, "ladder", adminKey, dataDir, LadderPart.ServiceEnv);
-        var key = await svc.CreateTenantAsync(adminKey, "bench-ladder");
-        using var load = new HttpLoad(svc.BaseUrl, key, svc.Proc);
-        await load.ClosedAsync(coco, 4, ctx.D(3, 2));
-        await Task.Delay(TimeSpan.FromSeconds(6)); // the warm-up's backlog engaged rungs: let them release first
-        R["part11_ladder"] = await LadderPart.RunAsync(ctx, svc, load, coco);
+        R["part11_ladder"] = await WithOwnServiceAsync("ladder", LadderPart.ServiceEnv, async (svc, load, _, coco) =>
+        {
+            await Task.Delay(TimeSpan.FromSeconds(6)); // the warm-up's backlog engaged rungs: let them release first
+            return await LadderPart.RunAsync(ctx, svc, load, coco);
+        });
         Save();
     }
 
     if (parts.Contains("12"))
     {
         Log.Info("part 12: CPU per refusal against CPU per detection (a one-place queue held by a trickling upload, clients resending at once)");
-        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-        Directory.CreateDirectory(dataDir);
-        var coco = ctx.LoadAllCoco().Select(i => i.Bytes).ToList();
-        await using var svc = await ServiceProcess.StartAsync(ctx, "refusals", adminKey, dataDir, RefusalCostPart.ServiceEnv);
-        var key = await svc.CreateTenantAsync(adminKey, "bench-refusals");
-        using var load = new HttpLoad(svc.BaseUrl, key, svc.Proc);
-        await load.ClosedAsync(coco, 4, ctx.D(3, 2));
-        R["part12_refusal_cost"] = await RefusalCostPart.RunAsync(ctx, svc, load, key, coco);
+        R["part12_refusal_cost"] = await WithOwnServiceAsync("refusals", RefusalCostPart.ServiceEnv, (svc, load, key, coco) => RefusalCostPart.RunAsync(ctx, svc, load, key, coco));
         Save();
     }
 
@@ -383,6 +372,19 @@ File.WriteAllText(Path.Combine(outDir, "summary.md"), summary);
 Console.WriteLine(summary);
 Log.Info($"done in {started.Elapsed.TotalMinutes:F1} min: {Path.Combine(outDir, "results.json")}, {Path.Combine(outDir, "summary.md")}");
 return exitCode;
+
+// A part with a service of its own (its own settings): started, given a tenant, warmed at c=4, stopped after.
+async Task<JsonObject> WithOwnServiceAsync(string name, IReadOnlyDictionary<string, string> env, Func<ServiceProcess, HttpLoad, string, List<byte[]>, Task<JsonObject>> run)
+{
+    var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+    Directory.CreateDirectory(dataDir);
+    var coco = ctx.LoadAllCoco().Select(i => i.Bytes).ToList();
+    await using var svc = await ServiceProcess.StartAsync(ctx, name, adminKey, dataDir, env);
+    var key = await svc.CreateTenantAsync(adminKey, "bench-" + name);
+    using var load = new HttpLoad(svc.BaseUrl, key, svc.Proc);
+    await load.ClosedAsync(coco, 4, ctx.D(3, 2));
+    return await run(svc, load, key, coco);
+}
 
 static string FindRoot(string dir)
 {

@@ -73,7 +73,7 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
         if (priority == DetectionPriority.Interactive)
         {
             var box = _tenants.GetOrAdd(tenant, static _ => new StrongBox<int>());
-            var refusal = Judge(box, maxInFlight, budget);
+            var refusal = Judge(box, maxInFlight, budget, out var predicted);
             if (refusal != Admission.Admitted)
             {
                 rejected.Inc();
@@ -86,7 +86,7 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
                 return Admission.QueueFull;
             }
 
-            predictedSeconds = PredictSeconds(Volatile.Read(ref box.Value));
+            predictedSeconds = predicted;
             Interlocked.Increment(ref _admittedInteractive);
             if (Interlocked.Increment(ref box.Value) == 1)
             {
@@ -136,7 +136,7 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
     {
         // A check, not a reservation: a tenant without an entry has nothing in flight, and asking adds none.
         var box = _tenants.TryGetValue(tenant, out var known) ? known : NothingInFlight;
-        var verdict = Volatile.Read(ref _admitted) >= queueCapacity ? Admission.QueueFull : Judge(box, maxInFlight, budget);
+        var verdict = Volatile.Read(ref _admitted) >= queueCapacity ? Admission.QueueFull : Judge(box, maxInFlight, budget, out _);
         if (verdict != Admission.Admitted)
         {
             rejected.Inc();
@@ -185,13 +185,17 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
         latencyScaleGauge?.Set(next);
     }
 
-    private Admission Judge(StrongBox<int> tenant, int maxInFlight, TimeSpan? budget)
+    /// <param name="predicted">The request's expected completion, uncorrected (computed once: admission keeps it for <see cref="ObserveCompletion"/>).</param>
+    private Admission Judge(StrongBox<int> tenant, int maxInFlight, TimeSpan? budget, out double predicted)
     {
         var inFlight = Volatile.Read(ref tenant.Value);
+        predicted = 0;
         if (maxInFlight > 0 && inFlight >= maxInFlight)
         {
             return Admission.TenantInFlight;
         }
+
+        predicted = PredictSeconds(inFlight);
 
         long budgetTicks;
         if (budget is { } b)
@@ -207,7 +211,7 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
             budgetTicks = _defaultBudgetTicks;
         }
 
-        return CompletionWouldExceedBudget(inFlight, budgetTicks) ? Admission.OverBudget : Admission.Admitted;
+        return CompletionWouldExceedBudget(predicted, budgetTicks) ? Admission.OverBudget : Admission.Admitted;
     }
 
     private bool Reserve()
@@ -233,7 +237,7 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
     /// is admitted however long the queue; one that would not is refused now, cheaply, instead
     /// of failing later after using a place in the queue.
     /// </summary>
-    private bool CompletionWouldExceedBudget(int tenantInFlight, long budgetTicks)
+    private bool CompletionWouldExceedBudget(double predicted, long budgetTicks)
     {
         // Always admit a running batch plus a full one behind it per executor, so the model never
         // idles for lack of admitted work; the budget only trims the backlog beyond that.
@@ -243,7 +247,6 @@ internal sealed class AdmissionControl(int queueCapacity, TimeSpan defaultBudget
             return false;
         }
 
-        var predicted = PredictSeconds(tenantInFlight);
         if (predicted <= 0)
         {
             return false;

@@ -250,8 +250,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
     private void Recover(IBatchExecutor executor, bool isWide, CancellationToken stop)
     {
         // Counted per thread: the recovery runs on the batch thread, which takes no batch meanwhile.
-        Interlocked.Increment(ref _unhealthy);
-        _metrics.UnhealthyExecutors.Inc();
+        _metrics.UnhealthyExecutors.Set(Interlocked.Increment(ref _unhealthy));
         var started = Stopwatch.GetTimestamp();
         var delay = TimeSpan.FromMilliseconds(100);
         while (true)
@@ -275,13 +274,12 @@ internal sealed partial class BatchLoop : IAsyncDisposable
         }
 
         _metrics.Recovered.Inc();
-        _metrics.UnhealthyExecutors.Dec();
         if (isWide)
         {
             _wideHealthy = true;
         }
 
-        Interlocked.Decrement(ref _unhealthy);
+        _metrics.UnhealthyExecutors.Set(Interlocked.Decrement(ref _unhealthy));
 
         LogRecovered(_logger, _model, isWide ? "wide" : "narrow", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }

@@ -96,8 +96,6 @@ internal sealed class BatchScheduler : IAsyncDisposable
 
     public void Release(DetectionPriority priority, Guid tenant) => _admission.Release(priority, tenant);
 
-    /// <inheritdoc cref="AdmissionControl.TryRefuseInteractive(Guid, int, TimeSpan?)"/>
-    public Admission TryRefuseInteractive(Guid tenant, int maxInFlight, TimeSpan? budget = null) => _admission.TryRefuseInteractive(tenant, maxInFlight, budget);
 
     /// <inheritdoc cref="AdmissionControl.EstimateRetryAfterSeconds"/>
     public int EstimateRetryAfterSeconds() => _admission.EstimateRetryAfterSeconds();

@@ -14,17 +14,6 @@ internal sealed class CoreBudget(int cores)
 
     public int Cores { get; } = Math.Max(1, cores);
 
-    public int Free
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _free;
-            }
-        }
-    }
-
     /// <summary>Takes every core if all are free at this moment; never waits.</summary>
     public bool TryTakeAll()
     {

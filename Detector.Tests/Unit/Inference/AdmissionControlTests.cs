@@ -32,13 +32,7 @@ public sealed class AdmissionControlTests
         var (admission, _) = Create(capacity: 1000, budget: TimeSpan.FromMilliseconds(134), alwaysAdmitted: 2);
         admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
 
-        var admitted = 0;
-        while (admission.TryAdmit(DetectionPriority.Interactive))
-        {
-            admitted++;
-        }
-
-        Assert.Equal(10, admitted);
+        Assert.Equal(10, AdmitAll(admission, DetectionPriority.Interactive));
     }
 
     [Fact]
@@ -63,13 +57,7 @@ public sealed class AdmissionControlTests
         }
 
         Assert.InRange(admission.LatencyScale, 1.95, 2.0);
-        var admitted = 0;
-        while (admission.TryAdmit(DetectionPriority.Interactive))
-        {
-            admitted++;
-        }
-
-        Assert.Equal(5, admitted);
+        Assert.Equal(5, AdmitAll(admission, DetectionPriority.Interactive));
     }
 
     [Fact]
@@ -96,13 +84,7 @@ public sealed class AdmissionControlTests
         var (admission, _) = Create(capacity: 50, budget: TimeSpan.FromMilliseconds(100), alwaysAdmitted: 2);
         admission.RecordBatch(images: 10, inferenceMs: 100, executors: 1);
 
-        var admitted = 0;
-        while (admission.TryAdmit(DetectionPriority.Background))
-        {
-            admitted++;
-        }
-
-        Assert.Equal(50, admitted);
+        Assert.Equal(50, AdmitAll(admission, DetectionPriority.Background));
     }
 
     [Fact]
@@ -212,6 +194,18 @@ public sealed class AdmissionControlTests
         Assert.Equal(5, Enumerable.Range(0, 20).Count(_ => admission.TryAdmit(DetectionPriority.Interactive)));
         admission.Release(DetectionPriority.Background);
         Assert.True(admission.TryAdmit(DetectionPriority.Background));
+    }
+
+    /// <summary>Admits until admission says no; returns how many it took.</summary>
+    private static int AdmitAll(AdmissionControl admission, DetectionPriority priority)
+    {
+        var admitted = 0;
+        while (admission.TryAdmit(priority))
+        {
+            admitted++;
+        }
+
+        return admitted;
     }
 
     private static (AdmissionControl Admission, Counter.Child Rejected) Create(int capacity, TimeSpan budget, int alwaysAdmitted = 0, [CallerMemberName] string test = "")
