@@ -14,7 +14,10 @@ namespace Detector.Modules.Common.Database;
 /// those requests meet. While PostgreSQL is down almost every request needs it (the key check,
 /// quotas, results), so once half of them fail the breaker opens and answers 503
 /// <c>database_unavailable</c> with Retry-After at once: no connection attempt, no body read, no
-/// pool timeout. After the break one request probes; its success closes the breaker.
+/// pool timeout. After the break the database itself is probed (<c>SELECT 1</c>, in place of
+/// the request that found the break over): whichever request comes first may need no database
+/// at all (its key cached, a model list), and its success must not close the breaker on a
+/// database still down.
 /// </summary>
 public static partial class DatabaseBreaker
 {
@@ -22,15 +25,19 @@ public static partial class DatabaseBreaker
 
     private static readonly Gauge State = Metrics.CreateGauge("detector_database_breaker_open", "1 while the API's database circuit breaker is open (or probing), 0 when closed.");
 
+    /// <summary>How long the probe after a break may take: the one request probing waits this long at most.</summary>
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
+
     private static readonly Counter ShortCircuited = Metrics.CreateCounter("detector_database_breaker_rejections_total", "API requests answered 503 database_unavailable by the open breaker.");
 
     internal static IServiceCollection AddDatabaseBreaker(this IServiceCollection services) =>
-        services.AddResiliencePipeline(PipelineName, (pipeline, context) =>
+        services.AddSingleton<BreakerState>().AddResiliencePipeline(PipelineName, (pipeline, context) =>
         {
             var options = context.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseBreaker));
             pipeline.AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
+                StateProvider = context.ServiceProvider.GetRequiredService<BreakerState>().Provider,
                 FailureRatio = options.BreakerFailureRatio,
                 MinimumThroughput = options.BreakerMinimumThroughput,
                 SamplingDuration = TimeSpan.FromSeconds(options.BreakerSamplingSeconds),
@@ -54,8 +61,11 @@ public static partial class DatabaseBreaker
     /// <summary>Answers API requests through the breaker; place it inside the exception handler and before authentication.</summary>
     public static IApplicationBuilder UseDatabaseBreaker(this IApplicationBuilder app)
     {
-        var pipeline = app.ApplicationServices.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(PipelineName);
-        var retryAfter = app.ApplicationServices.GetRequiredService<IOptions<DatabaseOptions>>().Value.BreakerBreakSeconds;
+        var services = app.ApplicationServices;
+        var pipeline = services.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(PipelineName);
+        var state = services.GetRequiredService<BreakerState>().Provider;
+        var dataSource = services.GetRequiredService<NpgsqlDataSource>();
+        var retryAfter = services.GetRequiredService<IOptions<DatabaseOptions>>().Value.BreakerBreakSeconds;
         return app.Use(async (http, next) =>
         {
             if (!http.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
@@ -66,15 +76,58 @@ public static partial class DatabaseBreaker
 
             try
             {
+                if (state.CircuitState != CircuitState.Closed)
+                {
+                    // Open: refused here at once. Past the break: this request's turn to probe,
+                    // with the database's own answer instead of its own.
+                    await ProbeAsync(pipeline, dataSource);
+                }
+
                 await pipeline.ExecuteAsync(static async (state, _) => await state.next(state.http), (next, http), http.RequestAborted);
             }
-            catch (BrokenCircuitException ex)
+            catch (Exception ex) when (ex is BrokenCircuitException or ProbeFailedException)
             {
                 ShortCircuited.Inc();
                 throw new ProblemException(503, ErrorCodes.DatabaseUnavailable, "Database unavailable", "The service cannot reach its database; retry shortly.", ex) { RetryAfterSeconds = retryAfter };
             }
         });
     }
+
+    /// <summary>
+    /// One <c>SELECT 1</c> through the breaker, bounded by <see cref="ProbeTimeout"/> and never by
+    /// the client (a probe cancelled because its client left would count as a success).
+    /// </summary>
+    private static async Task ProbeAsync(ResiliencePipeline pipeline, NpgsqlDataSource dataSource)
+    {
+        try
+        {
+            await pipeline.ExecuteAsync(static async (source, _) =>
+            {
+                using var timeout = new CancellationTokenSource(ProbeTimeout);
+                try
+                {
+                    await using var command = source.CreateCommand("SELECT 1");
+                    await command.ExecuteScalarAsync(timeout.Token);
+                }
+                catch (OperationCanceledException ex) when (timeout.IsCancellationRequested)
+                {
+                    throw new TimeoutException($"The database did not answer a probe within {ProbeTimeout.TotalSeconds} s.", ex);
+                }
+            }, dataSource, CancellationToken.None);
+        }
+        catch (Exception ex) when (IsOutage(ex))
+        {
+            throw new ProbeFailedException(ex);
+        }
+    }
+
+    /// <summary>The breaker's state, shared by the pipeline and the middleware that probes on its behalf.</summary>
+    internal sealed class BreakerState
+    {
+        public CircuitBreakerStateProvider Provider { get; } = new();
+    }
+
+    private sealed class ProbeFailedException(Exception inner) : Exception("The database probe after the break failed.", inner);
 
     /// <summary>
     /// A failure to reach the database, not a query the database refused: connection errors,

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Detector.Modules.Common;
+using Detector.Modules.Common.Resilience;
 using Detector.Modules.Inference.Contracts;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +17,11 @@ namespace Detector.Modules.Inference.Scheduling;
 /// </summary>
 internal sealed partial class BatchLoop : IAsyncDisposable
 {
+    // A session that cannot be recreated (the device gone, memory short) is tried again soon, then
+    // every ten seconds at most, jittered so the threads of several models do not retry together.
+    private static readonly TimeSpan RecoveryInitialDelay = TimeSpan.FromMilliseconds(100);
+    private static readonly TimeSpan RecoveryMaxDelay = TimeSpan.FromSeconds(10);
+
     private readonly string _model;
     private readonly IReadOnlyList<IBatchExecutor> _executors;
     private readonly IBatchExecutor? _wide;
@@ -252,7 +258,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
         // Counted per thread: the recovery runs on the batch thread, which takes no batch meanwhile.
         _metrics.UnhealthyExecutors.Set(Interlocked.Increment(ref _unhealthy));
         var started = Stopwatch.GetTimestamp();
-        var delay = TimeSpan.FromMilliseconds(100);
+        var attempt = 0;
         while (true)
         {
             try
@@ -264,12 +270,10 @@ internal sealed partial class BatchLoop : IAsyncDisposable
             catch (Exception ex)
             {
                 LogRecoveryFailed(_logger, _model, ex);
-                if (stop.WaitHandle.WaitOne(delay))
+                if (stop.WaitHandle.WaitOne(Backoff.Jittered(++attempt, RecoveryInitialDelay, RecoveryMaxDelay)))
                 {
                     return; // stopping: the process is going away with it
                 }
-
-                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromSeconds(10).Ticks));
             }
         }
 

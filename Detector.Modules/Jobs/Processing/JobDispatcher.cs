@@ -58,8 +58,4 @@ internal sealed class JobDispatcher(IBackgroundJobClient client, ItemTransitions
             : client.Enqueue<WebhookSender>(w => w.DeliverAsync(jobId, CancellationToken.None));
         await webhooks.SetTicketAsync(jobId, id, ct);
     }
-
-    /// <summary>Exponential backoff: initial * 2^(attempt - 1), capped.</summary>
-    public static TimeSpan Backoff(int attempt, double initialSeconds, double maxSeconds) =>
-        TimeSpan.FromSeconds(Math.Min(maxSeconds, initialSeconds * Math.Pow(2, Math.Max(0, attempt - 1))));
 }

@@ -1,7 +1,8 @@
 using System.ComponentModel;
 using Detector.Modules.Common;
-using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Common.Resilience;
 using Detector.Modules.Images.Contracts;
+using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
 using Detector.Modules.Results.Contracts;
@@ -171,7 +172,7 @@ internal sealed partial class JobWorker(
                 return;
             }
 
-            var delay = JobDispatcher.Backoff(item.Attempts, _options.RetryInitialDelaySeconds, _options.RetryMaxDelaySeconds);
+            var delay = Backoff.Jittered(item.Attempts, _options.RetryInitialDelaySeconds, _options.RetryMaxDelaySeconds);
             LogRetry(logger, job.Id, item.Idx, item.Attempts, code, delay.TotalSeconds);
             JobsMetrics.ItemRetries.Inc();
             if (await transitions.RequeueForRetryAsync(job.Id, item.Idx, worker.LeaseOwner, code, detail, ct))

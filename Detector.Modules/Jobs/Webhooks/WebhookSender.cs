@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using Detector.Modules.Common.Resilience;
 using Detector.Modules.Jobs.Processing;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.UrlFetch;
@@ -153,7 +154,7 @@ internal sealed partial class WebhookSender : IDisposable
             return;
         }
 
-        var delay = JobDispatcher.Backoff(attempt, _options.InitialDelaySeconds, _options.MaxDelaySeconds);
+        var delay = Backoff.Jittered(attempt, _options.InitialDelaySeconds, _options.MaxDelaySeconds);
         LogRetry(_logger, jobId, attempt, error!, delay.TotalSeconds);
         await _dispatcher.EnqueueWebhookAsync(jobId, delay, cancellationToken);
     }
