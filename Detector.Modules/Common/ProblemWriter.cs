@@ -46,10 +46,21 @@ public static class ProblemWriter
     }
 
     /// <summary>A ProblemException as an endpoint result, for TypedResults-style handlers.</summary>
-    public static IResult ToResult(this ProblemException problem) => new ProblemResult(problem);
+    public static ProblemResult ToResult(this ProblemException problem) => new(problem);
+}
 
-    private sealed class ProblemResult(ProblemException problem) : IResult
+/// <summary>
+/// A problem answered without throwing it (a refusal on the hot path: no stack unwound through
+/// the middleware); logged like one the exception handler answers.
+/// </summary>
+public sealed class ProblemResult(ProblemException problem) : IResult
+{
+    public ProblemException Problem { get; } = problem;
+
+    public Task ExecuteAsync(HttpContext httpContext)
     {
-        public Task ExecuteAsync(HttpContext httpContext) => WriteAsync(httpContext, problem);
+        ArgumentNullException.ThrowIfNull(httpContext);
+        httpContext.RequestServices.GetService<ProblemLog>()?.Answered(httpContext.Request.Path, Problem, Problem.Detail ?? Problem.Title);
+        return ProblemWriter.WriteAsync(httpContext, Problem);
     }
 }

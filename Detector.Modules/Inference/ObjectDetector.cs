@@ -178,8 +178,9 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
     }
 
-    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null)
+    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal)
     {
+        refusal = null;
         if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } requested || !_host.TryGet(requested.Name, out _))
         {
             return null;
@@ -191,20 +192,22 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             return null;
         }
 
-        return AdmitOrThrow(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, requested.Name, rung);
+        return Admit(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, out refusal, requested.Name, rung);
     }
 
     /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or throws the refusal.</summary>
+    private static AdmissionTicket AdmitOrThrow(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline) =>
+        Admit(model, name, priority, tenant, maxInFlight, deadline, out var refused) ?? throw refused!;
+
+    /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or returns null with the refusal.</summary>
     /// <param name="requestedModel">The model the client asked for when the ladder chose <paramref name="name"/> instead; null: the same.</param>
-    private static AdmissionTicket AdmitOrThrow(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline, string? requestedModel = null, string? rung = null)
+    private static AdmissionTicket? Admit(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal, string? requestedModel = null, string? rung = null)
     {
         var scheduler = model.Scheduler;
-        if (Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline), out var predicted)) is { } refused)
-        {
-            throw refused;
-        }
-
-        return new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { RequestedModel = requestedModel ?? name, Rung = rung, PredictedSeconds = predicted };
+        refusal = Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline), out var predicted));
+        return refusal is null
+            ? new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { RequestedModel = requestedModel ?? name, Rung = rung, PredictedSeconds = predicted }
+            : null;
     }
 
     /// <summary>What is left of a request's own deadline; null (no deadline) lets the default sync budget apply.</summary>

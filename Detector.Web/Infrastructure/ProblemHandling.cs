@@ -8,7 +8,7 @@ namespace Detector.Web.Infrastructure;
 /// theirs, framework rejections get one, and anything unexpected is logged and answered 500
 /// without internals.
 /// </summary>
-internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger, ProblemLog problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
@@ -29,7 +29,7 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
         }
         else if (problem.Status >= 500)
         {
-            LogServerProblem(logger, problem.Code, httpContext.Request.Path, exception.InnerException?.Message ?? exception.Message);
+            problems.Answered(httpContext.Request.Path, problem, exception.InnerException?.Message ?? exception.Message);
         }
 
         await ProblemWriter.WriteAsync(httpContext, problem);
@@ -38,9 +38,6 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Path}")]
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Answered {Code} on {Path}: {Reason}")]
-    private static partial void LogServerProblem(ILogger logger, string code, string path, string reason);
 }
 
 internal static class StatusCodeProblems

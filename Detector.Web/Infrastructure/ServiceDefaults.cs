@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Detector.Modules.Common;
 using Detector.Modules.Tenancy.Contracts;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.OpenApi;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -38,6 +39,8 @@ internal static class ServiceDefaults
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<ProblemLog>();
         services.AddExceptionHandler<ProblemExceptionHandler>();
         services.AddEndpointsApiExplorer();
         services.AddSwaggerGen(o =>

@@ -18,6 +18,9 @@ internal sealed class Phase
 
     public double CpuPercent { get; init; } = double.NaN;
 
+    /// <summary>The load generator's own CPU over the window (it shares the cores with the service).</summary>
+    public double ClientCpuPercent { get; init; } = double.NaN;
+
     public double RssEndMiB { get; init; } = double.NaN;
 
     public double RssPeakMiB { get; init; } = double.NaN;
@@ -63,6 +66,7 @@ internal sealed class Phase
             ["server_total_p50_ms"] = Stats.N(Stats.Percentile([.. Ok.Select(s => s.ServerMs)], 50)),
             ["cpu_percent"] = Stats.N(CpuPercent, 1),
             ["images_per_cpu_s"] = Stats.N(Throughput / (CpuPercent / 100), 1),
+            ["client_cpu_percent"] = Stats.N(ClientCpuPercent, 1),
             ["gc_gen0"] = Stats.N(GcDelta[0], 0),
             ["gc_gen1"] = Stats.N(GcDelta[1], 0),
             ["gc_gen2"] = Stats.N(GcDelta[2], 0),
@@ -162,6 +166,7 @@ internal sealed class HttpLoad : IDisposable
         var samples = new List<Sample>();
         long next = -1, done = 0;
         var cpu0 = _proc.CpuSeconds();
+        var client0 = ClientCpuSeconds();
         await using var rss = new RssSampler(_proc, TimeSpan.FromMilliseconds(250));
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
@@ -209,6 +214,7 @@ internal sealed class HttpLoad : IDisposable
             Samples = samples,
             WindowS = window,
             CpuPercent = (cpu1 - cpu0) / clock.Elapsed.TotalSeconds * 100,
+            ClientCpuPercent = (ClientCpuSeconds() - client0) / clock.Elapsed.TotalSeconds * 100,
             RssEndMiB = _proc.RssMiB(),
             RssPeakMiB = rss.Peak,
             RssMeanMiB = rss.Mean,
@@ -239,6 +245,7 @@ internal sealed class HttpLoad : IDisposable
         long sent = 0, skipped = 0;
         var outstanding = 0;
         var cpu0 = _proc.CpuSeconds();
+        var client0 = ClientCpuSeconds();
         await using var rss = new RssSampler(_proc, TimeSpan.FromMilliseconds(200));
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < duration)
@@ -277,6 +284,7 @@ internal sealed class HttpLoad : IDisposable
             Samples = samples,
             WindowS = sendWindow,
             CpuPercent = (cpu1 - cpu0) / clock.Elapsed.TotalSeconds * 100,
+            ClientCpuPercent = (ClientCpuSeconds() - client0) / clock.Elapsed.TotalSeconds * 100,
             RssEndMiB = _proc.RssMiB(),
             RssPeakMiB = rss.Peak,
             RssMeanMiB = rss.Mean,
@@ -316,6 +324,12 @@ internal sealed class HttpLoad : IDisposable
         var after = await GcCountsAsync();
         phase.GcDelta = [after[0] - before[0], after[1] - before[1], after[2] - before[2]];
         return phase;
+    }
+
+    private static double ClientCpuSeconds()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
     }
 
     public void Dispose() => _http.Dispose();

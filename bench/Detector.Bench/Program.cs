@@ -137,19 +137,33 @@ try
 
             if (parts.Contains("5"))
             {
-                Log.Info("part 5: sustainable load (closed loop c=16), then 3x that rate open loop");
+                Log.Info("part 5: sustainable load (closed loop c=16), then 3x that rate open loop, then the closed loop again");
+                if (!parts.Contains("3"))
+                {
+                    // Alone, part 5 would start on a service a few seconds old, still getting faster
+                    // (its first minute measured 45 img/s rising to 69 in one run): warm it like part 3 does.
+                    await load.ClosedAsync(coco, 16, ctx.D(30, 15));
+                }
+
                 var steady = await load.ClosedAsync(coco, 16, ctx.D(10, 5));
-                var sustainable = steady.Throughput;
-                var rate = 3 * sustainable;
-                Log.Info($"part 5: sustainable {sustainable:F1} img/s (rss mean {steady.RssMeanMiB:F0} MiB); open loop at {rate:F1} req/s");
+                var rate = 3 * steady.Throughput;
+                Log.Info($"part 5: sustainable {steady.Throughput:F1} img/s (rss mean {steady.RssMeanMiB:F0} MiB); open loop at {rate:F1} req/s");
                 var (over, skipped) = await load.OpenAsync(coco, rate, ctx.D(30, 10));
                 var alive = !svc.HasExited && await Live(svc.BaseUrl);
                 Log.Info($"part 5: overload: {over.Samples.Count} sent, codes {string.Join(' ', over.Samples.GroupBy(s => s.Status).Select(g => $"{g.Key}x{g.Count()}"))}, accepted p95 {over.P(95):F1} ms, rss peak {over.RssPeakMiB:F0} MiB, alive {alive}");
-                var after = alive ? await load.ClosedAsync(coco, 16, TimeSpan.FromSeconds(10)) : null;
+                var after = alive ? await load.ClosedAsync(coco, 16, ctx.D(10, 5)) : null;
+                // Sustainable is the closed loop's throughput on both sides of the overload: on a
+                // shared machine the rate drifts by more than the 10 % the goodput target allows, and
+                // the mean of before and after cancels a drift that is steady over the three windows.
+                var sustainable = after is null ? steady.Throughput : (steady.Throughput + after.Throughput) / 2;
+                Log.Info($"part 5: goodput {over.Throughput:F1} img/s = {over.Throughput / sustainable:F2} of sustainable {sustainable:F1} (before {steady.Throughput:F1}, after {after?.Throughput:F1}); service CPU {steady.CpuPercent:F0} / {over.CpuPercent:F0} / {after?.CpuPercent:F0} %, load generator {steady.ClientCpuPercent:F0} / {over.ClientCpuPercent:F0} / {after?.ClientCpuPercent:F0} %");
                 var five = new JsonObject
                 {
                     ["steady"] = steady.ToJson(new JsonObject { ["rss_mean_mib"] = Stats.N(steady.RssMeanMiB, 1) }),
                     ["sustainable_images_per_s"] = Stats.N(sustainable, 1),
+                    ["sustainable_before_images_per_s"] = Stats.N(steady.Throughput, 1),
+                    ["goodput_over_sustainable"] = Stats.N(over.Throughput / sustainable, 3),
+                    ["sync_budget_ms"] = 500,
                     ["open_loop_rate_per_s"] = Stats.N(rate, 1),
                     ["overload"] = over.ToJson(new JsonObject
                     {
@@ -166,7 +180,7 @@ try
                 R["part5_overload"] = five;
                 if (after is not null)
                 {
-                    Log.Info($"part 5: afterwards {after.Throughput:F1} img/s ({after.Throughput / sustainable:F2}x sustainable)");
+                    Log.Info($"part 5: afterwards {after.Throughput:F1} img/s ({after.Throughput / steady.Throughput:F2}x before)");
                 }
 
                 Save();

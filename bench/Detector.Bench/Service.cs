@@ -13,6 +13,8 @@ namespace Detector.Bench;
 /// </summary>
 internal sealed class ServiceProcess : IAsyncDisposable
 {
+    private static readonly string RunMasterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     private static readonly List<ServiceProcess> Live = [];
     private readonly Process _process;
     private readonly string _pidFile;
@@ -62,7 +64,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         psi.Environment["Detector__AdminApiKey"] = adminKey;
         psi.Environment["Detector__ApiKeyHashSecret"] = "bench-api-key-hash-secret-" + adminKey;
-        psi.Environment["ImageStore__Encryption__MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+        // One master key for the whole run: the services of one run share its database, and a second
+        // service under another key could not open the data keys the first one stored (not ready).
+        psi.Environment["ImageStore__Encryption__MasterKey"] = RunMasterKey;
         psi.Environment["Models__Directory"] = ctx.ModelsDir;
         psi.Environment["Models__Enabled__0"] = ctx.Model;
         psi.Environment["Models__Default"] = ctx.Model;

@@ -92,15 +92,20 @@ internal static class Summary
             var skipped = D(over["client_skipped"]);
             rows.Add(("Overload 3x: only 200 and 503+Retry-After", $"{over["status_codes"]!.ToJsonString()}; other {F(other, 0)}, 503 w/o Retry-After {F(noRetry, 0)}, client-skipped {F(skipped, 0)}", "other = 0", Check(other == 0 && noRetry == 0 && skipped == 0, other, noRetry)));
             var p95 = D(over["p95_ms"]);
-            rows.Add(("Overload 3x: accepted p95 / idle p50", $"{F(p95)} / {F(c1p50)} ms = {F(p95 / c1p50, 2)}x", "≤ 4x", Check(p95 / c1p50 <= 4, p95, c1p50)));
+            var goodput = D(over["images_per_s"]);
+            var sustainable = D(five["sustainable_images_per_s"]);
+            rows.Add(("Overload 3x: goodput / sustainable (closed loop c=16, mean of before and after)", $"{F(goodput)} / {F(sustainable)} img/s = {F(goodput / sustainable, 2)}", "≥ 0.90", Check(goodput / sustainable >= 0.9, goodput, sustainable)));
+            var budget = D(five["sync_budget_ms"]);
+            rows.Add(("Overload 3x: accepted p95", $"{F(p95)} ms", $"≤ {F(budget, 0)} ms (the sync budget)", Check(p95 <= budget, p95, budget)));
+            rows.Add(("Overload 3x: accepted p95 / idle p50 (issue 3, before the sync budget)", $"{F(p95)} / {F(c1p50)} ms = {F(p95 / c1p50, 2)}x", "≤ 4x", Check(p95 / c1p50 <= 4, p95, c1p50)));
             var peak = D(over["rss_peak_mib"]);
             var steady = D(five["steady"]?["rss_mean_mib"]);
             rows.Add(("Overload 3x: RSS peak / steady", $"{F(peak)} / {F(steady)} MiB = {F(peak / steady, 2)}x", "≤ 1.5x", Check(peak / steady <= 1.5, peak, steady)));
             var alive = five["alive_after"]?.GetValue<bool>() ?? false;
             rows.Add(("Overload 3x: service alive", alive ? "yes" : "NO", "alive", alive));
             var after = D(five["after"]?["images_per_s"]);
-            var sus = D(five["sustainable_images_per_s"]);
-            rows.Add(("After overload: throughput / sustainable", $"{F(after)} / {F(sus)} img/s = {F(after / sus, 2)}", "≥ 0.90", Check(after / sus >= 0.9, after, sus)));
+            var sus = D(five["sustainable_before_images_per_s"] ?? five["sustainable_images_per_s"]);
+            rows.Add(("After overload: throughput / before", $"{F(after)} / {F(sus)} img/s = {F(after / sus, 2)}", "≥ 0.90", Check(after / sus >= 0.9, after, sus)));
         }
 
         var soak = r["part6_soak"];

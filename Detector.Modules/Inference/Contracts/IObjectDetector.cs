@@ -1,3 +1,5 @@
+using Detector.Modules.Common;
+
 namespace Detector.Modules.Inference.Contracts;
 
 public sealed record DetectionOptions
@@ -116,12 +118,13 @@ public interface IObjectDetector
 
     /// <summary>
     /// Admission before the upload is read: reserves a place for a new interactive request of the
-    /// tenant and returns it, or throws the cheap refusal (503 overloaded with Retry-After, or 429
-    /// concurrency_limited; counted in the metrics). Unknown or loading models return null (the
-    /// detect call itself reports those).
+    /// tenant and returns it, or returns null with the cheap refusal (503 overloaded with
+    /// Retry-After, or 429 concurrency_limited; counted in the metrics) to answer, not throw: a
+    /// refusal storm must not unwind a stack per refusal. Unknown or loading models return null
+    /// without a refusal (the detect call itself reports those).
     /// </summary>
     /// <param name="deadline">The request's own deadline (X-Deadline-Ms); null: the default sync budget.</param>
-    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null);
+    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

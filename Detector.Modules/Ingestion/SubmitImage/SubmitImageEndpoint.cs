@@ -15,7 +15,7 @@ internal static class SubmitImageEndpoint
     /// With <c>Prefer: respond-async</c> (RFC 7240), a request that cannot be served in time
     /// (overloaded, deadline passed, model loading) becomes a one-image job: 202 and its status URL.
     /// </summary>
-    public static async Task<Results<Ok<ResultDocument>, Accepted<JobAccepted>>> Handle(
+    public static async Task<Results<Ok<ResultDocument>, Accepted<JobAccepted>, ProblemResult>> Handle(
         [AsParameters] SubmitImageRequest query,
         HttpContext http,
         IObjectDetector detector,
@@ -34,18 +34,21 @@ internal static class SubmitImageEndpoint
 
         // Refuse before reading the upload: a saturated model answers in microseconds, and the
         // client is told when to come back. Callers that prefer async get a job instead.
+        // The refusal is answered, not thrown: under a refusal storm, unwinding an exception
+        // through every middleware for each one cost more than the rest of the refusal.
         AdmissionTicket? ticket = null;
         if (!prefersAsync)
         {
-            try
+            // A place reserved now is the request's: nothing refuses it once its body is read.
+            ticket = detector.AdmitEarly(query.Model, tenantId, plan.MaxInFlight, deadline, out var refused);
+            if (refused is not null)
             {
-                // A place reserved now is the request's: nothing refuses it once its body is read.
-                ticket = detector.AdmitEarly(query.Model, tenantId, plan.MaxInFlight, deadline);
-            }
-            catch (ProblemException refused) when (refused.Status == StatusCodes.Status503ServiceUnavailable && options.Value.RefusalHoldMs > 0)
-            {
-                await Task.Delay(options.Value.RefusalHoldMs, ct);
-                throw;
+                if (refused.Status == StatusCodes.Status503ServiceUnavailable && options.Value.RefusalHoldMs > 0)
+                {
+                    await Task.Delay(options.Value.RefusalHoldMs, ct);
+                }
+
+                return refused.ToResult();
             }
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Detector.Modules.Common;
 using Detector.Modules.Evaluation;
 using Detector.Modules.Evaluation.Coco;
 using Detector.Modules.Evaluation.Contracts;
@@ -210,7 +211,11 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
-        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline = null) => null;
+        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal)
+        {
+            refusal = null;
+            return null;
+        }
 
         public Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken)
         {
