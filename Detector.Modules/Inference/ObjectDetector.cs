@@ -65,7 +65,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var reserved = request.Ticket is { } t && t.RequestedModel == requested.Name ? t : null;
         var (servedName, rung) = reserved is not null
             ? (reserved.Model, reserved.Rung)
-            : request.Priority == DetectionPriority.Interactive ? _ladder.Choose(requested.Name) : (requested.Name, null);
+            : request.Priority == DetectionPriority.Interactive && request.AllowDegradation ? _ladder.Choose(requested.Name) : (requested.Name, null);
         var manifest = servedName == requested.Name ? requested : _catalog.Find(servedName)!;
         if (!_host.TryGet(manifest.Name, out var model))
         {
@@ -178,7 +178,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
     }
 
-    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal)
+    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out ProblemException? refusal)
     {
         refusal = null;
         if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } requested || !_host.TryGet(requested.Name, out _))
@@ -186,7 +186,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             return null;
         }
 
-        var (served, rung) = _ladder.Choose(requested.Name);
+        var (served, rung) = allowDegradation ? _ladder.Choose(requested.Name) : (requested.Name, null);
         if (!_host.TryGet(served, out var loaded))
         {
             return null;

@@ -108,6 +108,7 @@ public sealed class BadInputTests(DetectorApiFactory factory)
     [InlineData("max_detections=100000")]
     [InlineData("min_score=abc")]
     [InlineData("max_detections=1.5")]
+    [InlineData("allow_degradation=perhaps")]
     [InlineData("model=..%2Fetc")]
     public async Task Out_of_range_or_malformed_options_are_a_400(string query)
     {

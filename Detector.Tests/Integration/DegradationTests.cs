@@ -39,11 +39,26 @@ public sealed class DegradationTests : IAsyncLifetime
         var first = await DetectAsync(client, photos[0]);
         Assert.Equal("picodet_s_416", first.Body.GetProperty("model").GetProperty("name").GetString());
 
+        // Every fourth request of the burst opts out (allow_degradation=false): the requested model or a refusal.
         var answers = new List<(HttpStatusCode Status, string? Header, JsonElement Body)>();
+        var optedOut = new List<(HttpStatusCode Status, string? Header, JsonElement Body)>();
         for (var round = 0; round < 3; round++)
         {
-            answers.AddRange(await Task.WhenAll(Enumerable.Range(0, 24).Select(i => DetectAsync(client, photos[i % photos.Count]))));
+            var burst = await Task.WhenAll(Enumerable.Range(0, 24).Select(async i => (OptOut: i % 4 == 3, Answer: await DetectAsync(client, photos[i % photos.Count], allowDegradation: i % 4 != 3))));
+            answers.AddRange(burst.Where(b => !b.OptOut).Select(b => b.Answer));
+            optedOut.AddRange(burst.Where(b => b.OptOut).Select(b => b.Answer));
         }
+
+        Assert.All(optedOut, a =>
+        {
+            Assert.Null(a.Header);
+            Assert.True(a.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests, a.Status.ToString());
+            if (a.Status == HttpStatusCode.OK)
+            {
+                Assert.Equal("picodet_s_416", a.Body.GetProperty("model").GetProperty("name").GetString());
+                Assert.Equal(JsonValueKind.Null, a.Body.GetProperty("degradation").ValueKind);
+            }
+        });
 
         Assert.All(answers, a => Assert.True(a.Status is HttpStatusCode.OK or HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests, a.Status.ToString()));
         var degraded = answers.Where(a => a.Header is not null).ToList();
@@ -77,11 +92,11 @@ public sealed class DegradationTests : IAsyncLifetime
         Assert.Contains("\ndetector_degradation_level ", metrics, StringComparison.Ordinal);
     }
 
-    private static async Task<(HttpStatusCode Status, string? Header, JsonElement Body)> DetectAsync(HttpClient client, byte[] photo)
+    private static async Task<(HttpStatusCode Status, string? Header, JsonElement Body)> DetectAsync(HttpClient client, byte[] photo, bool allowDegradation = true)
     {
         using var content = new ByteArrayContent(photo);
         content.Headers.ContentType = new("image/jpeg");
-        using var response = await client.PostAsync("/v1/detect?model=picodet_s_416", content);
+        using var response = await client.PostAsync("/v1/detect?model=picodet_s_416" + (allowDegradation ? "" : "&allow_degradation=false"), content);
         var header = response.Headers.TryGetValues("X-Degradation", out var values) ? values.Single() : null;
         return (response.StatusCode, header, await response.Content.ReadFromJsonAsync<JsonElement>());
     }

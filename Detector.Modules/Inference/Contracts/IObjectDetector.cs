@@ -56,6 +56,9 @@ public sealed record DetectionRequest
     /// (100 Continue) is never refused afterwards. Its deadline still holds in the queue.
     /// </summary>
     public AdmissionTicket? Ticket { get; init; }
+
+    /// <summary>Whether the degradation ladder may serve a sync request with a cheaper stand-in (the client's `allow_degradation`).</summary>
+    public bool AllowDegradation { get; init; } = true;
 }
 
 /// <summary>A place reserved in a model's queue before the upload is read; dispose to give it back (once, however often called).</summary>
@@ -124,7 +127,8 @@ public interface IObjectDetector
     /// without a refusal (the detect call itself reports those).
     /// </summary>
     /// <param name="deadline">The request's own deadline (X-Deadline-Ms); null: the default sync budget.</param>
-    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal);
+    /// <param name="allowDegradation">false: the requested model only, never a stand-in of the ladder.</param>
+    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out ProblemException? refusal);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

@@ -30,6 +30,7 @@ internal static class SubmitImageEndpoint
         var tenantId = http.User.GetTenantId();
         var plan = (await tenants.FindAsync(tenantId, ct))!.Plan;
         var prefersAsync = PrefersAsync(http.Request);
+        var allowDegradation = query.AllowDegradation ?? true;
         DateTimeOffset? deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null;
 
         // Refuse before reading the upload: a saturated model answers in microseconds, and the
@@ -40,7 +41,7 @@ internal static class SubmitImageEndpoint
         if (!prefersAsync)
         {
             // A place reserved now is the request's: nothing refuses it once its body is read.
-            ticket = detector.AdmitEarly(query.Model, tenantId, plan.MaxInFlight, deadline, out var refused);
+            ticket = detector.AdmitEarly(query.Model, tenantId, plan.MaxInFlight, deadline, allowDegradation, out var refused);
             if (refused is not null)
             {
                 if (refused.Status == StatusCodes.Status503ServiceUnavailable && options.Value.RefusalHoldMs > 0)
@@ -72,6 +73,7 @@ internal static class SubmitImageEndpoint
                 TenantId = tenantId,
                 MaxInFlight = plan.MaxInFlight,
                 Ticket = ticket,
+                AllowDegradation = allowDegradation,
             }, StoreImage: plan.StoreImages), ct);
         }
         catch (ProblemException p) when (p.Status is 503 or 504 && p.Code != ErrorCodes.InferenceFailed && prefersAsync)

@@ -9,4 +9,13 @@ internal sealed class SubmitImageRequest : DetectionQueryParameters
     /// <summary>Milliseconds the caller will wait; queued work past it is dropped with 504.</summary>
     [FromHeader(Name = "X-Deadline-Ms")]
     public int? DeadlineMs { get; set; }
+
+    /// <summary>
+    /// false: the requested model or nothing. Under backlog the service may otherwise serve a
+    /// configured cheaper stand-in (announced in X-Degradation and the result's `degradation`);
+    /// a client comparing models, or one whose thresholds are tuned to one, refuses that and gets
+    /// 503 with Retry-After (or a job, with Prefer: respond-async) instead. Default true.
+    /// </summary>
+    [FromQuery(Name = "allow_degradation")]
+    public bool? AllowDegradation { get; set; }
 }

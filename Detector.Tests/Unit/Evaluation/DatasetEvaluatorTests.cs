@@ -211,7 +211,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
-        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal)
+        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out ProblemException? refusal)
         {
             refusal = null;
             return null;
