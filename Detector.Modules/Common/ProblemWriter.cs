@@ -53,9 +53,16 @@ public static class ProblemWriter
 /// A problem answered without throwing it (a refusal on the hot path: no stack unwound through
 /// the middleware); logged like one the exception handler answers.
 /// </summary>
-public sealed class ProblemResult(ProblemException problem) : IResult
+/// <remarks>
+/// Its status is known before it runs (<see cref="IStatusCodeHttpResult"/>), so endpoint filters
+/// that act on the outcome (the audit trail skips 429 and 503) see the refusal, not the 200 the
+/// response still says until the result has been written.
+/// </remarks>
+public sealed class ProblemResult(ProblemException problem) : IResult, IStatusCodeHttpResult
 {
     public ProblemException Problem { get; } = problem;
+
+    public int? StatusCode => Problem.Status;
 
     public Task ExecuteAsync(HttpContext httpContext)
     {

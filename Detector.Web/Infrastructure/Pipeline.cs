@@ -2,8 +2,10 @@ using Detector.Modules.Common.Database;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using Prometheus;
 using Serilog;
+using Serilog.Events;
 using ILogger = Microsoft.Extensions.Logging.ILogger;
 using Serilog.Context;
 
@@ -40,19 +42,46 @@ internal static partial class Pipeline
         }
     }
 
+    /// <summary>
+    /// Load shedding (429, and 503 with Retry-After) is logged at Debug, below the default
+    /// minimum: under overload or an outage it is answered hundreds of times a second, and a line
+    /// each would cost the CPU the refusals save and let any client fill the disk. Metrics count
+    /// every one, and <c>ProblemLog</c> writes one warning per code every 10 s. Other 5xx answers
+    /// and exceptions are errors; the rest is the access log at Information.
+    /// </summary>
+    internal static LogEventLevel RequestLogLevel(HttpContext http, double elapsedMs, Exception? exception)
+    {
+        var status = http.Response.StatusCode;
+        if (exception is not null)
+        {
+            return LogEventLevel.Error;
+        }
+
+        if (status == StatusCodes.Status429TooManyRequests || (status == StatusCodes.Status503ServiceUnavailable && http.Response.Headers.ContainsKey(HeaderNames.RetryAfter)))
+        {
+            return LogEventLevel.Debug;
+        }
+
+        return status >= 500 ? LogEventLevel.Error : LogEventLevel.Information;
+    }
+
     public static WebApplication UseServiceDefaults(this WebApplication app)
     {
         // Request logging and HTTP metrics outside the exception handler, so they record the status
         // the client got: inside it, every 4xx problem thrown as an exception was logged and
         // counted as a 500 error.
         app.UseForwardedClient();
-        app.UseSerilogRequestLogging(o => o.EnrichDiagnosticContext = (diagnostics, http) =>
+        app.UseSerilogRequestLogging(o =>
         {
-            diagnostics.Set("RequestId", http.TraceIdentifier);
-            if (http.User.TryGetTenantId() is { } tenant)
+            o.EnrichDiagnosticContext = (diagnostics, http) =>
             {
-                diagnostics.Set("TenantId", tenant);
-            }
+                diagnostics.Set("RequestId", http.TraceIdentifier);
+                if (http.User.TryGetTenantId() is { } tenant)
+                {
+                    diagnostics.Set("TenantId", tenant);
+                }
+            };
+            o.GetLevel = RequestLogLevel;
         });
         app.UseHttpMetrics();
         app.UseHttpsPolicy();

@@ -28,6 +28,9 @@ public static partial class DatabaseBreaker
     /// <summary>How long the probe after a break may take: the one request probing waits this long at most.</summary>
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(3);
 
+    /// <summary>Marks the probe's execution, the one outcome allowed to close the breaker.</summary>
+    private static readonly ResiliencePropertyKey<bool> IsProbe = new("detector.database_probe");
+
     private static readonly Counter ShortCircuited = Metrics.CreateCounter("detector_database_breaker_rejections_total", "API requests answered 503 database_unavailable by the open breaker.");
 
     internal static IServiceCollection AddDatabaseBreaker(this IServiceCollection services) =>
@@ -35,14 +38,15 @@ public static partial class DatabaseBreaker
         {
             var options = context.ServiceProvider.GetRequiredService<IOptions<DatabaseOptions>>().Value;
             var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseBreaker));
+            var state = context.ServiceProvider.GetRequiredService<BreakerState>().Provider;
             pipeline.AddCircuitBreaker(new CircuitBreakerStrategyOptions
             {
-                StateProvider = context.ServiceProvider.GetRequiredService<BreakerState>().Provider,
+                StateProvider = state,
                 FailureRatio = options.BreakerFailureRatio,
                 MinimumThroughput = options.BreakerMinimumThroughput,
                 SamplingDuration = TimeSpan.FromSeconds(options.BreakerSamplingSeconds),
                 BreakDuration = TimeSpan.FromSeconds(options.BreakerBreakSeconds),
-                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && IsOutage(ex)),
+                ShouldHandle = args => ValueTask.FromResult(IsFailure(args.Outcome.Exception, args.Context.Properties.GetValue(IsProbe, false), state.CircuitState)),
                 OnOpened = args =>
                 {
                     State.Set(1);
@@ -94,14 +98,27 @@ public static partial class DatabaseBreaker
     }
 
     /// <summary>
+    /// What counts against the database. Closed: outages only. Once the breaker has opened, only
+    /// the probe may close it: Polly counts every outcome its predicate does not handle as a
+    /// success, and a request that began before the break and ends during the probe (its client
+    /// gone, a 4xx, an answer from the cache) would otherwise close it on a database still down;
+    /// such an outcome counts as a failure instead, which at worst keeps the breaker open one
+    /// break longer. The probe fails on any exception.
+    /// </summary>
+    private static bool IsFailure(Exception? exception, bool isProbe, CircuitState state) =>
+        isProbe ? exception is not null : (exception is { } ex && IsOutage(ex)) || state != CircuitState.Closed;
+
+    /// <summary>
     /// One <c>SELECT 1</c> through the breaker, bounded by <see cref="ProbeTimeout"/> and never by
     /// the client (a probe cancelled because its client left would count as a success).
     /// </summary>
     private static async Task ProbeAsync(ResiliencePipeline pipeline, NpgsqlDataSource dataSource)
     {
+        var context = ResilienceContextPool.Shared.Get(CancellationToken.None);
+        context.Properties.Set(IsProbe, true);
         try
         {
-            await pipeline.ExecuteAsync(static async (source, _) =>
+            await pipeline.ExecuteAsync(static async (_, source) =>
             {
                 using var timeout = new CancellationTokenSource(ProbeTimeout);
                 try
@@ -113,11 +130,17 @@ public static partial class DatabaseBreaker
                 {
                     throw new TimeoutException($"The database did not answer a probe within {ProbeTimeout.TotalSeconds} s.", ex);
                 }
-            }, dataSource, CancellationToken.None);
+            }, context, dataSource);
         }
-        catch (Exception ex) when (IsOutage(ex))
+        catch (Exception ex) when (ex is not BrokenCircuitException)
         {
+            // Whatever stopped the probe (an outage, or the data source disposed at shutdown), the
+            // request is refused like every other while the breaker is open, never a 500.
             throw new ProbeFailedException(ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 

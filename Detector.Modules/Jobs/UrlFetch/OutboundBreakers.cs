@@ -35,6 +35,7 @@ internal sealed partial class OutboundBreakers(ILogger<OutboundBreakers> logger,
     private readonly TimeProvider _time = time ?? TimeProvider.System;
     private readonly ConcurrentDictionary<string, Breaker> _hosts = new();
     private long _nextSweep;
+    private int _count; // the dictionary's Count takes all its locks: counted here instead
 
     private static readonly Gauge Open = Metrics.CreateGauge("detector_outbound_breakers_open", "Outbound hosts whose circuit breaker is open, by purpose.", new GaugeConfiguration { LabelNames = ["purpose"] });
 
@@ -43,7 +44,7 @@ internal sealed partial class OutboundBreakers(ILogger<OutboundBreakers> logger,
     private static readonly Counter ShortCircuited = Metrics.CreateCounter("detector_outbound_short_circuited_total", "Outbound calls not made because the host's breaker was open, by purpose.", new CounterConfiguration { LabelNames = ["purpose"] });
 
     /// <summary>Hosts whose breaker is kept now (for tests and the gauge).</summary>
-    internal int HostCount => _hosts.Count;
+    internal int HostCount => Volatile.Read(ref _count);
 
     /// <summary>Sends through the breaker of <paramref name="uri"/>'s host; throws <see cref="BrokenCircuitException"/> while it is open.</summary>
     public async Task<HttpResponseMessage> SendAsync(string purpose, Uri uri, Func<CancellationToken, Task<HttpResponseMessage>> send, CancellationToken cancellationToken)
@@ -52,9 +53,18 @@ internal sealed partial class OutboundBreakers(ILogger<OutboundBreakers> logger,
         var now = _time.GetTimestamp();
         // Keyed by purpose and authority: one breaker per host called (a few hundred bytes each).
         var key = $"outbound:{purpose}:{uri.IdnHost}:{uri.Port}";
-        var breaker = _hosts.GetOrAdd(key, static (_, state) => state.self.Create(state.purpose, state.uri), (self: this, purpose, uri));
+        if (!_hosts.TryGetValue(key, out var breaker))
+        {
+            var created = Create(purpose, uri);
+            breaker = _hosts.GetOrAdd(key, created);
+            if (ReferenceEquals(breaker, created))
+            {
+                Hosts.Set(Interlocked.Increment(ref _count));
+            }
+        }
+
         Volatile.Write(ref breaker.LastUsed, now);
-        if (_hosts.Count > maxHosts)
+        if (Volatile.Read(ref _count) > maxHosts)
         {
             Sweep(now);
         }
@@ -111,7 +121,6 @@ internal sealed partial class OutboundBreakers(ILogger<OutboundBreakers> logger,
             },
         }).Build();
         created = new Breaker(pipeline, purpose);
-        Hosts.Set(_hosts.Count + 1);
         return created;
     }
 
@@ -128,13 +137,19 @@ internal sealed partial class OutboundBreakers(ILogger<OutboundBreakers> logger,
         {
             var idle = _time.GetElapsedTime(Volatile.Read(ref breaker.LastUsed), now);
             var open = Volatile.Read(ref breaker.IsOpen) == 1;
-            if (idle > (open ? ForgetOpenAfter : ForgetIdleAfter) && _hosts.TryRemove(new KeyValuePair<string, Breaker>(key, breaker)) && open)
+            if (idle > (open ? ForgetOpenAfter : ForgetIdleAfter) && _hosts.TryRemove(new KeyValuePair<string, Breaker>(key, breaker)))
             {
-                Open.WithLabels(breaker.Purpose).Dec();
+                Interlocked.Decrement(ref _count);
+                // Cleared here, so a caller still holding the forgotten breaker cannot count its
+                // closing a second time.
+                if (Interlocked.Exchange(ref breaker.IsOpen, 0) == 1)
+                {
+                    Open.WithLabels(breaker.Purpose).Dec();
+                }
             }
         }
 
-        Hosts.Set(_hosts.Count);
+        Hosts.Set(Volatile.Read(ref _count));
     }
 
     private sealed class Breaker(ResiliencePipeline<HttpResponseMessage> pipeline, string purpose)
