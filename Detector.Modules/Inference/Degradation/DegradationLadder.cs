@@ -44,9 +44,14 @@ internal sealed partial class DegradationLadder : IDisposable
         _ladder = new LadderLevel(_options.LowerResolutionAt, _options.FasterModelAt, _options.ReleaseFactor, TimeSpan.FromMilliseconds(_options.ReleaseAfterMs));
         foreach (var (model, steps) in _options.Models)
         {
-            foreach (var standIn in new[] { steps.LowerResolution, steps.FasterModel })
+            if (catalog.Find(model) is null)
             {
-                if (catalog.Find(model) is not null && standIn is not null && catalog.Find(standIn) is null)
+                continue;
+            }
+
+            foreach (var standIn in (ReadOnlySpan<string?>)[steps.LowerResolution, steps.FasterModel])
+            {
+                if (standIn is not null && catalog.Find(standIn) is null)
                 {
                     LogStandInNotServed(logger, model, standIn);
                 }

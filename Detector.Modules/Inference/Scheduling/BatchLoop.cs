@@ -117,6 +117,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
         // other run holding a core.
         if (n == 1 && _wide is { } wide && _wideHealthy && _admission.Admitted <= 1 && _cores is not null && _cores.TryTakeAll())
         {
+            var ran = false;
             var wideFailed = false;
             try
             {
@@ -124,6 +125,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
                 // its cores are given back, so no thread can start a run on a session being rebuilt.
                 if (_wideHealthy)
                 {
+                    ran = true;
                     wideFailed = Execute(wide, batch, 0, n, wide: true);
                     if (wideFailed)
                     {
@@ -142,7 +144,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
                 return;
             }
 
-            if (batch[0] is null)
+            if (ran)
             {
                 return; // served
             }

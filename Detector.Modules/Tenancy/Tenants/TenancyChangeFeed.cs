@@ -1,4 +1,5 @@
 using Detector.Modules.Common.Database;
+using Detector.Modules.Common.Resilience;
 using Dapper;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,7 @@ internal sealed partial class TenancyChangeFeed([FromKeyedServices(DatabaseExten
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        var delay = TimeSpan.FromMilliseconds(250);
+        var failures = 0;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
@@ -30,7 +31,7 @@ internal sealed partial class TenancyChangeFeed([FromKeyedServices(DatabaseExten
                 // Changes committed before LISTEN took effect were not heard: start from nothing cached.
                 cache.InvalidateAll();
                 _listening = true;
-                delay = TimeSpan.FromMilliseconds(250);
+                failures = 0;
                 while (!stoppingToken.IsCancellationRequested)
                 {
                     await connection.WaitAsync(stoppingToken);
@@ -44,9 +45,9 @@ internal sealed partial class TenancyChangeFeed([FromKeyedServices(DatabaseExten
             {
                 _listening = false;
                 cache.InvalidateAll();
+                var delay = Backoff.Exponential(++failures, TimeSpan.FromMilliseconds(250), TimeSpan.FromSeconds(10));
                 LogListenFailed(logger, delay.TotalSeconds, ex);
                 await Task.Delay(delay, stoppingToken);
-                delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 10_000));
             }
         }
     }

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.Json;
 using Detector.Modules.Common;
 using Detector.Tests.Integration.Jobs;
-using Npgsql;
 
 namespace Detector.Tests.Integration.Chaos;
 
@@ -16,41 +15,29 @@ namespace Detector.Tests.Integration.Chaos;
 [Collection("Jobs")]
 public sealed class DatabaseBreakerProbeTests : IAsyncLifetime
 {
-    private TcpProxy? _proxy;
-    private ProxiedFactory? _factory;
+    private ProxiedDatabaseHost? _host;
 
-    public async Task InitializeAsync()
-    {
-        var target = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("Database__ConnectionString"));
-        _proxy = TcpProxy.Start(target.Host!, target.Port);
-        _factory = new ProxiedFactory(_proxy.Port);
-        await _factory.InitializeAsync();
-    }
+    public async Task InitializeAsync() => _host = await ProxiedDatabaseHost.StartAsync();
 
     public async Task DisposeAsync()
     {
-        _proxy?.Restore();
-        if (_factory is not null)
+        if (_host is not null)
         {
-            await _factory.DisposeAsync();
-        }
-
-        if (_proxy is not null)
-        {
-            await _proxy.DisposeAsync();
+            await _host.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task After_its_break_the_breaker_probes_the_database_so_a_request_needing_none_does_not_close_it()
     {
-        using var tenant = await _factory!.NewTenantAsync("breaker-probe");
+        using var tenant = await _host!.Factory.NewTenantAsync("breaker-probe");
         using (var warm = await tenant.GetAsync("/v1/models"))
         {
             Assert.Equal(HttpStatusCode.OK, warm.StatusCode); // the key now cached: the model list needs no database
         }
 
-        _proxy!.Cut();
+        var proxy = _host.Proxy;
+        proxy.Cut();
         var photo = JobsTestKit.Coco(1).First().Bytes;
         var deadline = Stopwatch.GetTimestamp() + (10 * Stopwatch.Frequency);
         while (await CodeAsync(tenant, Detect(photo)) != ErrorCodes.DatabaseUnavailable)
@@ -68,7 +55,7 @@ public sealed class DatabaseBreakerProbeTests : IAsyncLifetime
         Assert.True(Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(1), "refused by the open breaker, not after a connection attempt");
 
         // The database back: the first request after the break probes it, closes the breaker and is served.
-        _proxy.Restore();
+        proxy.Restore();
         await Task.Delay(TimeSpan.FromSeconds(2.5));
         using (var models = await tenant.GetAsync("/v1/models"))
         {
@@ -103,14 +90,5 @@ public sealed class DatabaseBreakerProbeTests : IAsyncLifetime
             using var problem = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             return problem.RootElement.GetProperty("code").GetString();
         }
-    }
-
-    private sealed class ProxiedFactory(int proxyPort) : JobsApiFactory
-    {
-        protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings() =>
-        [
-            new("Database:ConnectionString", new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = proxyPort }.ConnectionString),
-            new("Models:Enabled:0", "yolox_nano_416"),
-        ];
     }
 }

@@ -4,7 +4,6 @@ using System.Net;
 using System.Text.Json;
 using Detector.Modules.Common;
 using Detector.Tests.Integration.Jobs;
-using Npgsql;
 using Xunit.Abstractions;
 
 namespace Detector.Tests.Integration.Chaos;
@@ -23,36 +22,23 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
 
     private static readonly TimeSpan Outage = TimeSpan.FromSeconds(20);
 
-    private TcpProxy? _proxy;
-    private OutageFactory? _factory;
+    private ProxiedDatabaseHost? _host;
 
-    public async Task InitializeAsync()
-    {
-        var target = new NpgsqlConnectionStringBuilder(Environment.GetEnvironmentVariable("Database__ConnectionString"));
-        _proxy = TcpProxy.Start(target.Host!, target.Port);
-        _factory = new OutageFactory(_proxy.Port);
-        await _factory.InitializeAsync();
-    }
+    public async Task InitializeAsync() => _host = await ProxiedDatabaseHost.StartAsync();
 
     public async Task DisposeAsync()
     {
-        _proxy?.Restore();
-        if (_factory is not null)
+        if (_host is not null)
         {
-            await _factory.DisposeAsync();
-        }
-
-        if (_proxy is not null)
-        {
-            await _proxy.DisposeAsync();
+            await _host.DisposeAsync();
         }
     }
 
     [Fact]
     public async Task PostgreSQL_gone_for_20_s_under_load_answers_quick_503s_readiness_follows_and_no_accepted_job_item_is_lost()
     {
-        var factory = _factory!;
-        var proxy = _proxy!;
+        var factory = _host!.Factory;
+        var proxy = _host.Proxy;
         using var tenant = await factory.NewTenantAsync("outage");
         using var probe = factory.CreateClient();
         var photos = JobsTestKit.Coco(8).Select(c => c.Bytes).ToList();
@@ -165,15 +151,5 @@ public sealed class DatabaseOutageTests(ITestOutputHelper output) : IAsyncLifeti
             Assert.True(Stopwatch.GetTimestamp() < deadline, $"/health/ready did not answer {(int)wanted} within {within.TotalSeconds} s");
             await Task.Delay(100);
         }
-    }
-
-    /// <summary>The jobs fixture with the service's connections going through the proxy.</summary>
-    private sealed class OutageFactory(int proxyPort) : JobsApiFactory
-    {
-        protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings() =>
-        [
-            new("Database:ConnectionString", new NpgsqlConnectionStringBuilder(ConnectionString) { Host = "127.0.0.1", Port = proxyPort }.ConnectionString),
-            new("Models:Enabled:0", "yolox_nano_416"),
-        ];
     }
 }
