@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs Detector locally: private PostgreSQL (.pgdata/, 127.0.0.1:55432), Release build of
+# Runs Detector locally: private PostgreSQL (.pgdata/, 127.0.0.1:61432), Release build of
 # Detector.Web, a development tenant, then follows the service log until Ctrl-C.
 #   ./run.sh          start (PostgreSQL keeps running after Ctrl-C)
 #   ./run.sh stop     stop the service (if left running) and PostgreSQL
@@ -33,15 +33,18 @@ detector_pg_start
 detector_pg_ensure_db detector
 detector_export_env detector
 
-# Admin key: from the environment, else generated once and kept in .run/admin-key.
-if [[ -z ${Detector__AdminApiKey:-} ]]; then
+# Admin key: from the environment, else generated once and kept in .run/admin-key. The section's
+# old name (Detector__AdminApiKey, Detector__ApiKeyHashSecret) is still taken, and the service warns about it.
+Tenancy__AdminApiKey="${Tenancy__AdminApiKey:-${Detector__AdminApiKey:-}}"
+Tenancy__ApiKeyHashSecret="${Tenancy__ApiKeyHashSecret:-${Detector__ApiKeyHashSecret:-}}"
+if [[ -z ${Tenancy__AdminApiKey:-} ]]; then
   [[ -s $DETECTOR_RUN_DIR/admin-key ]] || (umask 077; printf 'adm_%s' "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n')" >"$DETECTOR_RUN_DIR/admin-key")
-  Detector__AdminApiKey="$(<"$DETECTOR_RUN_DIR/admin-key")"
+  Tenancy__AdminApiKey="$(<"$DETECTOR_RUN_DIR/admin-key")"
 fi
 # Key hashing secret: likewise, generated once (.run/api-key-hash-secret); losing it invalidates the dev keys.
-if [[ -z ${Detector__ApiKeyHashSecret:-} ]]; then
+if [[ -z ${Tenancy__ApiKeyHashSecret:-} ]]; then
   [[ -s $DETECTOR_RUN_DIR/api-key-hash-secret ]] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$DETECTOR_RUN_DIR/api-key-hash-secret")
-  Detector__ApiKeyHashSecret="$(<"$DETECTOR_RUN_DIR/api-key-hash-secret")"
+  Tenancy__ApiKeyHashSecret="$(<"$DETECTOR_RUN_DIR/api-key-hash-secret")"
 fi
 # Image master key (images are encrypted at rest under per-tenant keys wrapped by it): likewise
 # generated once (.run/image-master-key); losing it makes the stored images unreadable.
@@ -49,13 +52,15 @@ if [[ -z ${ImageStore__Encryption__MasterKey:-} && -z ${ImageStore__Encryption__
   [[ -s $DETECTOR_RUN_DIR/image-master-key ]] || (umask 077; head -c 32 /dev/urandom | base64 >"$DETECTOR_RUN_DIR/image-master-key")
   export ImageStore__Encryption__MasterKeyFile="$DETECTOR_RUN_DIR/image-master-key"
 fi
+# Audit subject key (audit entries' who/whom/what/where are digested under it): likewise, generated once.
+detector_export_audit_key
 # Webhook master secret (each tenant's webhook secret derives from it): likewise, generated once.
 if [[ -z ${Jobs__Webhooks__SigningSecret:-} ]]; then
   [[ -s $DETECTOR_RUN_DIR/webhook-master-secret ]] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$DETECTOR_RUN_DIR/webhook-master-secret")
   Jobs__Webhooks__SigningSecret="$(<"$DETECTOR_RUN_DIR/webhook-master-secret")"
   export Jobs__Webhooks__SigningSecret
 fi
-export Detector__AdminApiKey Detector__ApiKeyHashSecret ASPNETCORE_ENVIRONMENT=Development
+export Tenancy__AdminApiKey Tenancy__ApiKeyHashSecret ASPNETCORE_ENVIRONMENT=Development
 # One local instance and no load balancer to hand traffic to: stop without the drain delay.
 export Shutdown__DrainDelaySeconds="${Shutdown__DrainDelaySeconds:-0}"
 export ImageStore__Path="${ImageStore__Path:-$DETECTOR_ROOT/.data/images}" ASPNETCORE_URLS="${ASPNETCORE_URLS:-http://127.0.0.1:8080}"
@@ -100,10 +105,11 @@ sample="$(realpath -m --relative-to="$PWD" "$DETECTOR_SHARED/datasets/samples/do
 cat <<MSG
 
   Detector is ready: $base_url   (environment: Development)
-    Admin API key: $Detector__AdminApiKey   (.run/admin-key)
+    Admin API key: $Tenancy__AdminApiKey   (.run/admin-key)
     Dev API key:   ${dev_key:-<none>}   (.run/dev-api-key)
     Models:        $Models__Directory
     Database:      127.0.0.1:$DETECTOR_PG_PORT/detector   (deploy/pg.sh psql)
+    Audit log:     ./detector audit verify   (prints the chain's head; keep it and pass it back with --expect-head)
 
   Try it:
     KEY=\$(cat .run/dev-api-key)

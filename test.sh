@@ -24,6 +24,9 @@ detector_pg_ensure_db detector_test
 detector_export_env detector_test
 export DETECTOR_SHARED
 export ImageStore__Path="${ImageStore__Path:-$DETECTOR_RUN_DIR/test-data/images}"
+# The test hosts name their audit subject key (TestSecrets.AuditSubjectKey); this one is for any
+# service a test starts without naming one, so it starts as run.sh's does (a key of the tests only).
+export Compliance__AuditSubjectKey="${Compliance__AuditSubjectKey:-test-only-audit-subject-key-0123456789abcdef}"
 
 rm -rf "$results_dir"
 mkdir -p "$results_dir" "$ImageStore__Path"
@@ -46,12 +49,52 @@ test_rc=0
 for project in "${projects[@]}"; do
   name="$(basename "$project" .csproj)"
   detector_log "Testing $name"
+  # Blame: a test host that crashes leaves a dump and the tests it was running; one that hangs
+  # (no test finishing for DETECTOR_TEST_HANG_TIMEOUT, far above the slowest test's ~35 s) is
+  # dumped and killed instead of holding CI until its own timeout.
   dotnet test "$project" -c Release --no-build --nologo \
     --results-directory "$results_dir" \
     --logger "trx;LogFileName=$name.trx" \
     --logger "console;verbosity=${DETECTOR_TEST_VERBOSITY:-normal}" \
+    --blame-crash --blame-crash-dump-type mini \
+    --blame-hang --blame-hang-dump-type mini --blame-hang-timeout "${DETECTOR_TEST_HANG_TIMEOUT:-5m}" \
     "$@" || test_rc=$?
 done
+
+# What blame left: the sequence of tests each host ran (the last ones were in flight when it
+# died) and any dump. Printed so a crashed CI run names itself in its own log.
+report_blame() {
+  local f
+  while IFS= read -r f; do
+    case "$f" in
+      *.dmp) detector_warn "crash or hang dump: $f" ;;
+      *Sequence_*.xml)
+        detector_warn "test host sequence (last tests started, newest last): $f"
+        grep -oE 'Name="[^"]+"' "$f" | tail -n 5 | sed 's/^Name=/    /' >&2 || true
+        ;;
+    esac
+  done < <(find "$results_dir" -type f \( -name '*.dmp' -o -name 'Sequence_*.xml' \) 2>/dev/null)
+}
+
+# The failed tests, the first lines of their messages and stacks, printed last so that a log cut to its
+# tail (as CI logs often are) still names what failed.
+report_failures() {
+  command -v python3 >/dev/null || { detector_warn "python3 missing: see the TRX files for failures"; return 0; }
+  python3 - "$@" <<'PY' >&2 || true
+import sys, xml.etree.ElementTree as ET
+for path in sys.argv[1:]:
+    for r in ET.parse(path).getroot().iter():
+        if r.tag.endswith('UnitTestResult') and r.get('outcome') not in ('Passed', 'NotExecuted'):
+            msg = next((m.text or '' for m in r.iter() if m.tag.endswith('Message')), '')
+            stack = next((m.text or '' for m in r.iter() if m.tag.endswith('StackTrace')), '')
+            print(f"FAILED {r.get('testName')} ({r.get('duration')})")
+            for line in msg.strip().splitlines()[:6]:
+                print(f"    {line[:300]}")
+            # The innermost frames say where it was thrown, which the message alone often does not.
+            for line in stack.strip().splitlines()[:12]:
+                print(f"      {line.strip()[:300]}")
+PY
+}
 
 # Sum the <Counters .../> of every TRX file.
 passed=0 failed=0 skipped=0 total=0
@@ -77,11 +120,13 @@ fi
 if ((test_rc != 0 && failed == 0)); then
   detector_warn "dotnet test exited with code $test_rc"
 fi
+((test_rc == 0)) || report_blame
 
 if [[ ${CI:-} == true && $pg_was_running == 0 ]]; then
   detector_pg_stop >/dev/null 2>&1 || true
 fi
 
+((failed == 0)) || report_failures "${trx_files[@]}"
 echo "TRX results: $results_dir"
 summary "$passed" "$failed" "$skipped"
 if ((failed > 0 || test_rc != 0 || passed + failed == 0)); then

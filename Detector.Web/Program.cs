@@ -2,13 +2,15 @@ using Detector.Modules.Common.Database;
 using Detector.Modules.Compliance;
 using Detector.Modules.Evaluation;
 using Detector.Modules.Images;
+using Detector.Modules.Detection;
 using Detector.Modules.Inference;
-using Detector.Modules.Ingestion;
 using Detector.Modules.Jobs;
 using Detector.Modules.Models;
+using Detector.Modules.Outbound;
 using Detector.Modules.Preprocessing;
 using Detector.Modules.Results;
 using Detector.Modules.Tenancy;
+using Detector.Modules.Webhooks;
 using Detector.Web;
 using Detector.Web.Infrastructure;
 
@@ -22,6 +24,11 @@ if (args is ["images", ..])
     return await ImagesCommand.RunAsync(args);
 }
 
+if (args is ["audit", ..])
+{
+    return await AuditCommand.RunAsync(args);
+}
+
 // The content root is the app folder, so appsettings and manifests are found whatever the
 // working directory; relative data paths (models, image store) still resolve against the latter.
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
@@ -33,12 +40,15 @@ builder.AddModels();
 builder.AddPreprocessing();
 builder.AddInference();
 builder.AddResults();
-builder.AddIngestion();
+builder.AddDetection();
+builder.AddOutbound();
+builder.AddWebhooks();
 builder.AddJobs();
 builder.AddEvaluation();
 builder.AddCompliance();
 
 var app = builder.Build();
+app.UseLastChanceHandler();
 if (!await app.ValidateAndMigrateAsync())
 {
     return 1;
@@ -52,7 +62,9 @@ app.MapModelsEndpoints();
 app.MapPreprocessingEndpoints();
 app.MapInferenceEndpoints();
 app.MapResultsEndpoints();
-app.MapIngestionEndpoints();
+app.MapDetectionEndpoints();
+app.MapOutboundEndpoints();
+app.MapWebhooksEndpoints();
 app.MapJobsEndpoints();
 app.MapEvaluationEndpoints();
 app.MapComplianceEndpoints();

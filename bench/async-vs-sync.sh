@@ -18,7 +18,7 @@ detector_pg_ensure_db "$DB"
 detector_export_env "$DB"
 dotnet build Detector.Web -c Release -nologo -v q >/dev/null
 admin="bench-admin-key-$(od -An -tx1 -N8 /dev/urandom | tr -d ' \n')"
-Detector__AdminApiKey="$admin" Detector__ApiKeyHashSecret="bench-hash-secret-$admin" ImageStore__Encryption__MasterKey="$(head -c 32 /dev/urandom | base64)" ImageStore__Path="$work/images" ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
+Tenancy__AdminApiKey="$admin" Tenancy__ApiKeyHashSecret="bench-hash-secret-$admin" Compliance__AuditSubjectKey="bench-audit-subject-key-$admin" ImageStore__Encryption__MasterKey="$(head -c 32 /dev/urandom | base64)" ImageStore__Path="$work/images" ASPNETCORE_URLS="http://127.0.0.1:$PORT" \
   ASPNETCORE_ENVIRONMENT=Production Serilog__MinimumLevel__Default=Warning \
   dotnet Detector.Web/bin/Release/net10.0/Detector.Web.dll >"$work/service.log" 2>&1 &
 svc=$!

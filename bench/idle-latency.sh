@@ -16,8 +16,9 @@ detector_bootstrap
 detector_pg_start
 detector_pg_ensure_db detector_bench
 detector_export_env detector_bench
-Detector__AdminApiKey="bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-export Detector__AdminApiKey Detector__ApiKeyHashSecret="bench-hash-secret-$Detector__AdminApiKey"
+Tenancy__AdminApiKey="bench-admin-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export Tenancy__AdminApiKey Tenancy__ApiKeyHashSecret="bench-hash-secret-$Tenancy__AdminApiKey"
+export Compliance__AuditSubjectKey="bench-audit-subject-key-$Tenancy__AdminApiKey"
 export ImageStore__Encryption__MasterKey="${ImageStore__Encryption__MasterKey:-$(head -c 32 /dev/urandom | base64)}"
 export ASPNETCORE_URLS="http://127.0.0.1:$port" ImageStore__Path="$DETECTOR_RUN_DIR/bench-images"
 export Serilog__MinimumLevel__Default=Warning
@@ -33,7 +34,7 @@ for _ in $(seq 1 240); do
   kill -0 "$pid" 2>/dev/null || { tail -20 "$log"; exit 1; }
   sleep 0.5
 done
-key="$(curl -fs -H "X-Api-Key: $Detector__AdminApiKey" -H 'Content-Type: application/json' \
+key="$(curl -fs -H "X-Api-Key: $Tenancy__AdminApiKey" -H 'Content-Type: application/json' \
   -d '{"name":"bench"}' "$base/v1/admin/tenants" | sed -E 's/.*"api_key":"([^"]+)".*/\1/')"
 image="$DETECTOR_SHARED/datasets/samples/dog.jpg"
 

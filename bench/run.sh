@@ -2,7 +2,8 @@
 # Detector benchmark (issue 3), YOLOX-nano on CPU. One command:
 #   ./bench/run.sh            full run (about 11 minutes)
 #   ./bench/run.sh --quick    shorter windows, 4,000-request soak (about 4 minutes)
-#   ./bench/run.sh --parts 1,3,micro [--quick]    only some parts (1-12, micro)
+#   ./bench/run.sh --parts 1,3,micro [--quick]    only some parts (1-12, micro, ab)
+#   BENCH_AB_ROOT=../before ./bench/run.sh --parts ab   a Release build of another checkout against this one
 #   ./bench/run.sh micro      BenchmarkDotNet memory-diagnoser run of the batch loop only
 # Builds Release, starts the private PostgreSQL (deploy/dev-env.sh) with a fresh database
 # detector_bench, runs the parts and writes bench/results/<timestamp>/{results.json,summary.md}
@@ -30,6 +31,13 @@ detector_pg_start
 detector_psql_admin -d postgres -c "DROP DATABASE IF EXISTS detector_bench WITH (FORCE)"
 detector_pg_ensure_db detector_bench
 detector_export_env detector_bench
+# Part ab: the older build gets a database of its own (it does not know this checkout's migrations).
+if [[ -n ${BENCH_AB_ROOT:-} ]]; then
+  detector_psql_admin -d postgres -c "DROP DATABASE IF EXISTS detector_bench_before WITH (FORCE)"
+  detector_pg_ensure_db detector_bench_before
+  export BENCH_AB_CONNECTION_STRING
+  BENCH_AB_CONNECTION_STRING="$(detector_connection_string detector_bench_before)"
+fi
 export Models__Directory
 
 out="bench/results/$(date +%Y%m%d-%H%M%S)"

@@ -4,7 +4,7 @@
 # nothing else: installing lives in deploy/bootstrap.sh (detector_bootstrap runs it).
 # Sourced by run.sh, test.sh, detector, deploy/, bench/ and .ci/ scripts; never run directly.
 #
-# Knobs (environment): DETECTOR_PG_PORT (default 55432).
+# Knobs (environment): DETECTOR_PG_PORT (default 61432).
 # Layout (all git-ignored):
 #   .pgdata/            cluster data directory (owned by the `postgres` user when run as root)
 #   .run/pg-password    password of the `detector` role, generated once
@@ -15,7 +15,9 @@
 DETECTOR_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
 DETECTOR_RUN_DIR="$DETECTOR_ROOT/.run"
 DETECTOR_SHARED="$(realpath -m "$DETECTOR_ROOT/../shared")"
-DETECTOR_PG_PORT="${DETECTOR_PG_PORT:-55432}"
+# Above Linux's ephemeral range (32768-60999): a port in it can be held at that moment by any
+# outgoing connection of the machine, and the cluster then fails to start (seen once in a CI-like run).
+DETECTOR_PG_PORT="${DETECTOR_PG_PORT:-61432}"
 DETECTOR_PG_HOST=127.0.0.1
 DETECTOR_PG_ROLE=detector
 DETECTOR_PG_SUPERUSER=postgres
@@ -206,6 +208,18 @@ detector_pg_status() {
 detector_connection_string() {
   printf 'Host=%s;Port=%s;Database=%s;Username=%s;Password=%s' \
     "$DETECTOR_PG_HOST" "$DETECTOR_PG_PORT" "$1" "$DETECTOR_PG_ROLE" "$DETECTOR_PG_PASSWORD"
+}
+
+# The audit log's subject key (HMAC of who/whom/what/where in audit entries; the database never
+# holds it): from the environment, else generated once and kept in .run/audit-subject-key, like
+# run.sh's other secrets. Losing it leaves older entries' subjects unverifiable (not their chain).
+detector_export_audit_key() {
+  if [[ -z ${Compliance__AuditSubjectKey:-} ]]; then
+    mkdir -p "$DETECTOR_RUN_DIR"
+    [[ -s $DETECTOR_RUN_DIR/audit-subject-key ]] || (umask 077; od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$DETECTOR_RUN_DIR/audit-subject-key")
+    Compliance__AuditSubjectKey="$(<"$DETECTOR_RUN_DIR/audit-subject-key")"
+  fi
+  export Compliance__AuditSubjectKey
 }
 
 # Exports the service's configuration for database $1. Values already set are kept

@@ -76,7 +76,7 @@ detector_dev_key() {
   fi
   for name in dev "dev-$(date +%Y%m%d%H%M%S)"; do
     body="$(detector_curl -w '\n%{http_code}' -X POST "$(detector_base_url)/v1/admin/tenants" \
-      -H "X-Api-Key: ${Detector__AdminApiKey:?}" -H 'Content-Type: application/json' -d "{\"name\":\"$name\"}" || true)"
+      -H "X-Api-Key: ${Tenancy__AdminApiKey:?}" -H 'Content-Type: application/json' -d "{\"name\":\"$name\"}" || true)"
     code="${body##*$'\n'}"
     body="${body%$'\n'*}"
     if [[ $code == 200 || $code == 201 ]] && key="$(_detector_json_field api_key <<<"${body}")" && [[ -n $key ]]; then

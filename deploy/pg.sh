@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The private development PostgreSQL cluster (.pgdata/, 127.0.0.1:${DETECTOR_PG_PORT:-55432}).
+# The private development PostgreSQL cluster (.pgdata/, 127.0.0.1:${DETECTOR_PG_PORT:-61432}).
 # Usage: deploy/pg.sh start|stop|status|psql [db]|env [db]
 set -euo pipefail
 # shellcheck source=deploy/dev-env.sh

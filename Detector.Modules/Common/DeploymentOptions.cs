@@ -37,8 +37,8 @@ public sealed class DeploymentOptions
     public bool Serves(string region) => string.Equals(region, Region, StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The 421 wrong_region answer for data pinned to <paramref name="tenantRegion"/>, naming it so a client or router can go there.</summary>
-    public ProblemException WrongRegion(string tenantRegion, string what) =>
-        new(421, ErrorCodes.WrongRegion, "Wrong region", $"{what} lives in region '{tenantRegion}'; this instance serves '{Region}'.")
+    public DomainException WrongRegion(string tenantRegion, string what) =>
+        new(OutcomeKind.WrongRegion, ErrorCodes.WrongRegion, "Wrong region", $"{what} lives in region '{tenantRegion}'; this instance serves '{Region}'.")
         {
             Extensions = new Dictionary<string, object?> { ["region"] = tenantRegion },
         };

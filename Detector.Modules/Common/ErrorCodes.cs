@@ -47,4 +47,5 @@ public static class ErrorCodes
     public const string IdempotencyKeyInUse = "idempotency_key_in_use";
     public const string TenantDisabled = "tenant_disabled";
     public const string WrongRegion = "wrong_region";
+    public const string RegionHasData = "region_has_data";
 }

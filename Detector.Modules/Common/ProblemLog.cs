@@ -16,10 +16,10 @@ public sealed partial class ProblemLog(ILogger<ProblemLog> logger, TimeProvider 
 
     private readonly ConcurrentDictionary<string, Throttle> _throttles = new();
 
-    public void Answered(string path, ProblemException problem, string reason)
+    public void Answered(string path, DomainException problem, string reason)
     {
         ArgumentNullException.ThrowIfNull(problem);
-        if (problem.Status < 500)
+        if (OutcomeTable.StatusOf(problem.Kind) < 500)
         {
             return;
         }

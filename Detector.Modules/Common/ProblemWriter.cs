@@ -4,18 +4,21 @@ using Microsoft.AspNetCore.Mvc;
 
 namespace Detector.Modules.Common;
 
-/// <summary>Writes RFC 7807 answers with the stable `code` extension every client can branch on.</summary>
+/// <summary>
+/// The HTTP edge of a domain outcome: writes RFC 7807 answers with the stable `code` extension
+/// every client can branch on, the status and headers from <see cref="OutcomeTable"/>.
+/// </summary>
 public static class ProblemWriter
 {
     public const string ContentType = "application/problem+json";
 
-    public static ProblemDetails Create(HttpContext context, ProblemException problem)
+    public static ProblemDetails Create(HttpContext context, DomainException problem)
     {
         var details = new ProblemDetails
         {
             Type = "https://detector.dev/problems/" + problem.Code.Replace('_', '-'),
             Title = problem.Title,
-            Status = problem.Status,
+            Status = OutcomeTable.StatusOf(problem.Kind),
             Detail = problem.Detail,
             Instance = context.Request.Path,
         };
@@ -29,15 +32,15 @@ public static class ProblemWriter
         return details;
     }
 
-    public static async Task WriteAsync(HttpContext context, ProblemException problem)
+    public static async Task WriteAsync(HttpContext context, DomainException problem)
     {
         if (context.Response.HasStarted)
         {
             return;
         }
 
-        context.Response.StatusCode = problem.Status;
-        if (problem.RetryAfterSeconds is { } retry)
+        context.Response.StatusCode = OutcomeTable.StatusOf(problem.Kind);
+        if (problem.RetryAfterSeconds is { } retry && OutcomeTable.CarriesRetryAfter(problem.Kind))
         {
             context.Response.Headers.RetryAfter = retry.ToString(CultureInfo.InvariantCulture);
         }
@@ -45,8 +48,8 @@ public static class ProblemWriter
         await context.Response.WriteAsJsonAsync(Create(context, problem), (System.Text.Json.JsonSerializerOptions?)null, ContentType, context.RequestAborted);
     }
 
-    /// <summary>A ProblemException as an endpoint result, for TypedResults-style handlers.</summary>
-    public static ProblemResult ToResult(this ProblemException problem) => new(problem);
+    /// <summary>A DomainException as an endpoint result, for TypedResults-style handlers.</summary>
+    public static ProblemResult ToResult(this DomainException problem) => new(problem);
 }
 
 /// <summary>
@@ -58,11 +61,11 @@ public static class ProblemWriter
 /// that act on the outcome (the audit trail skips 429 and 503) see the refusal, not the 200 the
 /// response still says until the result has been written.
 /// </remarks>
-public sealed class ProblemResult(ProblemException problem) : IResult, IStatusCodeHttpResult
+public sealed class ProblemResult(DomainException problem) : IResult, IStatusCodeHttpResult
 {
-    public ProblemException Problem { get; } = problem;
+    public DomainException Problem { get; } = problem;
 
-    public int? StatusCode => Problem.Status;
+    public int? StatusCode => OutcomeTable.StatusOf(Problem.Kind);
 
     public Task ExecuteAsync(HttpContext httpContext)
     {

@@ -16,7 +16,7 @@ public sealed class ValidationFilter<T> : IEndpointFilter
             if (!result.IsValid)
             {
                 var detail = string.Join(" ", result.Errors.Select(e => e.ErrorMessage));
-                var problem = new ProblemException(400, ErrorCodes.ValidationFailed, "Validation failed", detail);
+                var problem = new DomainException(OutcomeKind.InvalidInput, ErrorCodes.ValidationFailed, "Validation failed", detail);
                 var details = ProblemWriter.Create(context.HttpContext, problem);
                 details.Extensions["errors"] = result.Errors
                     .GroupBy(e => e.PropertyName)

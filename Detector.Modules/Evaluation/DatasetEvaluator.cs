@@ -4,7 +4,7 @@ using Detector.Modules.Evaluation.Coco;
 using Detector.Modules.Evaluation.Contracts;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Models.Contracts;
-using SkiaSharp;
+using Detector.Modules.Preprocessing.Contracts;
 
 namespace Detector.Modules.Evaluation;
 
@@ -12,7 +12,7 @@ namespace Detector.Modules.Evaluation;
 /// Drives the one production pipeline (<see cref="IObjectDetector"/>) over an annotated folder, so
 /// the number it reports is the accuracy the service actually delivers.
 /// </summary>
-internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog catalog) : IDatasetEvaluator
+internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog catalog, IImageScaler scaler) : IDatasetEvaluator
 {
     public async Task<EvaluationReport> EvaluateAsync(EvaluationSettings settings, CancellationToken ct)
     {
@@ -24,7 +24,7 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
 
         var modelName = settings.Model ?? catalog.DefaultModel;
         var manifest = catalog.Find(modelName)
-            ?? throw new ProblemException(404, ErrorCodes.UnknownModel, "Unknown model", $"No model named '{modelName}' is loaded.");
+            ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.UnknownModel, "Unknown model", $"No model named '{modelName}' is loaded.");
         if (manifest.CocoCategoryIds.Count == 0)
         {
             throw new InvalidOperationException($"Model '{manifest.Name}' has no COCO category ids; it cannot be scored against COCO annotations.");
@@ -48,7 +48,7 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
                 var bytes = await File.ReadAllBytesAsync(path, token);
                 if (settings.Scale != 1.0)
                 {
-                    bytes = Upscale(bytes, settings.Scale);
+                    bytes = scaler.Scale(bytes, settings.Scale);
                 }
 
                 var outcome = await detector.DetectAsync(
@@ -112,24 +112,6 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
         }
 
         return result;
-    }
-
-    /// <summary>
-    /// Re-encodes the photo <paramref name="factor"/> times larger (bilinear, JPEG q95). The output
-    /// carries no EXIF, so a source with an orientation tag would reach the pipeline unrotated;
-    /// the COCO sets used here have none.
-    /// </summary>
-    internal static byte[] Upscale(byte[] encoded, double factor)
-    {
-        using var source = SKBitmap.Decode(encoded)
-            ?? throw new InvalidDataException("The image could not be decoded for scaling.");
-        var width = Math.Max(1, (int)Math.Round(source.Width * factor));
-        var height = Math.Max(1, (int)Math.Round(source.Height * factor));
-        using var resized = source.Resize(new SKImageInfo(width, height, source.ColorType, source.AlphaType), new SKSamplingOptions(SKFilterMode.Linear))
-            ?? throw new InvalidDataException("The image could not be resized.");
-        using var data = resized.Encode(SKEncodedImageFormat.Jpeg, 95)
-            ?? throw new InvalidDataException("The scaled image could not be encoded.");
-        return data.ToArray();
     }
 
     private static EvaluationStats ToStats(double[] s) =>

@@ -1,4 +1,3 @@
-using Detector.Modules.Common;
 using Detector.Modules.Evaluation.Contracts;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -19,44 +18,14 @@ public static class EvaluationModule
     public static IEndpointRouteBuilder MapEvaluationEndpoints(this IEndpointRouteBuilder app) => app;
 
     /// <summary>
-    /// Runs `eval --model M --annotations F --images DIR [...]` and prints the report.
-    /// Returns 0 on success, 2 on bad arguments or an unknown model.
+    /// The `eval` command's use case, its line already parsed by the host: evaluates and prints the
+    /// report to <paramref name="output"/>. Returns 0 on success, 2 for an unknown model.
     /// </summary>
-    public static async Task<int> RunEvaluationCommandAsync(IServiceProvider services, string[] args, TextWriter output, CancellationToken ct)
+    public static Task<int> RunEvaluationAsync(IServiceProvider services, EvaluationSettings settings, TextWriter output, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(args);
+        ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(output);
-
-        if (args.Length > 1 && args.Skip(1).Any(a => a is "--help" or "-h"))
-        {
-            await output.WriteLineAsync(EvaluationCommand.Usage);
-            return 0;
-        }
-
-        var settings = EvaluationCommand.Parse(args, out var error);
-        if (settings is null)
-        {
-            await output.WriteLineAsync($"eval: {error}");
-            await output.WriteLineAsync(EvaluationCommand.Usage);
-            return 2;
-        }
-
-        // A scope, in case the pipeline's services are scoped.
-        await using var scope = services.CreateAsyncScope();
-        var evaluator = scope.ServiceProvider.GetRequiredService<IDatasetEvaluator>();
-        EvaluationReport report;
-        try
-        {
-            report = await evaluator.EvaluateAsync(settings, ct);
-        }
-        catch (ProblemException problem) when (problem.Code == ErrorCodes.UnknownModel)
-        {
-            await output.WriteLineAsync($"eval: {problem.Message}");
-            return 2;
-        }
-
-        await output.WriteAsync(EvaluationCommand.Format(report));
-        return 0;
+        return EvaluationCommand.RunAsync(services, settings, output, ct);
     }
 }

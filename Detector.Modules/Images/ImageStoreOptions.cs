@@ -39,6 +39,22 @@ public sealed class ImageStoreOptions
     [Range(1, 7 * 24 * 60)]
     public int StrayAgeMinutes { get; set; } = 60;
 
+    /// <summary>
+    /// How long after its last put an image no result or job item names is kept (default 60): it
+    /// must exceed the longest time from a put to the result or job that names it (a detection, a
+    /// job submission's other uploads). Then the orphan sweep removes it (issue 20).
+    /// </summary>
+    [Range(1, 30 * 24 * 60)]
+    public int OrphanGraceMinutes { get; set; } = 60;
+
+    /// <summary>How often the orphan sweep runs (one instance at a time across the cluster; default 60).</summary>
+    [Range(1, 24 * 60)]
+    public int OrphanSweepIntervalMinutes { get; set; } = 60;
+
+    /// <summary>Images the orphan sweep checks and removes per transaction (default 200): its row locks are held that long.</summary>
+    [Range(1, 10_000)]
+    public int OrphanSweepBatchSize { get; set; } = 200;
+
     /// <summary>The master key the tenants' image data keys are wrapped under.</summary>
     public ImageEncryptionOptions Encryption { get; set; } = new();
 }
@@ -111,6 +127,12 @@ public sealed class S3StoreOptions
 
     /// <summary>Time limit of one attempt.</summary>
     public double AttemptTimeoutSeconds { get; set; } = 20;
+
+    /// <summary>
+    /// Passes a tenant erase makes, after the first, over objects the store refused to delete
+    /// (per-key errors of DeleteObjects) before it fails the erase (default 4).
+    /// </summary>
+    public int EraseRetries { get; set; } = 4;
 
     /// <summary>Never print the secret, whoever logs the options.</summary>
     public override string ToString() =>
@@ -217,6 +239,11 @@ internal sealed class ImageStoreOptionsValidator(IOptions<DeploymentOptions> dep
         if (s3.MaxRetries is < 0 or > 10 || s3.AttemptTimeoutSeconds is <= 0 or > 600)
         {
             failures.Add("ImageStore:S3:MaxRetries is 0 to 10 and AttemptTimeoutSeconds 0 to 600.");
+        }
+
+        if (s3.EraseRetries is < 0 or > 20)
+        {
+            failures.Add("ImageStore:S3:EraseRetries is 0 to 20.");
         }
 
         return failures.Count > 0 ? ValidateOptionsResult.Fail(failures) : ValidateOptionsResult.Success;

@@ -5,6 +5,8 @@ using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Images.CopyImages;
 using Detector.Modules.Images.DeleteImage;
+using Detector.Modules.Images.IndexImages;
+using Detector.Modules.Images.RewrapKeys;
 using Detector.Modules.Images.SealLegacy;
 using Detector.Modules.Images.Encryption;
 using Amazon.S3;
@@ -20,8 +22,9 @@ using Microsoft.Extensions.Options;
 namespace Detector.Modules.Images;
 
 /// <summary>
-/// Uploaded images: reading them out of request bodies within their limits, and the store that
-/// keeps their bytes under their content address. Later their encryption and deletion live here.
+/// Uploaded images: reading them out of request bodies within their limits, the store that keeps
+/// their bytes under their content address, encrypted per tenant, their deletion by their tenant,
+/// and the store's maintenance commands (copy, index, seal-legacy, rewrap-keys).
 /// </summary>
 public static class ImagesModule
 {
@@ -46,11 +49,19 @@ public static class ImagesModule
         });
         builder.Services.AddSingleton<IKeyWrapper, MasterKeyWrapper>();
         builder.Services.AddSingleton<TenantKeyStore>();
+        builder.Services.AddSingleton<ImageIndex>();
         builder.Services.AddSingleton<IImageStore, ImageStore>();
+        builder.Services.AddSingleton<ITenantRegionalData, RegionalImages>();
         builder.Services.AddSingleton<ImageCopier>();
-        builder.Services.AddSingleton<LegacySealer>();
+        builder.Services.AddSingleton<CopyImagesHandler>();
+        builder.Services.AddSingleton<DeleteImageHandler>();
+        builder.Services.AddSingleton<IndexImagesHandler>();
+        builder.Services.AddSingleton<SealLegacyHandler>();
+        builder.Services.AddSingleton<RewrapKeysHandler>();
         builder.Services.AddSingleton<StraySweep>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StraySweep>());
+        builder.Services.AddSingleton<OrphanSweep>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<OrphanSweep>());
         builder.Services.AddHealthChecks().AddCheck<ImageStoreHealthCheck>("image-store", tags: ["ready"]);
         builder.Services.AddSingleton<IUploadReader, UploadReader>();
         builder.Services.AddSingleton<IImageSanitizer, MetadataSanitizer>();
@@ -58,29 +69,24 @@ public static class ImagesModule
     }
 
     /// <summary>
-    /// `images copy ...`: copies every image from one backend to another, verifying each by its
-    /// hash (moving from the local folder to PostgreSQL, say). `images rewrap-keys`: moves every
-    /// tenant's data key under the active master key (master-key rotation). `images seal-legacy`: encrypts the plaintext images stored before encryption at rest. Returns the exit code.
+    /// `images copy`: copies every image from one backend (postgres, s3 or local) to another,
+    /// verifying each by its hash (moving from the local folder to PostgreSQL, say). Returns the
+    /// exit code: 0 all copied and verified, 1 any corrupt or failed, 2 stores that cannot be copied between.
     /// </summary>
-    public static async Task<int> RunImagesCommandAsync(IServiceProvider services, string[] args, TextWriter output, CancellationToken ct)
-    {
-        ArgumentNullException.ThrowIfNull(args);
-        if (args is ["images", "rewrap-keys"])
-        {
-            var moved = await services.GetRequiredService<TenantKeyStore>().RewrapAllAsync(ct);
-            await output.WriteLineAsync($"images rewrap-keys: {moved} data key(s) now wrapped under master key '{services.GetRequiredService<IKeyWrapper>().ActiveKeyId}'; no image was rewritten");
-            return 0;
-        }
+    public static Task<int> CopyImagesAsync(IServiceProvider services, string from, string? fromPath, string to, string? toPath, int parallel, TextWriter output, CancellationToken ct) =>
+        services.GetRequiredService<CopyImagesHandler>().HandleAsync(from, fromPath, to, toPath, parallel, output, ct);
 
-        if (args is ["images", "seal-legacy"])
-        {
-            var summary = await services.GetRequiredService<LegacySealer>().SealAsync(ct);
-            await output.WriteLineAsync($"images seal-legacy: {summary.Sealed} plaintext image(s) sealed, {summary.AlreadySealed} already sealed, {summary.Mismatched} not matching their address (left, see the log)");
-            return summary.Mismatched == 0 ? 0 : 1;
-        }
+    /// <summary>`images index`: adds the images a backend holds to the index the orphan sweep works from. Returns the exit code.</summary>
+    public static Task<int> IndexImagesAsync(IServiceProvider services, TextWriter output, CancellationToken ct) =>
+        services.GetRequiredService<IndexImagesHandler>().HandleAsync(output, ct);
 
-        return await CopyCommand.RunAsync(services, args, output, ct);
-    }
+    /// <summary>`images seal-legacy`: encrypts the plaintext images stored before encryption at rest. Returns the exit code (1: some did not match their address).</summary>
+    public static Task<int> SealLegacyAsync(IServiceProvider services, TextWriter output, CancellationToken ct) =>
+        services.GetRequiredService<SealLegacyHandler>().HandleAsync(output, ct);
+
+    /// <summary>`images rewrap-keys`: moves every tenant's data key under the active master key (master-key rotation). Returns the exit code.</summary>
+    public static Task<int> RewrapKeysAsync(IServiceProvider services, TextWriter output, CancellationToken ct) =>
+        services.GetRequiredService<RewrapKeysHandler>().HandleAsync(output, ct);
 
     /// <summary>Images are reached through results and jobs; a tenant can delete one it stored.</summary>
     public static IEndpointRouteBuilder MapImagesEndpoints(this IEndpointRouteBuilder app)

@@ -28,6 +28,12 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
     private LoadedModel[] _loaded = [];
     private Task? _loading;
 
+    // A host stopped while it still loads (a short-lived test host, a pod killed during start-up)
+    // stops loading between sessions, and disposal waits for that: no session is created after
+    // the host let go of its models, and none is disposed while the loading thread still uses it.
+    private readonly CancellationTokenSource _stopLoading = new();
+    private int _disposed;
+
     public bool IsReady => _isReady;
 
     public string Provider { get; private set; } = "loading";
@@ -63,11 +69,11 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loading = Task.Run(LoadAll, CancellationToken.None);
+        _loading = Task.Run(() => LoadAll(_stopLoading.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    private void LoadAll()
+    private void LoadAll(CancellationToken stop)
     {
         try
         {
@@ -78,6 +84,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
             var cores = new CoreBudget(Environment.ProcessorCount);
             foreach (var manifest in catalog.Models)
             {
+                stop.ThrowIfCancellationRequested();
                 var started = System.Diagnostics.Stopwatch.GetTimestamp();
                 var runner = OrtModelRunner.Load(manifest, o, _logger);
                 var onCpu = runner.Provider == ProviderSelector.Cpu;
@@ -86,6 +93,12 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
                 var slotCount = SchedulerSettings.SlotsFor(manifest.Name, o, onCpu, Environment.ProcessorCount);
                 for (var i = 0; i < slotCount; i++)
                 {
+                    if (stop.IsCancellationRequested)
+                    {
+                        runner.Dispose(); // its slots so far, and the probe session
+                        stop.ThrowIfCancellationRequested();
+                    }
+
                     var slot = runner.CreateSlot(settings.MaxBatchSize);
                     for (var b = 1; b <= settings.MaxBatchSize; b++)
                     {
@@ -118,6 +131,10 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
             _isReady = true;
             _ready.TrySetResult();
         }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            _ready.TrySetCanceled(stop);
+        }
         catch (Exception ex)
         {
             LogLoadFailed(_logger, ex);
@@ -127,6 +144,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _stopLoading.CancelAsync();
         if (_loading is not null)
         {
             await _loading.WaitAsync(cancellationToken);
@@ -135,7 +153,21 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
     public async ValueTask DisposeAsync()
     {
+        // Registered under several services, so the container may dispose it more than once.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _isReady = false;
+        await _stopLoading.CancelAsync();
+        if (_loading is not null)
+        {
+            // Loading ends at its next step (its own failures are already reported); only then
+            // are the sessions it made ours to dispose.
+            await _loading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+
         foreach (var m in _models.Values)
         {
             await m.Scheduler.DisposeAsync();
@@ -143,6 +175,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
         }
 
         _models.Clear();
+        _stopLoading.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} warmed at batch sizes 1..{MaxBatch} on {ExecutorSlots} executor slots in {ElapsedMs:F0} ms")]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Inference.Degradation;
+using Detector.Modules.Inference.Pipeline;
 using Detector.Modules.Inference.Postprocessing;
 using Detector.Modules.Inference.Scheduling;
 using Detector.Modules.Models.Contracts;
@@ -10,26 +11,28 @@ using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Inference;
 
-/// <summary>The single detection pipeline behind the API, async jobs and evaluation.</summary>
+/// <summary>
+/// The single detection pipeline behind the API, async jobs and evaluation, in its steps: which
+/// model serves (<see cref="ServedModel"/>), a place in its queue (<see cref="DetectionAdmission"/>),
+/// decoding (<see cref="PreprocessStage"/>), the batch (<see cref="BatchScheduler"/>), the head
+/// and NMS (<see cref="Postprocessor"/>), and what is recorded of it.
+/// </summary>
 internal sealed class ObjectDetector : IObjectDetector, IDisposable
 {
     private readonly IModelCatalog _catalog;
-    private readonly IImagePreprocessor _preprocessor;
     private readonly InferenceHost _host;
     private readonly DegradationLadder _ladder;
     private readonly InferenceOptions _options;
-    private readonly PriorityGate _preprocessGate;
+    private readonly PreprocessStage _preprocess;
     private readonly SemaphoreSlim _backgroundSlots;
 
     public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, DegradationLadder ladder, IOptions<InferenceOptions> options)
     {
         _catalog = catalog;
-        _preprocessor = preprocessor;
         _host = host;
         _ladder = ladder;
         _options = options.Value;
-        var workers = _options.PreprocessWorkers > 0 ? _options.PreprocessWorkers : Math.Max(1, Environment.ProcessorCount / 2);
-        _preprocessGate = new PriorityGate(workers);
+        _preprocess = new PreprocessStage(preprocessor, _options);
         var background = _options.BackgroundInFlight > 0 ? _options.BackgroundInFlight : 2 * Environment.ProcessorCount;
         _backgroundSlots = new SemaphoreSlim(background, background);
     }
@@ -54,97 +57,60 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
     }
 
-    private async Task<DetectionOutcome> DetectCoreAsync(DetectionRequest request, CancellationToken cancellationToken)
+    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal)
     {
-        var name = request.Model ?? _catalog.DefaultModel;
-        var requested = _catalog.Find(name)
-            ?? throw new ProblemException(400, ErrorCodes.UnknownModel, "Unknown model", $"Model '{name}' is not served. GET /v1/models lists the served models.");
-
-        // A sync request may be served by a cheaper model under backlog (the ladder); the place
-        // reserved before its body was read already says which.
-        var reserved = request.Ticket is { } t && t.RequestedModel == requested.Name ? t : null;
-        var (servedName, rung) = reserved is not null
-            ? (reserved.Model, reserved.Rung)
-            : request.Priority == DetectionPriority.Interactive && request.AllowDegradation ? _ladder.Choose(requested.Name) : (requested.Name, null);
-        var manifest = servedName == requested.Name ? requested : _catalog.Find(servedName)!;
-        if (!_host.TryGet(manifest.Name, out var model))
+        refusal = null;
+        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } requested || !_host.TryGet(requested.Name, out _))
         {
-            throw new ProblemException(503, ErrorCodes.ModelNotReady, "Model not ready", $"Model '{name}' is still loading.") { RetryAfterSeconds = 5 };
+            return null;
         }
 
+        var (served, rung) = allowDegradation ? _ladder.Choose(requested.Name) : (requested.Name, null);
+        if (!_host.TryGet(served, out var loaded))
+        {
+            return null;
+        }
+
+        return DetectionAdmission.Admit(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, out refusal, requested.Name, rung);
+    }
+
+    public void Dispose() => _backgroundSlots.Dispose();
+
+    private async Task<DetectionOutcome> DetectCoreAsync(DetectionRequest request, CancellationToken cancellationToken)
+    {
+        var served = ServedModel.Resolve(request, _catalog, _host, _ladder);
+        var (manifest, model) = (served.Manifest, served.Model);
         using var activity = DetectorTelemetry.Source.StartActivity("detect");
         activity?.SetTag("detector.model", manifest.Name);
         activity?.SetTag("detector.model_version", manifest.Version);
         var started = Stopwatch.GetTimestamp();
-        var scheduler = model.Scheduler;
         var tenant = request.TenantId ?? Guid.Empty;
         // A place reserved before the upload was read is used as it is (its owner gives it back):
         // no second judgement after the body.
-        using var owned = reserved is not null
+        using var owned = served.Reserved is not null
             ? null
-            : AdmitOrThrow(model, manifest.Name, request.Priority, tenant, request.MaxInFlight, request.Deadline);
+            : DetectionAdmission.AdmitOrThrow(model, manifest.Name, request.Priority, tenant, request.MaxInFlight, request.Deadline);
 
         float[]? input = null;
         try
         {
-            PreprocessedImage pre;
-            await _preprocessGate.WaitAsync(request.Priority, tenant, cancellationToken);
-            try
-            {
-                // Rented only once decoding can start, so requests waiting for a decode slot hold no tensor.
-                input = scheduler.RentInput();
-                using var span = DetectorTelemetry.Source.StartActivity("preprocess");
-                pre = _preprocessor.Preprocess(request.Image, manifest.Preprocess, input.AsSpan(0, scheduler.InputLength));
-            }
-            finally
-            {
-                _preprocessGate.Release();
-            }
-
-            model.Metrics.Decode.Observe(pre.DecodeMs / 1000.0);
-            var deadline = request.Deadline ?? DateTimeOffset.UtcNow.AddMilliseconds(_options.DefaultDeadlineMs);
-            var remaining = deadline - DateTimeOffset.UtcNow;
-            var deadlineTimestamp = remaining <= TimeSpan.Zero
-                ? Stopwatch.GetTimestamp()
-                : Stopwatch.GetTimestamp() + (long)Math.Min(remaining.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
-            var item = new WorkItem(input, request.Priority, deadlineTimestamp, tenant);
-
-            BatchInfo info;
-            using (DetectorTelemetry.Source.StartActivity("inference"))
-            {
-                info = await scheduler.EnqueueAsync(item, cancellationToken);
-            }
-
+            (var pre, input) = await _preprocess.RunAsync(request, model, tenant, cancellationToken);
+            var (info, output) = await InferAsync(model.Scheduler, input, request, tenant, cancellationToken);
             var postStart = Stopwatch.GetTimestamp();
             Detection[] detections;
             try
             {
                 using var span = DetectorTelemetry.Source.StartActivity("postprocess");
-                detections = Postprocess(model, item.Output!, pre.Transform, request.Options);
+                detections = Postprocessor.Run(model, output, pre.Transform, request.Options);
             }
             finally
             {
-                scheduler.Return(item.Output!);
-                item.Output = null;
+                model.Scheduler.Return(output);
             }
 
             var postMs = Stopwatch.GetElapsedTime(postStart).TotalMilliseconds;
             var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            model.Metrics.Postprocess.Observe(postMs / 1000.0);
-            model.Metrics.Ok.Inc();
-            activity?.SetTag("detector.batch_size", info.BatchSize);
-            if (request.Priority == DetectionPriority.Interactive)
-            {
-                if ((reserved ?? owned) is { PredictedSeconds: > 0 } place)
-                {
-                    scheduler.ObserveCompletion(totalMs / 1000.0, place.PredictedSeconds);
-                }
-
-                DegradationLadder.CountServed(requested.Name, rung);
-                activity?.SetTag("detector.degradation", rung ?? DegradationRungs.Full);
-            }
-
-            activity?.SetTag("detector.detections", detections.Length);
+            RecordServed(served, served.Reserved ?? owned, request.Priority, activity, info, detections.Length, postMs, totalMs);
             return new DetectionOutcome(
                 manifest.Name,
                 manifest.Version,
@@ -154,11 +120,11 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 detections,
                 new DetectionTimings(pre.DecodeMs, info.QueueMs, info.InferenceMs, postMs, totalMs, info.BatchSize))
             {
-                Degradation = rung,
-                RequestedModel = requested.Name,
+                Degradation = served.Rung,
+                RequestedModel = served.Requested.Name,
             };
         }
-        catch (ProblemException ex)
+        catch (DomainException ex)
         {
             model.Metrics.Outcome(ex.Code).Inc();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
@@ -173,88 +139,49 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         {
             if (input is not null)
             {
-                scheduler.Return(input);
+                model.Scheduler.Return(input);
             }
         }
     }
 
-    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out ProblemException? refusal)
+    /// <summary>Queues the decoded tensor for its batch; the caller gives the returned output back to the scheduler.</summary>
+    private async Task<(BatchInfo Info, float[] Output)> InferAsync(BatchScheduler scheduler, float[] input, DetectionRequest request, Guid tenant, CancellationToken cancellationToken)
     {
-        refusal = null;
-        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } requested || !_host.TryGet(requested.Name, out _))
+        var deadline = request.Deadline ?? DateTimeOffset.UtcNow.AddMilliseconds(_options.DefaultDeadlineMs);
+        var remaining = deadline - DateTimeOffset.UtcNow;
+        var deadlineTimestamp = remaining <= TimeSpan.Zero
+            ? Stopwatch.GetTimestamp()
+            : Stopwatch.GetTimestamp() + (long)Math.Min(remaining.TotalSeconds * Stopwatch.Frequency, long.MaxValue / 4);
+        var item = new WorkItem(input, request.Priority, deadlineTimestamp, tenant);
+        BatchInfo info;
+        using (DetectorTelemetry.Source.StartActivity("inference"))
         {
-            return null;
+            info = await scheduler.EnqueueAsync(item, cancellationToken);
         }
 
-        var (served, rung) = allowDegradation ? _ladder.Choose(requested.Name) : (requested.Name, null);
-        if (!_host.TryGet(served, out var loaded))
-        {
-            return null;
-        }
-
-        return Admit(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, out refusal, requested.Name, rung);
+        var output = item.Output!;
+        item.Output = null;
+        return (info, output);
     }
 
-    /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or throws the refusal.</summary>
-    private static AdmissionTicket AdmitOrThrow(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline) =>
-        Admit(model, name, priority, tenant, maxInFlight, deadline, out var refused) ?? throw refused!;
-
-    /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or returns null with the refusal.</summary>
-    /// <param name="requestedModel">The model the client asked for when the ladder chose <paramref name="name"/> instead; null: the same.</param>
-    private static AdmissionTicket? Admit(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline, out ProblemException? refusal, string? requestedModel = null, string? rung = null)
+    /// <summary>A served request's metrics and trace tags, and, for a sync one, admission's feedback and the ladder's count.</summary>
+    private static void RecordServed(ServedModel served, AdmissionTicket? place, DetectionPriority priority, Activity? activity, BatchInfo info, int detections, double postMs, double totalMs)
     {
-        var scheduler = model.Scheduler;
-        refusal = Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline), out var predicted));
-        return refusal is null
-            ? new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { RequestedModel = requestedModel ?? name, Rung = rung, PredictedSeconds = predicted }
-            : null;
-    }
-
-    /// <summary>What is left of a request's own deadline; null (no deadline) lets the default sync budget apply.</summary>
-    private static TimeSpan? BudgetOf(DateTimeOffset? deadline) => deadline is { } d ? d - DateTimeOffset.UtcNow : null;
-
-    /// <summary>The answer to a refused admission: the tenant's own limit is its 429, a full model everyone's 503.</summary>
-    private static ProblemException? Refusal(LoadedModel model, Admission admission)
-    {
-        if (admission == Admission.Admitted)
+        var model = served.Model;
+        model.Metrics.Postprocess.Observe(postMs / 1000.0);
+        model.Metrics.Ok.Inc();
+        activity?.SetTag("detector.batch_size", info.BatchSize);
+        if (priority == DetectionPriority.Interactive)
         {
-            return null;
-        }
-
-        model.Metrics.Rejected.Inc();
-        return admission == Admission.TenantInFlight
-            ? new ProblemException(429, ErrorCodes.ConcurrencyLimited, "Too many requests in flight", "This tenant has as many requests in the pipeline as its plan allows; retry when one finishes.") { RetryAfterSeconds = 1 }
-            : new ProblemException(503, ErrorCodes.Overloaded, "Overloaded", $"Model '{model.Manifest.Name}' has a full queue; retry later.") { RetryAfterSeconds = model.Scheduler.EstimateRetryAfterSeconds() };
-    }
-
-    private static Detection[] Postprocess(LoadedModel model, float[] output, InputTransform transform, DetectionOptions options)
-    {
-        var manifest = model.Manifest;
-        var candidates = new CandidateBuffer(256);
-        try
-        {
-            HeadDecoder.Decode(manifest, model.Runner.Layout, output.AsSpan(0, model.Runner.Layout.TotalPerImage), transform, options.MinScore, ref candidates);
-            if (candidates.Count > Nms.MaxCandidates)
+            if (place is { PredictedSeconds: > 0 })
             {
-                model.Metrics.CandidatesCapped.Inc();
+                model.Scheduler.ObserveCompletion(totalMs / 1000.0, place.PredictedSeconds);
             }
 
-            var kept = Nms.Run(candidates.Span, options.Iou, options.MaxDetections);
-            var result = new Detection[kept];
-            var span = candidates.Span;
-            for (var i = 0; i < kept; i++)
-            {
-                ref readonly var c = ref span[i];
-                result[i] = new Detection(manifest.Labels[c.ClassId], c.ClassId, c.Score, [c.X1, c.Y1, c.X2, c.Y2]);
-            }
+            DegradationLadder.CountServed(served.Requested.Name, served.Rung);
+            activity?.SetTag("detector.degradation", served.Rung ?? DegradationRungs.Full);
+        }
 
-            return result;
-        }
-        finally
-        {
-            candidates.Dispose();
-        }
+        activity?.SetTag("detector.detections", detections);
     }
-
-    public void Dispose() => _backgroundSlots.Dispose();
 }

@@ -4,6 +4,7 @@ using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.Processing;
 using Microsoft.Extensions.Logging;
+using Detector.Modules.Detection.Contracts;
 
 namespace Detector.Modules.Jobs;
 

@@ -36,8 +36,5 @@ internal static class JobsMetrics
             Buckets = Histogram.ExponentialBuckets(0.25, 2, 16),
         });
 
-    public static readonly Counter WebhookDeliveries = Metrics.CreateCounter(
-        "detector_webhook_deliveries_total", "Webhook delivery attempts by outcome (delivered, retry, gave_up).", new CounterConfiguration { LabelNames = ["outcome"] });
-
     public static readonly string[] Statuses = ["queued", "running", "succeeded", "partially_failed", "failed", "cancelled"];
 }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Detector.Modules.Common;
 using Detector.Modules.Common.Auditing;
 using Detector.Modules.Jobs.CancelJob;
+using Detector.Modules.Detection.Contracts;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Jobs.Dashboard;
 using Detector.Modules.Jobs.EraseJob;
@@ -10,14 +11,11 @@ using Detector.Modules.Jobs.ListJobResults;
 using Detector.Modules.Jobs.Processing;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.SubmitJob;
-using Detector.Modules.Jobs.UrlFetch;
-using Detector.Modules.Jobs.WebhookSecrets;
 using Detector.Modules.Jobs.Webhooks;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.Extensions.Hosting;
 using Hangfire;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Jobs;
@@ -25,7 +23,8 @@ namespace Detector.Modules.Jobs;
 /// <summary>
 /// Asynchronous ingestion: jobs of many images (uploads or URLs) processed by Hangfire workers on
 /// PostgreSQL through the same detection pipeline as sync requests, with results per item,
-/// cancellation, signed completion webhooks, a recovery sweep, and the admin-only dashboard.
+/// cancellation, completion webhooks (sent through the Webhooks module), a recovery sweep, and the
+/// admin-only dashboard.
 /// </summary>
 public static class JobsModule
 {
@@ -33,8 +32,6 @@ public static class JobsModule
     {
         var services = builder.Services;
         services.AddValidatedOptions<JobsOptions>(JobsOptions.SectionName);
-        services.AddValidatedOptions<UrlFetchOptions>(UrlFetchOptions.SectionName);
-        services.AddValidatedOptions<WebhookOptions>(WebhookOptions.SectionName);
 
         services.AddSingleton<JobStore>();
         services.AddSingleton<ItemTransitions>();
@@ -43,20 +40,30 @@ public static class JobsModule
         // One lease owner per process start: a restarted instance with the same name must not renew the leases of the one that died.
         services.AddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<IOptions<JobsOptions>>().Value.ResolveInstanceId(), Guid.NewGuid()));
         services.AddSingleton<HeldItems>();
-        services.AddSingleton<Results.Contracts.IImageHolder, JobImageHolder>();
+        services.AddSingleton<Detection.Contracts.IImageHolder, JobImageHolder>();
+        services.AddSingleton<Images.Contracts.IImageReferences, JobImageReferences>();
+        services.AddSingleton<HangfireRows>();
         services.AddSingleton<JobDispatcher>();
         services.AddSingleton<JobSubmitter>();
         services.AddSingleton<UnusedImages>();
         services.AddSingleton<ITenantJobData, TenantJobData>();
+        services.AddSingleton<ITenantRegionalData, RegionalJobs>();
         services.AddSingleton<IJobSubmitter>(sp => sp.GetRequiredService<JobSubmitter>());
-        services.AddSingleton<IHostResolver, DnsHostResolver>();
-        services.AddSingleton<ISocketConnector, TcpSocketConnector>();
-        services.AddSingleton<SafeConnector>();
-        services.AddSingleton(sp => new OutboundBreakers(sp.GetRequiredService<ILogger<OutboundBreakers>>()));
-        services.AddSingleton<UrlFetcher>();
-        services.AddSingleton<WebhookSender>();
-        services.AddSingleton<WebhookSecretStore>();
+        services.AddSingleton<JobIntake>();
+        services.AddSingleton<SubmitJobHandler>();
+        services.AddSingleton<GetJobHandler>();
+        services.AddSingleton<ListJobResultsHandler>();
+        services.AddSingleton<CancelJobHandler>();
+        services.AddSingleton<EraseJobHandler>();
+        services.AddSingleton<JobCompletions>();
+        services.AddSingleton<ChunkAdmission>();
+        services.AddSingleton<ChunkClaims>();
+        services.AddSingleton<ItemImages>();
+        services.AddSingleton<ItemOutcomes>();
+        services.AddSingleton<ItemProcessor>();
+        // Hangfire's job classes, activated per execution.
         services.AddTransient<JobWorker>();
+        services.AddTransient<WebhookSender>();
         services.AddHostedService<RecoverySweep>();
         // Registered before the Hangfire server, so it stops after it and releases the leases of items the workers put down.
         services.AddHostedService<LeaseKeeper>();
@@ -114,28 +121,10 @@ public static class JobsModule
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var secrets = app.MapGroup("/v1/webhook-secrets").WithTags("Webhooks").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
-        secrets.MapPost("/", WebhookSecretEndpoints.Create)
-            .Audited("webhook_secret.create")
-            .WithName("CreateWebhookSecret")
-            .WithSummary("Creates the tenant's webhook signing secret and shows it once; current secrets keep signing for overlap_seconds (default one day).")
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
-        secrets.MapGet("/", WebhookSecretEndpoints.List)
-            .WithName("ListWebhookSecrets")
-            .WithSummary("The tenant's webhook secrets that still sign (ids and times, never the secrets).")
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
-        secrets.MapDelete("/{id:guid}", WebhookSecretEndpoints.Revoke)
-            .Audited("webhook_secret.revoke", "id")
-            .WithName("RevokeWebhookSecret")
-            .WithSummary("Stops a webhook secret signing at once.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized)
-            .ProducesProblem(StatusCodes.Status404NotFound);
-
         app.MapHangfireDashboard("/hangfire", new DashboardOptions
         {
             Authorization = [],
-            AsyncAuthorization = [new AdminDashboardFilter(app.ServiceProvider.GetRequiredService<IAdminVerifier>())],
+            AsyncAuthorization = [new AdminDashboardFilter()],
             DisplayStorageConnectionString = false,
             DashboardTitle = "Detector jobs",
             AppPath = "/swagger",

@@ -2,9 +2,15 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Detector.Modules.Jobs;
 
-internal sealed class JobsOptions
+internal sealed class JobsOptions : IValidatableObject
 {
     public const string SectionName = "Jobs";
+
+    /// <summary>Hangfire's retries of a chunk, before Jobs:ChunkRetryDelaysSeconds is set.</summary>
+    public static readonly IReadOnlyList<int> DefaultChunkRetryDelaysSeconds = [5, 15, 60, 300, 900];
+
+    /// <summary>Hangfire's retries of a webhook delivery job, before Jobs:WebhookJobRetryDelaysSeconds is set.</summary>
+    public static readonly IReadOnlyList<int> DefaultWebhookJobRetryDelaysSeconds = [10, 60, 300, 900, 3600];
 
     /// <summary>Most images (files or URLs) one job may carry.</summary>
     [Range(1, 100_000)]
@@ -33,6 +39,32 @@ internal sealed class JobsOptions
     [Range(0.01, 86_400)]
     public double RetryMaxDelaySeconds { get; set; } = 600;
 
+    /// <summary>
+    /// How long a chunk waits for the models to be ready (an instance starting up) before it fails;
+    /// Hangfire then retries the chunk (<see cref="ChunkRetryAttempts"/>).
+    /// </summary>
+    [Range(1, 86_400)]
+    public double ReadinessWaitSeconds { get; set; } = 300;
+
+    /// <summary>
+    /// Hangfire's own retries of a chunk whose execution failed outright (the database down while
+    /// claiming, the models not ready in time); an item's failures are retried per item instead
+    /// (<see cref="MaxAttempts"/>). After the last, the chunk's Hangfire job fails and the recovery
+    /// sweep dispatches its items again.
+    /// </summary>
+    [Range(0, 100)]
+    public int ChunkRetryAttempts { get; set; } = 5;
+
+    /// <summary>Seconds before each of those retries (the last repeats); default 5, 15, 60, 300, 900.</summary>
+    public int[]? ChunkRetryDelaysSeconds { get; set; }
+
+    /// <summary>Hangfire's retries of a webhook delivery job that failed outright (not a failed delivery: that is the Webhooks module's backoff).</summary>
+    [Range(0, 100)]
+    public int WebhookJobRetryAttempts { get; set; } = 5;
+
+    /// <summary>Seconds before each of those retries (the last repeats); default 10, 60, 300, 900, 3600.</summary>
+    public int[]? WebhookJobRetryDelaysSeconds { get; set; }
+
     /// <summary>Recorded on each item as processed_by; defaults to machine name and process id.</summary>
     [MaxLength(200)]
     public string? InstanceId { get; set; }
@@ -58,6 +90,21 @@ internal sealed class JobsOptions
 
     public string ResolveInstanceId() =>
         string.IsNullOrWhiteSpace(InstanceId) ? $"{Environment.MachineName}:{Environment.ProcessId}" : InstanceId;
+
+    public IReadOnlyList<int> ResolveChunkRetryDelays() => ChunkRetryDelaysSeconds is { Length: > 0 } d ? d : DefaultChunkRetryDelaysSeconds;
+
+    public IReadOnlyList<int> ResolveWebhookJobRetryDelays() => WebhookJobRetryDelaysSeconds is { Length: > 0 } d ? d : DefaultWebhookJobRetryDelaysSeconds;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        foreach (var (name, delays) in new[] { (nameof(ChunkRetryDelaysSeconds), ChunkRetryDelaysSeconds), (nameof(WebhookJobRetryDelaysSeconds), WebhookJobRetryDelaysSeconds) })
+        {
+            if (delays is not null && delays.Any(d => d is < 0 or > 86_400))
+            {
+                yield return new ValidationResult($"Every one of Jobs:{name} must be 0 to 86400 seconds.", [name]);
+            }
+        }
+    }
 }
 
 internal sealed class HangfireSettings
@@ -97,47 +144,4 @@ internal sealed class HangfireSettings
     public int DistributedLockTimeoutSeconds { get; set; } = 30;
 
     public int ResolveWorkerCount() => WorkerCount > 0 ? WorkerCount : Environment.ProcessorCount;
-}
-
-internal sealed class UrlFetchOptions
-{
-    public const string SectionName = "Jobs:UrlFetch";
-
-    /// <summary>
-    /// host:port (or host, any port) entries exempt from the address policy, for tests and private
-    /// deployments; everything else must resolve only to public addresses.
-    /// </summary>
-    public IList<string> AllowedHosts { get; } = [];
-
-    /// <summary>Largest image fetched; 0 means Jobs:MaxImageBytes.</summary>
-    [Range(0, 1L << 31)]
-    public long MaxBytes { get; set; }
-
-    [Range(0.1, 600)]
-    public double TimeoutSeconds { get; set; } = 30;
-
-    [Range(0, 10)]
-    public int MaxRedirects { get; set; } = 3;
-}
-
-internal sealed class WebhookOptions
-{
-    public const string SectionName = "Jobs:Webhooks";
-
-    /// <summary>HMAC-SHA256 key of Detector-Signature; callbacks are refused at submission when unset.</summary>
-    [MinLength(16)]
-    public string? SigningSecret { get; set; }
-
-    /// <summary>Delivery attempts in all; with the defaults 1 min doubling to 1 h, 12 attempts span about 7 hours.</summary>
-    [Range(1, 1000)]
-    public int MaxAttempts { get; set; } = 12;
-
-    [Range(0.01, 86_400)]
-    public double InitialDelaySeconds { get; set; } = 60;
-
-    [Range(0.01, 86_400)]
-    public double MaxDelaySeconds { get; set; } = 3600;
-
-    [Range(0.1, 600)]
-    public double TimeoutSeconds { get; set; } = 10;
 }

@@ -12,6 +12,7 @@ public static class ModelsModule
     {
         builder.Services.AddValidatedOptions<ModelsOptions>(ModelsOptions.SectionName);
         builder.Services.AddSingleton<IModelCatalog, ModelCatalog>();
+        builder.Services.AddSingleton<ListModelsHandler>();
         return builder;
     }
 

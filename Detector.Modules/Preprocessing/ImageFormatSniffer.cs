@@ -19,7 +19,7 @@ internal static class ImageFormatSniffer
     {
         if (data.IsEmpty)
         {
-            throw new ProblemException(400, ErrorCodes.EmptyBody, "Empty image", "The request carried no image bytes.");
+            throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.EmptyBody, "Empty image", "The request carried no image bytes.");
         }
 
         if (data.StartsWith((ReadOnlySpan<byte>)[0xFF, 0xD8, 0xFF]))
@@ -48,8 +48,8 @@ internal static class ImageFormatSniffer
             return Bmp;
         }
 
-        throw new ProblemException(
-            415,
+        throw new DomainException(
+            OutcomeKind.UnsupportedMediaType,
             ErrorCodes.UnsupportedImageFormat,
             "Unsupported image format",
             "Supported formats are JPEG, PNG, WebP, GIF and BMP.");

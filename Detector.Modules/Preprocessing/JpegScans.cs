@@ -1,3 +1,5 @@
+using Detector.Modules.Preprocessing.Contracts;
+
 namespace Detector.Modules.Preprocessing;
 
 /// <summary>
@@ -5,7 +7,9 @@ namespace Detector.Modules.Preprocessing;
 /// progressive JPEG's decode cost is its pixels times its scans, and libjpeg decodes every scan
 /// before the first row comes out, so no clock can stop it midway: a crafted file with thousands
 /// of scans would hold a preprocess worker for minutes. Baseline JPEGs (one pass over the data)
-/// are not walked at all.
+/// are walked only up to their frame header. The walk is libjpeg's (<see cref="JpegMarkerWalker"/>):
+/// stray bytes and stuffed zeros are skipped as the decoder skips them, so they cannot hide a
+/// scan from the count.
 /// </summary>
 internal static class JpegScans
 {
@@ -13,73 +17,41 @@ internal static class JpegScans
     /// <param name="stopAfter">Counting stops past this many (the caller refuses the file anyway).</param>
     public static int Count(ReadOnlySpan<byte> jpeg, int stopAfter)
     {
-        var i = 2; // after SOI
         var progressive = false;
         var scans = 0;
-        while (i + 3 < jpeg.Length)
+        var walker = new JpegMarkerWalker(jpeg);
+        while (walker.MoveNext())
         {
-            if (jpeg[i] != 0xFF)
+            var part = walker.Current;
+            if (part.Kind == JpegPartKind.Marker && part.Marker == JpegMarkers.Eoi)
             {
-                i++;
-                continue;
+                break;
             }
 
-            var marker = jpeg[i + 1];
-            if (marker == 0xFF || marker == 0x01 || marker is >= 0xD0 and <= 0xD8)
+            if (part.Kind != JpegPartKind.Segment)
             {
-                i += marker == 0xFF ? 1 : 2; // fill byte, TEM, RSTn, SOI: no length
-                continue;
+                continue; // scan data, fill and stray bytes: the decoder passes over them too
             }
 
-            if (marker == 0xD9)
-            {
-                break; // EOI
-            }
-
-            var length = (jpeg[i + 2] << 8) | jpeg[i + 3];
-            if (marker is 0xC2 or 0xC6 or 0xCA or 0xCE)
+            if (JpegMarkers.IsProgressiveFrame(part.Marker))
             {
                 progressive = true;
             }
-            else if (marker is 0xC0 or 0xC1 or 0xC3 or 0xC5 or 0xC7 or 0xC9 or 0xCB or 0xCD or 0xCF)
+            else if (JpegMarkers.IsSequentialFrame(part.Marker))
             {
                 return 1; // sequential: its cost is bounded by its pixels
             }
-
-            i += 2 + length;
-            if (marker != 0xDA)
+            else if (part.Marker == JpegMarkers.Sos)
             {
-                continue;
-            }
-
-            if (!progressive)
-            {
-                return 1; // a scan before any frame header: malformed, left to the decoder
-            }
-
-            if (++scans > stopAfter)
-            {
-                return scans;
-            }
-
-            // Skip the entropy-coded data: up to the next marker that is not a stuffed 0xFF00 or RSTn,
-            // found with the vectorised IndexOf (a byte-at-a-time loop cost about 1 ms per MB).
-            while (i + 1 < jpeg.Length)
-            {
-                var ff = jpeg[i..].IndexOf((byte)0xFF);
-                if (ff < 0 || i + ff + 1 >= jpeg.Length)
+                if (!progressive)
                 {
-                    i = jpeg.Length;
-                    break;
+                    return 1; // a scan before any frame header: malformed, left to the decoder
                 }
 
-                i += ff;
-                if (jpeg[i + 1] != 0x00 && jpeg[i + 1] is not (>= 0xD0 and <= 0xD7))
+                if (++scans > stopAfter)
                 {
-                    break;
+                    return scans;
                 }
-
-                i++;
             }
         }
 

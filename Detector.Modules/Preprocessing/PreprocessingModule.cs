@@ -8,11 +8,12 @@ namespace Detector.Modules.Preprocessing;
 /// <summary>Decoding, orienting, resizing and normalising images into model input tensors, exactly like each model's reference.</summary>
 public static class PreprocessingModule
 {
-    /// <summary>Registers <see cref="IImagePreprocessor"/> (stateless, so one instance serves every request) and its options.</summary>
+    /// <summary>Registers <see cref="IImagePreprocessor"/> and <see cref="IImageScaler"/> (stateless, so one instance of each serves every caller) and the options.</summary>
     public static IHostApplicationBuilder AddPreprocessing(this IHostApplicationBuilder builder)
     {
         builder.Services.AddValidatedOptions<PreprocessingOptions>(PreprocessingOptions.SectionName);
         builder.Services.TryAddSingleton<IImagePreprocessor, SkiaImagePreprocessor>();
+        builder.Services.TryAddSingleton<IImageScaler, SkiaImageScaler>();
         return builder;
     }
 

@@ -116,8 +116,8 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
 
         if ((long)width * height > _options.MaxPixels)
         {
-            throw new ProblemException(
-                413,
+            throw new DomainException(
+                OutcomeKind.TooLarge,
                 ErrorCodes.ImageTooLarge,
                 "Image has too many pixels",
                 $"The image is {width}x{height}; at most {_options.MaxPixels} pixels are accepted.");
@@ -135,8 +135,8 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
     {
         if (format == ImageFormatSniffer.Jpeg && JpegScans.Count(encoded, _options.MaxJpegScans) is var scans && scans > _options.MaxJpegScans)
         {
-            throw new ProblemException(
-                413,
+            throw new DomainException(
+                OutcomeKind.TooLarge,
                 ErrorCodes.ImageTooComplex,
                 "Image too costly to decode",
                 $"The progressive JPEG has more than {_options.MaxJpegScans} scans ({scans} counted); re-encode it (encoders write about 10).");
@@ -169,6 +169,6 @@ internal sealed unsafe class SkiaImagePreprocessor(IOptions<PreprocessingOptions
         }
     }
 
-    private static ProblemException Corrupt(string detail) =>
-        new(422, ErrorCodes.CorruptImage, "Corrupt image", detail);
+    private static DomainException Corrupt(string detail) =>
+        new(OutcomeKind.Unprocessable, ErrorCodes.CorruptImage, "Corrupt image", detail);
 }

@@ -50,20 +50,21 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
             cancellationToken: cancellationToken)) == 1;
     }
 
-    public async Task<IReadOnlyList<string>> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
+    public async Task<ResultsPurge> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         // One bounded batch per call, through the (tenant_id, created_at, id) index.
-        return (await connection.QueryAsync<string>(new CommandDefinition(
+        var rows = (await connection.QueryAsync<(Guid Id, string Sha256)>(new CommandDefinition(
             """
             DELETE FROM results.results WHERE id IN (
                 SELECT id FROM results.results
                 WHERE tenant_id = @tenantId AND created_at < @cutoff
                 ORDER BY created_at, id LIMIT @limit)
-            RETURNING image_sha256
+            RETURNING id, image_sha256
             """,
             new { tenantId, cutoff, limit },
-            cancellationToken: cancellationToken))).Select(s => s.Trim()).AsList();
+            cancellationToken: cancellationToken))).AsList();
+        return new ResultsPurge(rows.Select(r => r.Id).ToList(), rows.Select(r => r.Sha256.Trim()).ToList());
     }
 
     public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken)
@@ -155,6 +156,6 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
         {
         }
 
-        throw new ProblemException(400, ErrorCodes.InvalidCursor, "Invalid cursor", "The cursor is not one this API returned.");
+        throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.InvalidCursor, "Invalid cursor", "The cursor is not one this API returned.");
     }
 }

@@ -3,8 +3,8 @@ using Detector.Modules.Common.Auditing;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Results.DeleteResult;
 using Detector.Modules.Results.GetResult;
+using Detector.Modules.Results.ImageReferences;
 using Detector.Modules.Results.ListResults;
-using Detector.Modules.Results.DetectAndRecord;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -12,13 +12,17 @@ using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Results;
 
-/// <summary>Detection results: the detect-and-keep use case, their storage, and serving them back per tenant.</summary>
+/// <summary>Detection results: their storage, and serving them back per tenant.</summary>
 public static class ResultsModule
 {
     public static IHostApplicationBuilder AddResults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IResultStore, ResultStore>();
-        builder.Services.AddSingleton<IDetectionRecorder, DetectionRecorder>();
+        builder.Services.AddSingleton<GetResultHandler>();
+        builder.Services.AddSingleton<ListResultsHandler>();
+        builder.Services.AddSingleton<DeleteResultHandler>();
+        builder.Services.AddSingleton<ITenantRegionalData, RegionalResults>();
+        builder.Services.AddSingleton<Images.Contracts.IImageReferences, ResultImageReferences>();
         builder.Services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
         return builder;
     }

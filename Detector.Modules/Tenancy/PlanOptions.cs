@@ -74,7 +74,7 @@ public sealed class PlanSettings
 }
 
 /// <summary>Protections of the key check and the tenant limits (Tenancy:Guards:...).</summary>
-public sealed class GuardOptions
+public sealed class GuardOptions : IValidatableObject
 {
     public const string SectionName = "Tenancy:Guards";
 
@@ -103,7 +103,25 @@ public sealed class GuardOptions
     [Range(1, 720)]
     public int IdempotencyHours { get; set; } = 24;
 
+    /// <summary>
+    /// How long an Idempotency-Key claimed by a request that never answered (its instance died)
+    /// blocks the key with 409 before a retry may claim it again. Longer than any request runs
+    /// (a live request's claim must never be taken over), shorter than <see cref="IdempotencyHours"/>.
+    /// </summary>
+    [Range(1, 1440)]
+    public int IdempotencyStaleClaimMinutes { get; set; } = 15;
+
     /// <summary>How often the last-used times of keys are written (one batched UPDATE).</summary>
     [Range(0.1, 3600)]
     public double KeyUsageFlushSeconds { get; set; } = 30;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (IdempotencyStaleClaimMinutes >= IdempotencyHours * 60)
+        {
+            yield return new ValidationResult(
+                $"Tenancy:Guards:IdempotencyStaleClaimMinutes ({IdempotencyStaleClaimMinutes}) must be shorter than Tenancy:Guards:IdempotencyHours ({IdempotencyHours} h): a claim outliving its record could never be taken over.",
+                [nameof(IdempotencyStaleClaimMinutes)]);
+        }
+    }
 }

@@ -2,7 +2,10 @@ using Prometheus;
 
 namespace Detector.Modules.Tenancy;
 
-/// <summary>Per-tenant traffic and refusals, and what the tenancy checks cost in database round trips. Never key material.</summary>
+/// <summary>
+/// Per-tenant traffic and refusals (labelled by <see cref="TenantMetricIds"/>, never the tenant's
+/// id), and what the tenancy checks cost in database round trips. Never key material.
+/// </summary>
 internal static class TenancyMetrics
 {
     public static readonly Counter WrongRegion = Metrics.CreateCounter(
@@ -20,6 +23,8 @@ internal static class TenancyMetrics
     public static readonly Counter ImagesRefunded = Metrics.CreateCounter(
         "detector_tenant_images_refunded_total", "Images given back to each tenant's quotas (refused after they were counted).", new CounterConfiguration { LabelNames = ["tenant"] });
 
+    private static readonly Counter[] PerTenant = [TenantRequests, Refusals, ImagesCounted, ImagesRefunded];
+
     public static readonly Counter AuthFailures = Metrics.CreateCounter(
         "detector_auth_failures_total", "API keys refused, by reason (unknown_key, inactive_key, malformed, address_throttled, lookup_busy).", new CounterConfiguration { LabelNames = ["reason"] });
 
@@ -31,4 +36,16 @@ internal static class TenancyMetrics
 
     public static readonly Counter QuotaRoundTrips = Metrics.CreateCounter(
         "detector_quota_db_round_trips_total", "Round trips counting images against quotas.");
+
+    /// <summary>Removes every series of a tenant (its erasure): the scrape no longer tells it ever sent anything.</summary>
+    public static void Forget(string tenantLabel)
+    {
+        foreach (var counter in PerTenant)
+        {
+            foreach (var labels in counter.GetAllLabelValues().Where(l => l[0] == tenantLabel).ToList())
+            {
+                counter.RemoveLabelled(labels);
+            }
+        }
+    }
 }

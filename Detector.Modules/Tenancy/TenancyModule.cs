@@ -3,10 +3,21 @@ using Detector.Modules.Common.Auditing;
 using Detector.Modules.Tenancy.Admin;
 using Detector.Modules.Tenancy.Authentication;
 using Detector.Modules.Tenancy.Contracts;
+using Detector.Modules.Tenancy.CreateApiKey;
+using Detector.Modules.Tenancy.CreateTenant;
+using Detector.Modules.Tenancy.DisableTenant;
+using Detector.Modules.Tenancy.EnableTenant;
+using Detector.Modules.Tenancy.GetTenant;
+using Detector.Modules.Tenancy.GetUsage;
 using Detector.Modules.Tenancy.Idempotency;
 using Detector.Modules.Tenancy.Keys;
+using Detector.Modules.Tenancy.ListApiKeys;
+using Detector.Modules.Tenancy.ListTenants;
 using Detector.Modules.Tenancy.RateLimiting;
+using Detector.Modules.Tenancy.RevokeApiKey;
+using Detector.Modules.Tenancy.RotateApiKey;
 using Detector.Modules.Tenancy.Tenants;
+using Detector.Modules.Tenancy.UpdateTenantPlan;
 using Detector.Modules.Tenancy.Usage;
 using FluentValidation;
 using Microsoft.AspNetCore.Authentication;
@@ -25,20 +36,25 @@ public static class TenancyModule
     public static IHostApplicationBuilder AddTenancy(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        services.AddValidatedOptions<TenancyOptions>(TenancyOptions.SectionName);
+        services.AddValidatedOptions<TenancyOptions>(TenancyOptions.SectionName, TenancyOptions.LegacySectionName);
         services.AddValidatedOptions<PlanOptions>(PlanOptions.SectionName);
         services.AddValidatedOptions<GuardOptions>(GuardOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<KeyHasher>();
+        services.AddSingleton<TenantMetricIds>();
+        services.AddSingleton<TenantViews>();
+        services.AddSingleton<RegionChangeGuard>();
         services.AddSingleton<KeyStore>();
         services.AddSingleton<TenantStore>();
         services.AddSingleton<Plans>();
         services.AddSingleton<TenancyCache>();
+        services.AddSingleton<ITenantChanges, TenantChanges>();
         services.AddSingleton<ITenantDirectory, TenantDirectory>();
         services.AddSingleton<ITenantLifecycle, TenantLifecycle>();
         services.AddSingleton<IAdminVerifier, AdminVerifier>();
         services.AddSingleton<KeyGuard>();
+        services.AddSingleton<TenantKeyLookup>();
         services.AddSingleton<KeyUsageTracker>();
         services.AddHostedService(sp => sp.GetRequiredService<KeyUsageTracker>());
         services.AddSingleton<TenancyChangeFeed>();
@@ -50,9 +66,22 @@ public static class TenancyModule
         services.AddSingleton<TenantBuckets>();
         services.AddRateLimiter(o => o.AddPolicy<Guid, TenantRateLimitPolicy>(TenantClaims.RateLimitPolicy));
         services.AddSingleton<IdempotencyStore>();
+        services.AddSingleton<IIdempotencyRecords>(sp => sp.GetRequiredService<IdempotencyStore>());
         services.AddSingleton<IIdempotencyFilter, IdempotencyFilter>();
         services.AddHostedService<IdempotencyCleanup>();
 
+        // One handler per use case of the admin and usage API.
+        services.AddSingleton<CreateTenantHandler>();
+        services.AddSingleton<ListTenantsHandler>();
+        services.AddSingleton<GetTenantHandler>();
+        services.AddSingleton<UpdateTenantPlanHandler>();
+        services.AddSingleton<DisableTenantHandler>();
+        services.AddSingleton<EnableTenantHandler>();
+        services.AddSingleton<CreateApiKeyHandler>();
+        services.AddSingleton<ListApiKeysHandler>();
+        services.AddSingleton<RotateApiKeyHandler>();
+        services.AddSingleton<RevokeApiKeyHandler>();
+        services.AddSingleton<GetUsageHandler>();
         services.AddScoped<IValidator<CreateTenantRequest>, CreateTenantValidator>();
         services.AddScoped<IValidator<CreateKeyRequest>, CreateKeyValidator>();
         services.AddScoped<IValidator<RotateKeyRequest>, RotateKeyValidator>();
@@ -70,32 +99,32 @@ public static class TenancyModule
     public static IEndpointRouteBuilder MapTenancyEndpoints(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1/admin/tenants").WithTags("Admin").RequireAuthorization(TenantClaims.AdminPolicy);
-        admin.MapPost("/", TenantEndpoints.Create).Validate<CreateTenantRequest>()
+        admin.MapPost("/", CreateTenantEndpoint.Handle).Validate<CreateTenantRequest>()
             .WithName("CreateTenant").WithSummary("Creates a tenant on a plan (default: the configured default plan) and returns its first API key, shown only once.");
-        admin.MapGet("/", TenantEndpoints.List)
+        admin.MapGet("/", ListTenantsEndpoint.Handle)
             .WithName("ListTenants").WithSummary("Lists tenants, newest first (include_disabled=true for all).");
-        admin.MapGet("/{id:guid}", TenantEndpoints.Get)
+        admin.MapGet("/{id:guid}", GetTenantEndpoint.Handle)
             .Audited("tenant.read", tenantRouteValue: "id")
             .WithName("GetTenant").WithSummary("One tenant with its effective plan and its keys (prefixes only).");
-        admin.MapPut("/{id:guid}/plan", PlanEndpoints.Update)
+        admin.MapPut("/{id:guid}/plan", UpdateTenantPlanEndpoint.Handle)
             .Audited("tenant.plan.update", tenantRouteValue: "id")
             .WithName("UpdateTenantPlan").WithSummary("Sets the tenant's plan: a configured plan as base (or the current plan), with any fields given overriding it. Takes effect on every instance at once.");
-        admin.MapPost("/{id:guid}/disable", TenantEndpoints.Disable)
+        admin.MapPost("/{id:guid}/disable", DisableTenantEndpoint.Handle)
             .Audited("tenant.disable", tenantRouteValue: "id")
             .WithName("DisableTenant").WithSummary("Disables the tenant: its keys stop working on every instance within moments, and its queued job work waits.");
-        admin.MapPost("/{id:guid}/enable", TenantEndpoints.Enable)
+        admin.MapPost("/{id:guid}/enable", EnableTenantEndpoint.Handle)
             .Audited("tenant.enable", tenantRouteValue: "id")
             .WithName("EnableTenant").WithSummary("Re-enables a disabled tenant.");
-        admin.MapPost("/{id:guid}/keys", KeyEndpoints.Create).Validate<CreateKeyRequest>()
+        admin.MapPost("/{id:guid}/keys", CreateApiKeyEndpoint.Handle).Validate<CreateKeyRequest>()
             .Audited("key.create", tenantRouteValue: "id")
             .WithName("CreateApiKey").WithSummary("Creates another API key for the tenant, shown only once.");
-        admin.MapGet("/{id:guid}/keys", KeyEndpoints.List)
+        admin.MapGet("/{id:guid}/keys", ListApiKeysEndpoint.Handle)
             .Audited("key.list", tenantRouteValue: "id")
             .WithName("ListApiKeys").WithSummary("The tenant's keys: prefix, status, created, last used (to within about 30 s), expiry, revocation.");
-        admin.MapPost("/{id:guid}/keys/{keyId:guid}/rotate", KeyEndpoints.Rotate).Validate<RotateKeyRequest>()
+        admin.MapPost("/{id:guid}/keys/{keyId:guid}/rotate", RotateApiKeyEndpoint.Handle).Validate<RotateKeyRequest>()
             .Audited("key.rotate", "keyId", "id")
             .WithName("RotateApiKey").WithSummary("Creates a replacement key; the old one keeps working for grace_seconds (default a day), then stops.");
-        admin.MapDelete("/{id:guid}/keys/{keyId:guid}", KeyEndpoints.Revoke)
+        admin.MapDelete("/{id:guid}/keys/{keyId:guid}", RevokeApiKeyEndpoint.Handle)
             .Audited("key.revoke", "keyId", "id")
             .WithName("RevokeApiKey").WithSummary("Revokes the key at once, on every instance.");
         admin.ProducesProblem(StatusCodes.Status400BadRequest)

@@ -2,22 +2,31 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Detector.Modules.Tenancy;
 
+/// <summary>
+/// The admin key, the key-hashing secret and the key cache (Tenancy:...). They shared the section
+/// with nothing else under its old name, Detector, which still works (with a warning at
+/// start-up). <see cref="PlanOptions"/> and <see cref="GuardOptions"/> read the same section's
+/// other keys (DefaultPlan, Plans, Guards); binding ignores the keys of the others.
+/// </summary>
 public sealed class TenancyOptions
 {
-    public const string SectionName = "Detector";
+    public const string SectionName = "Tenancy";
 
-    /// <summary>Admin API key (Detector__AdminApiKey). Never committed; run.sh generates one for development.</summary>
+    /// <summary>The section's name before issue 21 (Detector__AdminApiKey).</summary>
+    public const string LegacySectionName = "Detector";
+
+    /// <summary>Admin API key (Tenancy__AdminApiKey). Never committed; run.sh generates one for development.</summary>
     [Required]
-    [MinLength(16, ErrorMessage = "Detector:AdminApiKey must be at least 16 characters.")]
+    [MinLength(16, ErrorMessage = "Tenancy:AdminApiKey must be at least 16 characters.")]
     public string AdminApiKey { get; set; } = "";
 
     /// <summary>
     /// Server secret of the keyed hash (HMAC-SHA256) under which API keys are stored
-    /// (Detector__ApiKeyHashSecret): a stolen table of hashes cannot be checked offline without it.
+    /// (Tenancy__ApiKeyHashSecret): a stolen table of hashes cannot be checked offline without it.
     /// Changing it invalidates every tenant key. run.sh generates one for development.
     /// </summary>
     [Required]
-    [MinLength(32, ErrorMessage = "Detector:ApiKeyHashSecret must be at least 32 characters.")]
+    [MinLength(32, ErrorMessage = "Tenancy:ApiKeyHashSecret must be at least 32 characters.")]
     public string ApiKeyHashSecret { get; set; } = "";
 
     /// <summary>

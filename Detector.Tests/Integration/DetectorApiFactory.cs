@@ -50,9 +50,10 @@ public sealed class DetectorApiFactory : WebApplicationFactory<Program>, IAsyncL
             {
                 ["Database:ConnectionString"] = ConnectionString,
                 ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
-                ["Detector:AdminApiKey"] = AdminKey,
-                ["Detector:ApiKeyHashSecret"] = "integration-api-key-hash-secret-0123456789",
+                ["Tenancy:AdminApiKey"] = AdminKey,
+                ["Tenancy:ApiKeyHashSecret"] = "integration-api-key-hash-secret-0123456789",
                 ["ImageStore:Encryption:MasterKey"] = TestSecrets.ImageMasterKey,
+                ["Compliance:AuditSubjectKey"] = TestSecrets.AuditSubjectKey,
                 ["Models:Directory"] = TestPaths.Models,
                 ["ImageStore:Path"] = ImageStorePath,
                 ["Serilog:MinimumLevel:Default"] = "Warning",

@@ -158,7 +158,7 @@ public sealed class PreprocessorFuzzTests(ITestOutputHelper output)
                 preprocessor.Preprocess(mutated, TestImages.Yolox, tensor);
                 outcomes.AddOrUpdate($"{format}: ok", 1, (_, n) => n + 1);
             }
-            catch (ProblemException p) when (p.Status is >= 400 and < 500)
+            catch (DomainException p) when (p.Status is >= 400 and < 500)
             {
                 outcomes.AddOrUpdate($"{format}: {p.Code}", 1, (_, n) => n + 1);
             }

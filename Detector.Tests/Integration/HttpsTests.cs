@@ -81,6 +81,15 @@ public sealed class HttpsTests(ITestOutputHelper output) : IAsyncLifetime
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         }
 
+        // HSTS reaches clients of the proxy too: the forwarded scheme is https (docker-compose.yml trusts its proxy for this).
+        using (var forwarded = new HttpRequestMessage(HttpMethod.Get, $"http://127.0.0.1:{httpPort}/health/live"))
+        {
+            forwarded.Headers.Host = "api.detector.test";
+            forwarded.Headers.Add("X-Forwarded-Proto", "https");
+            using var response = await client.SendAsync(forwarded);
+            Assert.Equal("max-age=31536000", Assert.Single(response.Headers.GetValues("Strict-Transport-Security")));
+        }
+
         using var audit = await SendAsync(client, $"https://127.0.0.1:{httpsPort}/v1/admin/audit?action=audit.read&limit=1");
         var entry = System.Text.Json.JsonDocument.Parse(await audit.Content.ReadAsStringAsync()).RootElement.GetProperty("items")[0];
         Assert.Equal("203.0.113.7", entry.GetProperty("remote_addr").GetString());

@@ -4,11 +4,12 @@ namespace Detector.Tests.Integration;
 
 public sealed class StartupValidationTests
 {
-    private static readonly Dictionary<string, string> ValidBasics = new()
+    internal static readonly Dictionary<string, string> ValidBasics = new()
     {
-        ["Detector__AdminApiKey"] = "startup-test-admin-key-0123456789",
-        ["Detector__ApiKeyHashSecret"] = "startup-test-hash-secret-0123456789abcdef",
+        ["Tenancy__AdminApiKey"] = "startup-test-admin-key-0123456789",
+        ["Tenancy__ApiKeyHashSecret"] = "startup-test-hash-secret-0123456789abcdef",
         ["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey,
+        ["Compliance__AuditSubjectKey"] = TestSecrets.AuditSubjectKey,
         ["Database__ConnectionString"] = "Host=127.0.0.1;Port=1;Database=none",
     };
 
@@ -17,7 +18,7 @@ public sealed class StartupValidationTests
     {
         var output = await StartAsync(new()
         {
-            ["Detector__AdminApiKey"] = "short",
+            ["Tenancy__AdminApiKey"] = "short",
             ["Database__ConnectionString"] = "",
             ["Inference__MaxBatchSize"] = "-1",
         });
@@ -60,8 +61,19 @@ public sealed class StartupValidationTests
         Assert.DoesNotContain(Secret, output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_short_audit_subject_key_refuses_to_start_and_is_never_printed()
+    {
+        const string Key = "short-audit-key-do-not-print";
+        var output = await StartAsync(new(ValidBasics) { ["Compliance__AuditSubjectKey"] = Key });
+
+        var line = Assert.Single(output.Split('\n'), l => l.Contains("Invalid configuration", StringComparison.Ordinal));
+        Assert.Contains("Compliance:AuditSubjectKey must be at least 32 characters", line, StringComparison.Ordinal);
+        Assert.DoesNotContain(Key, output, StringComparison.Ordinal);
+    }
+
     /// <summary>Starts the real service with <paramref name="environment"/>; asserts it exits 1 by itself without a crash, and returns what it printed.</summary>
-    private static async Task<string> StartAsync(Dictionary<string, string> environment)
+    internal static async Task<string> StartAsync(Dictionary<string, string> environment)
     {
         var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"))
         {

@@ -23,7 +23,7 @@ internal static partial class Pipeline
         try
         {
             app.Services.GetRequiredService<IStartupValidator>().Validate();
-            if (app.Configuration.GetValue("Database:MigrateOnStart", true))
+            if (app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value.MigrateOnStart)
             {
                 await app.Services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
             }
@@ -87,7 +87,7 @@ internal static partial class Pipeline
         app.UseHttpsPolicy();
         app.UseDrainingConnectionClose();
         app.UseExceptionHandler();
-        app.UseStatusCodePages(StatusCodeProblems.WriteAsync);
+        app.UseStatusCodePages(EdgeProblems.WriteAsync);
 
         // Inside the exception handler (its refusal is a problem+json), before authentication
         // (which reads keys from the database).

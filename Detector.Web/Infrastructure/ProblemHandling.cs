@@ -1,33 +1,46 @@
+using System.Diagnostics;
 using Detector.Modules.Common;
 using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Detector.Web.Infrastructure;
 
 /// <summary>
-/// Turns every failure into application/problem+json with a stable code: module problems keep
-/// theirs, framework rejections get one, and anything unexpected is logged and answered 500
-/// without internals.
+/// Turns every failure into application/problem+json with a stable code: domain outcomes through
+/// the one outcome table (<see cref="OutcomeTable"/>), framework rejections with theirs, and
+/// anything unexpected logged and answered 500 without internals.
 /// </summary>
 internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHandler> logger, ProblemLog problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        switch (exception)
+        {
+            // Framework rejections keep the status the framework chose (400, 408, 413, 431...).
+            case BadHttpRequestException { StatusCode: 413 }:
+                await ProblemWriter.WriteAsync(httpContext, new DomainException(OutcomeKind.TooLarge, ErrorCodes.PayloadTooLarge, "Payload too large", "The request body is larger than allowed."));
+                return true;
+            case BadHttpRequestException b:
+                await EdgeProblems.WriteAsync(httpContext, b.StatusCode, ErrorCodes.ValidationFailed, "Bad request", b.Message);
+                return true;
+            case OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested:
+                await EdgeProblems.WriteAsync(httpContext, 499, "client_closed_request", "Client closed request", null);
+                return true;
+        }
+
         var problem = exception switch
         {
-            ProblemException p => p,
-            BadHttpRequestException { StatusCode: 413 } => new ProblemException(413, ErrorCodes.PayloadTooLarge, "Payload too large", "The request body is larger than allowed."),
-            BadHttpRequestException b => new ProblemException(b.StatusCode, ErrorCodes.ValidationFailed, "Bad request", b.Message),
-            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested => new ProblemException(499, "client_closed_request", "Client closed request"),
-            Npgsql.NpgsqlException or TimeoutException => new ProblemException(503, ErrorCodes.StorageUnavailable, "Storage unavailable", "The database did not answer; retry shortly.") { RetryAfterSeconds = 2 },
+            DomainException p => p,
+            Npgsql.NpgsqlException or TimeoutException => new DomainException(OutcomeKind.Unavailable, ErrorCodes.StorageUnavailable, "Storage unavailable", "The database did not answer; retry shortly.") { RetryAfterSeconds = 2 },
             _ => null,
         };
 
         if (problem is null)
         {
             LogUnhandled(logger, httpContext.Request.Path, exception);
-            problem = new ProblemException(500, ErrorCodes.Internal, "Internal error", "An unexpected error occurred; it has been logged.");
+            problem = new DomainException(OutcomeKind.Internal, ErrorCodes.Internal, "Internal error", "An unexpected error occurred; it has been logged.");
         }
-        else if (problem.Status >= 500)
+        else
         {
             problems.Answered(httpContext.Request.Path, problem, exception.InnerException?.Message ?? exception.Message);
         }
@@ -40,19 +53,43 @@ internal sealed partial class ProblemExceptionHandler(ILogger<ProblemExceptionHa
     private static partial void LogUnhandled(ILogger logger, string path, Exception exception);
 }
 
-internal static class StatusCodeProblems
+/// <summary>
+/// Answers the framework gives before any module runs (routing misses, method mismatches, a
+/// client gone), whose status is the HTTP layer's own: the only raw statuses the service writes.
+/// </summary>
+internal static class EdgeProblems
 {
     /// <summary>Routing misses and method mismatches get problem+json too, not empty bodies.</summary>
     public static Task WriteAsync(StatusCodeContext context)
     {
         var status = context.HttpContext.Response.StatusCode;
-        var problem = status switch
+        return status switch
         {
-            404 => new ProblemException(404, ErrorCodes.NotFound, "Not found", "No such resource."),
-            405 => new ProblemException(405, "method_not_allowed", "Method not allowed"),
-            415 => new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type"),
-            _ => new ProblemException(status, "http_" + status, "HTTP " + status),
+            404 => ProblemWriter.WriteAsync(context.HttpContext, new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Not found", "No such resource.")),
+            415 => ProblemWriter.WriteAsync(context.HttpContext, new DomainException(OutcomeKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type")),
+            405 => WriteAsync(context.HttpContext, 405, "method_not_allowed", "Method not allowed", null),
+            _ => WriteAsync(context.HttpContext, status, "http_" + status, "HTTP " + status, null),
         };
-        return ProblemWriter.WriteAsync(context.HttpContext, problem);
+    }
+
+    public static async Task WriteAsync(HttpContext context, int status, string code, string title, string? detail)
+    {
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        var details = new ProblemDetails
+        {
+            Type = "https://detector.dev/problems/" + code.Replace('_', '-'),
+            Title = title,
+            Status = status,
+            Detail = detail,
+            Instance = context.Request.Path,
+        };
+        details.Extensions["code"] = code;
+        details.Extensions["trace_id"] = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+        context.Response.StatusCode = status;
+        await context.Response.WriteAsJsonAsync(details, (System.Text.Json.JsonSerializerOptions?)null, ProblemWriter.ContentType, context.RequestAborted);
     }
 }

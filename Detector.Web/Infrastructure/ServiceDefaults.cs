@@ -18,6 +18,7 @@ internal static class ServiceDefaults
 {
     public static WebApplicationBuilder AddServiceDefaults(this WebApplicationBuilder builder)
     {
+        LastChanceHandler.Install(); // from the first line: a crash while building the host names itself too
         builder.Host.UseSerilog((context, services, logger) =>
         {
             logger.ReadFrom.Configuration(context.Configuration)

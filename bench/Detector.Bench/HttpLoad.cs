@@ -118,8 +118,14 @@ internal sealed class HttpLoad : IDisposable
         _proc = proc;
     }
 
+    private long _sent;
+
+    /// <summary>Requests this load has started, in all its phases.</summary>
+    public long Sent => Interlocked.Read(ref _sent);
+
     public async Task<Sample> SendAsync(byte[] image, Stopwatch clock, CancellationToken ct = default)
     {
+        Interlocked.Increment(ref _sent);
         var t0 = Stopwatch.GetTimestamp();
         try
         {

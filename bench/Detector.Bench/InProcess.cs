@@ -320,7 +320,7 @@ internal static class InProcess
                 {
                     outcome = await detector.DetectAsync(new DetectionRequest { Image = images[i % images.Count].Bytes }, CancellationToken.None);
                 }
-                catch (Detector.Modules.Common.ProblemException p) when (p.Status == 503)
+                catch (Detector.Modules.Common.DomainException p) when (p.Kind is Detector.Modules.Common.OutcomeKind.Overloaded or Detector.Modules.Common.OutcomeKind.Unavailable)
                 {
                     // Admission control refused it: back off as told, like a well-behaved client.
                     var left = duration - sw.Elapsed;

@@ -350,6 +350,14 @@ try
         Save();
     }
 
+    if (parts.Contains("ab"))
+    {
+        Log.Info("part ab: the build of BENCH_AB_ROOT (before a change) against this one, part 3's c=1 p50 and c=16 throughput, interleaved");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        R["part_ab_before_after"] = await AbPart.RunAsync(ctx, adminKey, dataDir, ctx.LoadAllCoco().Select(i => i.Bytes).ToList());
+        Save();
+    }
+
     if (parts.Contains("10"))
     {
         Log.Info("part 10: image store backends, added latency of a put and a get (150 KB, 3 MB)");

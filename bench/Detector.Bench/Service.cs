@@ -44,29 +44,32 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static async Task<ServiceProcess> StartAsync(BenchContext ctx, string name, string adminKey, string dataDir, IReadOnlyDictionary<string, string> extraEnv)
+    public static async Task<ServiceProcess> StartAsync(BenchContext ctx, string name, string adminKey, string dataDir, IReadOnlyDictionary<string, string> extraEnv, string? root = null)
     {
+        // root: another checkout's build (the A/B part runs a build from before a change beside this one).
+        root ??= ctx.Root;
         var port = FreePort();
         var baseUrl = $"http://127.0.0.1:{port}";
         var logPath = Path.Combine(ctx.OutDir, $"service-{name}.log");
         var psi = new ProcessStartInfo("/bin/sh")
         {
-            WorkingDirectory = Path.Combine(ctx.Root, "Detector.Web"),
+            WorkingDirectory = Path.Combine(root, "Detector.Web"),
             UseShellExecute = false,
             RedirectStandardInput = true,
         };
         // exec: the child's pid is the service's pid (CPU and RSS are read from /proc/<pid>).
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add("exec dotnet \"$0\" >\"$1\" 2>&1");
-        psi.ArgumentList.Add(ctx.WebDll);
+        psi.ArgumentList.Add(Path.Combine(root, "Detector.Web", "bin", "Release", "net10.0", "Detector.Web.dll"));
         psi.ArgumentList.Add(logPath);
         psi.Environment["ASPNETCORE_URLS"] = baseUrl;
         psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        psi.Environment["Detector__AdminApiKey"] = adminKey;
-        psi.Environment["Detector__ApiKeyHashSecret"] = "bench-api-key-hash-secret-" + adminKey;
+        psi.Environment["Tenancy__AdminApiKey"] = adminKey;
+        psi.Environment["Tenancy__ApiKeyHashSecret"] = "bench-api-key-hash-secret-" + adminKey;
         // One master key for the whole run: the services of one run share its database, and a second
         // service under another key could not open the data keys the first one stored (not ready).
         psi.Environment["ImageStore__Encryption__MasterKey"] = RunMasterKey;
+        psi.Environment["Compliance__AuditSubjectKey"] = "bench-audit-subject-key-" + adminKey;
         psi.Environment["Models__Directory"] = ctx.ModelsDir;
         psi.Environment["Models__Enabled__0"] = ctx.Model;
         psi.Environment["Models__Default"] = ctx.Model;
@@ -80,9 +83,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         psi.Environment["Tenancy__Plans__unmetered__DailyImages"] = "1000000000";
         psi.Environment["Tenancy__Plans__unmetered__MonthlyImages"] = "1000000000";
         psi.Environment["Tenancy__Plans__unmetered__AllowedPriorities"] = "high,normal,low";
-        if (Directory.Exists(Path.Combine(ctx.Root, "db")))
+        if (Directory.Exists(Path.Combine(root, "db")))
         {
-            psi.Environment["Database__MigrationsPath"] = Path.Combine(ctx.Root, "db");
+            psi.Environment["Database__MigrationsPath"] = Path.Combine(root, "db");
         }
 
         // Tuning experiments: BENCH_SVC_<NAME>=value in the environment becomes <NAME>=value for the service.

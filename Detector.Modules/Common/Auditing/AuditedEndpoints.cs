@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging;
+
 namespace Detector.Modules.Common.Auditing;
 
 /// <summary>
@@ -15,6 +17,7 @@ public static class AuditedEndpoints
         {
             // Resolved once per endpoint, not on every request.
             var trail = factory.ApplicationServices.GetRequiredService<IAuditTrail>();
+            var logger = factory.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AuditedEndpoints).FullName!);
             return async context =>
             {
                 var http = context.HttpContext;
@@ -23,19 +26,19 @@ public static class AuditedEndpoints
                 {
                     result = await next(context);
                 }
-                catch (ProblemException problem)
+                catch (DomainException problem)
                 {
-                    Record(trail, http, action, targetRouteValue, tenantRouteValue, problem.Status);
+                    Record(trail, logger, http, action, targetRouteValue, tenantRouteValue, OutcomeTable.StatusOf(problem.Kind));
                     throw;
                 }
 
-                Record(trail, http, action, targetRouteValue, tenantRouteValue, StatusOf(result) ?? http.Response.StatusCode);
+                Record(trail, logger, http, action, targetRouteValue, tenantRouteValue, StatusOf(result) ?? http.Response.StatusCode);
                 return result;
             };
         });
 
-    /// <summary>Not awaited: the answer does not wait for the audit log's commit.</summary>
-    private static void Record(IAuditTrail trail, HttpContext http, string action, string? targetRouteValue, string? tenantRouteValue, int status)
+    /// <summary>Not awaited: the answer does not wait for the audit log's commit (a failure is counted and logged).</summary>
+    private static void Record(IAuditTrail trail, ILogger logger, HttpContext http, string action, string? targetRouteValue, string? tenantRouteValue, int status)
     {
         // Load shedding (429, 503) is not an action on anyone's data, and a refusal must stay cheap
         // under overload: no database round trip for it (issue 13). Metrics count refusals.
@@ -47,7 +50,7 @@ public static class AuditedEndpoints
         var route = http.Request.RouteValues;
         var target = targetRouteValue is not null ? route[targetRouteValue]?.ToString() : null;
         Guid? tenant = tenantRouteValue is not null && Guid.TryParse(route[tenantRouteValue]?.ToString(), out var t) ? t : null;
-        _ = trail.RecordAsync(new AuditEvent(action, tenant, target, status), CancellationToken.None);
+        trail.Record(new AuditEvent(action, tenant, target, status), logger);
     }
 
     private static int? StatusOf(object? result)

@@ -92,7 +92,7 @@ public static partial class DatabaseBreaker
             catch (Exception ex) when (ex is BrokenCircuitException or ProbeFailedException)
             {
                 ShortCircuited.Inc();
-                throw new ProblemException(503, ErrorCodes.DatabaseUnavailable, "Database unavailable", "The service cannot reach its database; retry shortly.", ex) { RetryAfterSeconds = retryAfter };
+                throw new DomainException(OutcomeKind.Unavailable, ErrorCodes.DatabaseUnavailable, "Database unavailable", "The service cannot reach its database; retry shortly.", ex) { RetryAfterSeconds = retryAfter };
             }
         });
     }
@@ -163,7 +163,7 @@ public static partial class DatabaseBreaker
         PostgresException pg => pg.IsTransient,
         NpgsqlException => true,
         TimeoutException or SocketException => true,
-        ProblemException { InnerException: { } inner } => IsOutage(inner),
+        DomainException { InnerException: { } inner } => IsOutage(inner),
         _ => false,
     };
 

@@ -10,7 +10,7 @@ namespace Detector.Modules.Common.Resilience;
 /// without it every item of every job retries in the same second, and the herd meets the
 /// recovering dependency together. Half the delay is kept so a retry never comes back at once.
 /// </remarks>
-internal static class Backoff
+public static class Backoff
 {
     /// <summary>initial x 2^(attempt - 1), capped at <paramref name="max"/>: the delay before jitter.</summary>
     public static TimeSpan Exponential(int attempt, TimeSpan initial, TimeSpan max)

@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Dapper;
 using Npgsql;
 
@@ -7,14 +8,8 @@ namespace Detector.Modules.Compliance.Audit;
 internal sealed record AuditEntry(
     long Seq, DateTime At, string Action, int? Status, string? Detail, string? Actor, Guid? TenantId, string? Target, string? RemoteAddr, bool Redacted, string Hash);
 
-/// <summary>A break in the chain: where, and what kind (missing_entries, broken_link, entry_changed, subject_changed).</summary>
-internal sealed record AuditProblem(long Seq, string Problem);
-
-/// <summary>What verifying the whole chain found, and its head (record it elsewhere to detect a cut-off tail later).</summary>
-internal sealed record AuditVerification(bool Valid, long Entries, long? HeadSeq, string? HeadHash, IReadOnlyList<AuditProblem> Problems);
-
-/// <summary>Reading, verifying and (for erasure) redacting <c>audit.entries</c>.</summary>
-internal sealed class AuditStore(NpgsqlDataSource dataSource)
+/// <summary>Reading and (for erasure) redacting <c>audit.entries</c>.</summary>
+internal sealed class AuditStore(NpgsqlDataSource dataSource, AuditSubjects subjects)
 {
     public async Task<IReadOnlyList<AuditEntry>> QueryAsync(AuditFilter filter, CancellationToken ct)
     {
@@ -36,38 +31,6 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
             """, filter, cancellationToken: ct))).AsList();
     }
 
-    /// <summary>Walks the whole chain in one pass (the server recomputes every hash); reports the first problems found.</summary>
-    public async Task<AuditVerification> VerifyAsync(CancellationToken ct)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        // One snapshot for the scan and the head, so the head reported is one that was checked.
-        await using var tx = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        var problems = (await connection.QueryAsync<AuditProblem>(new CommandDefinition(
-            """
-            SELECT seq AS Seq, problem AS Problem FROM (
-                SELECT seq, CASE
-                    WHEN seq <> coalesce(lag(seq) OVER w, 0) + 1 THEN 'missing_entries'
-                    WHEN prev_hash <> coalesce(lag(hash) OVER w, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea) THEN 'broken_link'
-                    WHEN hash <> audit.entry_hash(prev_hash, seq, at, action, status, detail, subject_hash) THEN 'entry_changed'
-                    WHEN redacted_at IS NULL AND subject_hash <> audit.subject_digest(actor, tenant_id, target, remote_addr) THEN 'subject_changed'
-                    WHEN redacted_at IS NOT NULL AND num_nonnulls(actor, tenant_id, target, remote_addr) > 0 THEN 'subject_changed'
-                END AS problem
-                FROM audit.entries
-                WINDOW w AS (ORDER BY seq)
-            ) checked
-            WHERE problem IS NOT NULL
-            ORDER BY seq
-            LIMIT 100
-            """, transaction: tx, cancellationToken: ct))).AsList();
-        var head = await connection.QuerySingleAsync<(long Count, long? Seq, string? Hash)>(new CommandDefinition(
-            """
-            SELECT (SELECT count(*) FROM audit.entries), h.seq, encode(h.hash, 'hex')
-            FROM (SELECT 1) one LEFT JOIN (SELECT seq, hash FROM audit.entries ORDER BY seq DESC LIMIT 1) h ON true
-            """, transaction: tx, cancellationToken: ct));
-        await tx.CommitAsync(ct);
-        return new AuditVerification(problems.Count == 0, head.Count, head.Seq, head.Hash, problems);
-    }
-
     public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -75,15 +38,36 @@ internal sealed class AuditStore(NpgsqlDataSource dataSource)
             "SELECT DISTINCT tenant_id FROM audit.entries WHERE tenant_id IS NOT NULL", cancellationToken: ct))).AsList();
     }
 
-    /// <summary>Clears who, whom, what and where from every entry about the tenant (its erasure); the chain still verifies.</summary>
+    /// <summary>
+    /// Clears who, whom, what and where from every entry about the tenant (its erasure), and
+    /// records that as an <c>audit.redact</c> entry in the same transaction, which every cleared
+    /// row names: the chain still verifies, and shows the redaction. Returns how many were cleared.
+    /// </summary>
     public async Task<long> RedactTenantAsync(Guid tenantId, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        // The chain's lock first: no entry of the tenant is appended between the count and the update.
+        await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_xact_lock(@key)", new { key = AuditChain.LockKey }, tx, cancellationToken: ct));
+        var (count, first) = await connection.QuerySingleAsync<(long Count, long? First)>(new CommandDefinition(
+            "SELECT count(*), min(seq) FROM audit.entries WHERE tenant_id = @tenantId", new { tenantId }, tx, cancellationToken: ct));
+        if (count == 0)
+        {
+            return 0;
+        }
+
+        // The record says how many and from where, not whose: the tenant's id would undo the redaction.
+        var detail = JsonSerializer.Serialize(new { entries = count, from_seq = first });
+        var redaction = await connection.ExecuteScalarAsync<long>(new CommandDefinition(
+            "SELECT audit.append('audit.redact', NULL, @detail, 'system', NULL, NULL, NULL, @subject, @alg)",
+            new { detail, subject = subjects.Digest("system", null, null, null), alg = SubjectAlg.HmacSha256 }, tx, cancellationToken: ct));
+        var cleared = await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE audit.entries SET actor = NULL, tenant_id = NULL, target = NULL, remote_addr = NULL, redacted_at = now()
+            UPDATE audit.entries SET actor = NULL, tenant_id = NULL, target = NULL, remote_addr = NULL, redacted_at = now(), redacted_by = @redaction
             WHERE tenant_id = @tenantId
-            """, new { tenantId }, cancellationToken: ct));
+            """, new { tenantId, redaction }, tx, cancellationToken: ct));
+        await tx.CommitAsync(ct);
+        return cleared;
     }
 }
 

@@ -23,7 +23,7 @@ internal sealed record PendingEntry(string Action, int? Status, string? Detail, 
 /// database is down. Callers that must know an entry is durable await it (a tenant erase);
 /// readers of the log flush first, so an instance reads its own writes.
 /// </summary>
-internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<AuditWriter> logger) : BackgroundService
+internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, AuditSubjects subjects, ILogger<AuditWriter> logger) : BackgroundService
 {
     public static readonly TimeSpan FlushInterval = TimeSpan.FromMilliseconds(50);
     private const int MaxBatch = 256;
@@ -152,7 +152,8 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
         await using var command = new NpgsqlBatch(connection, tx);
         foreach (var e in batch)
         {
-            var append = new NpgsqlBatchCommand("SELECT audit.append($1, $2, $3, $4, $5, $6, $7)");
+            // The subject's digest is keyed here: the key never reaches the database.
+            var append = new NpgsqlBatchCommand("SELECT audit.append($1, $2, $3, $4, $5, $6, $7, $8, $9)");
             append.Parameters.Add(new NpgsqlParameter { Value = e.Action });
             append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Status ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer });
             append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Detail ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
@@ -160,6 +161,8 @@ internal sealed partial class AuditWriter(NpgsqlDataSource dataSource, ILogger<A
             append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Tenant ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Uuid });
             append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Target ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
             append.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Remote ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            append.Parameters.Add(new NpgsqlParameter { Value = subjects.Digest(e.Actor, e.Tenant, e.Target, e.Remote), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Bytea });
+            append.Parameters.Add(new NpgsqlParameter { Value = SubjectAlg.HmacSha256, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Smallint });
             command.BatchCommands.Add(append);
         }
 

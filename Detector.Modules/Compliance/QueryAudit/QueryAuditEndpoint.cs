@@ -1,5 +1,4 @@
 using System.Globalization;
-using Detector.Modules.Common.Auditing;
 using Detector.Modules.Compliance.Audit;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -56,15 +55,6 @@ internal sealed record AuditPage(IReadOnlyList<AuditEntry> Items, string? NextCu
 
 internal static class QueryAuditEndpoint
 {
-    public static async Task<Ok<AuditPage>> Handle([AsParameters] AuditQuery query, AuditStore store, AuditWriter writer, IAuditTrail audit, CancellationToken ct)
-    {
-        await writer.FlushAsync(); // this instance's own entries first
-        var limit = query.Limit ?? 100;
-        long? before = string.IsNullOrEmpty(query.Cursor) ? null : long.Parse(query.Cursor, CultureInfo.InvariantCulture);
-        var items = await store.QueryAsync(
-            new AuditFilter(query.TenantId, query.Action, query.Actor, query.Target, query.Since?.ToUniversalTime(), query.Until?.ToUniversalTime(), before, limit), ct);
-        // Reading the log is itself recorded (after the read, so a page never shows its own entry).
-        _ = audit.RecordAsync(new AuditEvent("audit.read", query.TenantId, Status: 200), CancellationToken.None);
-        return TypedResults.Ok(new AuditPage(items, items.Count == limit ? items[^1].Seq.ToString(CultureInfo.InvariantCulture) : null));
-    }
+    public static async Task<Ok<AuditPage>> Handle([AsParameters] AuditQuery query, QueryAuditHandler handler, CancellationToken ct) =>
+        TypedResults.Ok(await handler.HandleAsync(query, ct));
 }

@@ -7,10 +7,13 @@ internal sealed record CocoEvaluation(double[] Stats, IReadOnlyDictionary<int, d
 }
 
 /// <summary>
-/// pycocotools COCOeval for iouType 'bbox', ported line for line (evaluate, evaluateImg, accumulate,
-/// summarize) so that the numbers match pycocotools on the same inputs, quirks included:
-/// matching is done once with 100 detections and then truncated for maxDets 1 and 10, crowd IoU
-/// divides by the detection area, areas use plain w*h, and ties keep input order (mergesort).
+/// pycocotools COCOeval for iouType 'bbox', ported line for line so that the numbers match
+/// pycocotools on the same inputs, quirks included: matching is done once with 100 detections and
+/// then truncated for maxDets 1 and 10, crowd IoU divides by the detection area, areas use plain
+/// w*h, and ties keep input order (mergesort). Its parts are pycocotools' own: this class holds
+/// the parameters, _prepare and evaluate, and numpy's arithmetic where the last bit matters;
+/// <see cref="CocoMatching"/> is evaluateImg, <see cref="CocoAccumulation"/> accumulate and
+/// <see cref="CocoSummary"/> summarize.
 /// </summary>
 internal static class CocoEvaluator
 {
@@ -29,9 +32,6 @@ internal static class CocoEvaluator
         new("medium", 32 * 32, 96 * 96),
         new("large", 96 * 96, 1e5 * 1e5),
     ];
-
-    // np.spacing(1)
-    private const double Epsilon = 2.220446049250313e-16;
 
     /// <param name="groundTruth">Ground truth; its categories (all of them, sorted) are the categories evaluated.</param>
     /// <param name="detections">Results in file order; ids are assigned 1..n in this order as loadRes does.</param>
@@ -72,21 +72,22 @@ internal static class CocoEvaluator
             }
         }
 
-        var dts = new Dictionary<(int Img, int Cat), List<Det>>();
+        var dts = new Dictionary<(int Img, int Cat), List<CocoMatching.Det>>();
         var detectionCount = 0;
         for (var n = 0; n < detections.Count; n++)
         {
             var d = detections[n];
             if (imgIndex.TryGetValue(d.ImageId, out var i) && catIndex.TryGetValue(d.CategoryId, out var k))
             {
-                GetOrAdd(dts, (i, k)).Add(new Det(n + 1, d.Box, d.Box.Width * d.Box.Height, d.Score));
+                GetOrAdd(dts, (i, k)).Add(new CocoMatching.Det(n + 1, d.Box, d.Box.Width * d.Box.Height, d.Score));
                 detectionCount++;
             }
         }
 
+        // evaluate: every (category, image) with something in it, matched once per area range.
         var maxDet = MaxDets[^1];
         int I = imgIds.Length, K = catIds.Length, A = AreaRanges.Length;
-        var evalImgs = new EvalImg?[K * A * I];
+        var evalImgs = new CocoMatching.EvalImg?[K * A * I];
         for (var k = 0; k < K; k++)
         {
             for (var i = 0; i < I; i++)
@@ -98,317 +99,20 @@ internal static class CocoEvaluator
                     continue;
                 }
 
-                var sortedDt = SortByScoreDescending(dt, maxDet);
-                var ious = ComputeIou(sortedDt, gt);
+                var sortedDt = CocoMatching.SortByScoreDescending(dt, maxDet);
+                var ious = CocoMatching.ComputeIou(sortedDt, gt);
                 for (var a = 0; a < A; a++)
                 {
-                    evalImgs[(k * A + a) * I + i] = EvaluateImg(gt, sortedDt, ious, AreaRanges[a]);
+                    evalImgs[(k * A + a) * I + i] = CocoMatching.EvaluateImg(gt, sortedDt, ious, AreaRanges[a]);
                 }
             }
         }
 
-        var (precision, recall) = Accumulate(evalImgs, K, A, I);
-        var stats = Summarize(precision, recall, K);
-
-        var perCategory = new Dictionary<int, double>();
-        for (var k = 0; k < K; k++)
-        {
-            var values = new List<double>();
-            for (var t = 0; t < IouThresholds.Length; t++)
-            {
-                for (var r = 0; r < RecallThresholds.Length; r++)
-                {
-                    values.Add(precision[PrecisionIndex(t, r, k, 0, MaxDets.Length - 1, K)]);
-                }
-            }
-
-            perCategory[catIds[k]] = MeanOfDefined(values);
-        }
-
+        var accumulation = CocoAccumulation.Accumulate(evalImgs, K, A, I);
+        var stats = CocoSummary.Summarize(accumulation);
+        var perCategory = CocoSummary.PerCategoryAp(accumulation, catIds);
         return new CocoEvaluation(stats, perCategory, imgIds.Length, detectionCount);
     }
-
-    /// <summary>np.argsort(-score, kind='mergesort')[:maxDet]: stable, so equal scores keep input order.</summary>
-    private static Det[] SortByScoreDescending(List<Det> dt, int maxDet) =>
-        [.. dt.OrderBy(d => -d.Score).Take(maxDet)];
-
-    /// <summary>maskApi.c bbIou: ious[d, g]; a crowd ground truth divides by the detection's area only.</summary>
-    private static double[,] ComputeIou(Det[] dt, List<CocoAnnotation> gt)
-    {
-        var ious = new double[dt.Length, gt.Count];
-        for (var g = 0; g < gt.Count; g++)
-        {
-            var G = gt[g].Box;
-            var ga = G.Width * G.Height;
-            var crowd = gt[g].IsCrowd;
-            for (var d = 0; d < dt.Length; d++)
-            {
-                var D = dt[d].Box;
-                var da = D.Width * D.Height;
-                var w = Math.Min(D.Width + D.X, G.Width + G.X) - Math.Max(D.X, G.X);
-                if (w <= 0)
-                {
-                    continue;
-                }
-
-                var h = Math.Min(D.Height + D.Y, G.Height + G.Y) - Math.Max(D.Y, G.Y);
-                if (h <= 0)
-                {
-                    continue;
-                }
-
-                var intersection = w * h;
-                var union = crowd ? da : da + ga - intersection;
-                ious[d, g] = intersection / union;
-            }
-        }
-
-        return ious;
-    }
-
-    private static EvalImg EvaluateImg(List<CocoAnnotation> gtUnsorted, Det[] dt, double[,] iousUnsorted, AreaRange range)
-    {
-        // Ground truth: ignored (crowd, or area outside the range) last, otherwise file order.
-        var gtOrder = Enumerable.Range(0, gtUnsorted.Count)
-            .OrderBy(g => IsIgnored(gtUnsorted[g], range) ? 1 : 0)
-            .ToArray();
-        var G = gtOrder.Length;
-        var D = dt.Length;
-        var T = IouThresholds.Length;
-        var gtIg = new bool[G];
-        var gtId = new long[G];
-        var iscrowd = new bool[G];
-        for (var g = 0; g < G; g++)
-        {
-            var annotation = gtUnsorted[gtOrder[g]];
-            gtIg[g] = IsIgnored(annotation, range);
-            gtId[g] = annotation.Id;
-            iscrowd[g] = annotation.IsCrowd;
-        }
-
-        // Match ids as in pycocotools: dtm holds the gt id, gtm the dt id, 0 means none.
-        var gtm = new long[T, G];
-        var dtm = new long[T, D];
-        var dtIg = new bool[T, D];
-        if (D > 0 && G > 0)
-        {
-            for (var t = 0; t < T; t++)
-            {
-                for (var d = 0; d < D; d++)
-                {
-                    var iou = Math.Min(IouThresholds[t], 1 - 1e-10);
-                    var m = -1;
-                    for (var g = 0; g < G; g++)
-                    {
-                        if (gtm[t, g] > 0 && !iscrowd[g])
-                        {
-                            continue;
-                        }
-
-                        // Already matched to a regular gt and reached the ignored ones: stop.
-                        if (m > -1 && !gtIg[m] && gtIg[g])
-                        {
-                            break;
-                        }
-
-                        var value = iousUnsorted[d, gtOrder[g]];
-                        if (value < iou)
-                        {
-                            continue;
-                        }
-
-                        iou = value;
-                        m = g;
-                    }
-
-                    if (m == -1)
-                    {
-                        continue;
-                    }
-
-                    dtIg[t, d] = gtIg[m];
-                    dtm[t, d] = gtId[m];
-                    gtm[t, m] = dt[d].Id;
-                }
-            }
-        }
-
-        // Unmatched detections outside the area range are ignored rather than false positives.
-        for (var d = 0; d < D; d++)
-        {
-            var outside = dt[d].Area < range.Min || dt[d].Area > range.Max;
-            if (!outside)
-            {
-                continue;
-            }
-
-            for (var t = 0; t < T; t++)
-            {
-                if (dtm[t, d] == 0)
-                {
-                    dtIg[t, d] = true;
-                }
-            }
-        }
-
-        return new EvalImg([.. dt.Select(x => x.Score)], dtm, dtIg, gtIg);
-    }
-
-    private static bool IsIgnored(CocoAnnotation gt, AreaRange range) =>
-        gt.IsCrowd || gt.Area < range.Min || gt.Area > range.Max;
-
-    private static (double[] Precision, double[] Recall) Accumulate(EvalImg?[] evalImgs, int K, int A, int I)
-    {
-        int T = IouThresholds.Length, R = RecallThresholds.Length, M = MaxDets.Length;
-        var precision = new double[T * R * K * A * M];
-        var recall = new double[T * K * A * M];
-        Array.Fill(precision, -1.0);
-        Array.Fill(recall, -1.0);
-
-        for (var k = 0; k < K; k++)
-        {
-            for (var a = 0; a < A; a++)
-            {
-                var E = new List<EvalImg>();
-                for (var i = 0; i < I; i++)
-                {
-                    if (evalImgs[(k * A + a) * I + i] is { } e)
-                    {
-                        E.Add(e);
-                    }
-                }
-
-                if (E.Count == 0)
-                {
-                    continue;
-                }
-
-                for (var m = 0; m < M; m++)
-                {
-                    var maxDet = MaxDets[m];
-
-                    // Concatenate the first maxDet detections of every image, then a stable sort by score.
-                    var entries = new List<(EvalImg Img, int Det)>();
-                    foreach (var e in E)
-                    {
-                        var take = Math.Min(maxDet, e.DtScores.Length);
-                        for (var d = 0; d < take; d++)
-                        {
-                            entries.Add((e, d));
-                        }
-                    }
-
-                    var order = entries.OrderBy(x => -x.Img.DtScores[x.Det]).ToArray();
-                    var npig = E.Sum(e => e.GtIgnore.Count(ig => !ig));
-                    if (npig == 0)
-                    {
-                        continue;
-                    }
-
-                    var nd = order.Length;
-                    var rc = new double[nd];
-                    var pr = new double[nd];
-                    for (var t = 0; t < T; t++)
-                    {
-                        long tpSum = 0, fpSum = 0;
-                        for (var n = 0; n < nd; n++)
-                        {
-                            var (img, d) = order[n];
-                            var matched = img.DtMatches[t, d] != 0;
-                            var ignored = img.DtIgnore[t, d];
-                            if (matched && !ignored)
-                            {
-                                tpSum++;
-                            }
-                            else if (!matched && !ignored)
-                            {
-                                fpSum++;
-                            }
-
-                            double tp = tpSum, fp = fpSum;
-                            rc[n] = tp / npig;
-                            pr[n] = tp / (fp + tp + Epsilon);
-                        }
-
-                        recall[RecallIndex(t, k, a, m, K)] = nd > 0 ? rc[nd - 1] : 0;
-
-                        // Precision envelope: monotone non-increasing from the right.
-                        for (var n = nd - 1; n > 0; n--)
-                        {
-                            if (pr[n] > pr[n - 1])
-                            {
-                                pr[n - 1] = pr[n];
-                            }
-                        }
-
-                        // Recall levels never reached keep precision 0 (the bare except in pycocotools).
-                        for (var r = 0; r < R; r++)
-                        {
-                            var pi = SearchSortedLeft(rc, RecallThresholds[r]);
-                            precision[PrecisionIndex(t, r, k, a, m, K)] = pi < nd ? pr[pi] : 0;
-                        }
-                    }
-                }
-            }
-        }
-
-        return (precision, recall);
-    }
-
-    private static double[] Summarize(double[] precision, double[] recall, int K)
-    {
-        var last = MaxDets.Length - 1;
-        return
-        [
-            SummarizeAp(precision, K, null, 0, last),
-            SummarizeAp(precision, K, 0.5, 0, last),
-            SummarizeAp(precision, K, 0.75, 0, last),
-            SummarizeAp(precision, K, null, 1, last),
-            SummarizeAp(precision, K, null, 2, last),
-            SummarizeAp(precision, K, null, 3, last),
-            SummarizeAr(recall, K, 0, 0),
-            SummarizeAr(recall, K, 0, 1),
-            SummarizeAr(recall, K, 0, last),
-            SummarizeAr(recall, K, 1, last),
-            SummarizeAr(recall, K, 2, last),
-            SummarizeAr(recall, K, 3, last),
-        ];
-    }
-
-    private static double SummarizeAp(double[] precision, int K, double? iouThr, int a, int m)
-    {
-        var values = new List<double>();
-        foreach (var t in ThresholdIndices(iouThr))
-        {
-            for (var r = 0; r < RecallThresholds.Length; r++)
-            {
-                for (var k = 0; k < K; k++)
-                {
-                    values.Add(precision[PrecisionIndex(t, r, k, a, m, K)]);
-                }
-            }
-        }
-
-        return MeanOfDefined(values);
-    }
-
-    private static double SummarizeAr(double[] recall, int K, int a, int m)
-    {
-        var values = new List<double>();
-        for (var t = 0; t < IouThresholds.Length; t++)
-        {
-            for (var k = 0; k < K; k++)
-            {
-                values.Add(recall[RecallIndex(t, k, a, m, K)]);
-            }
-        }
-
-        return MeanOfDefined(values);
-    }
-
-    /// <summary>np.where(iouThr == p.iouThrs): exact equality, as pycocotools does.</summary>
-    private static IEnumerable<int> ThresholdIndices(double? iouThr) =>
-        Enumerable.Range(0, IouThresholds.Length).Where(t => iouThr is not { } thr || IouThresholds[t] == thr);
 
     /// <summary>np.mean(s[s &gt; -1]), or -1 when nothing is defined.</summary>
     internal static double MeanOfDefined(List<double> values)
@@ -460,26 +164,6 @@ internal static class CocoEvaluator
         return PairwiseSum(a[..n2]) + PairwiseSum(a[n2..]);
     }
 
-    /// <summary>np.searchsorted(side='left') on a non-decreasing array: the first index with a[i] &gt;= value.</summary>
-    private static int SearchSortedLeft(double[] sorted, double value)
-    {
-        int lo = 0, hi = sorted.Length;
-        while (lo < hi)
-        {
-            var mid = (lo + hi) >>> 1;
-            if (sorted[mid] < value)
-            {
-                lo = mid + 1;
-            }
-            else
-            {
-                hi = mid;
-            }
-        }
-
-        return lo;
-    }
-
     private static double[] Linspace(double start, double stop, int num)
     {
         var step = (stop - start) / (num - 1);
@@ -492,13 +176,6 @@ internal static class CocoEvaluator
         values[^1] = stop;
         return values;
     }
-
-    // precision[T, R, K, A, M] and recall[T, K, A, M], row-major as in numpy.
-    private static int PrecisionIndex(int t, int r, int k, int a, int m, int K) =>
-        (((((t * RecallThresholds.Length) + r) * K + k) * AreaRanges.Length) + a) * MaxDets.Length + m;
-
-    private static int RecallIndex(int t, int k, int a, int m, int K) =>
-        (((t * K) + k) * AreaRanges.Length + a) * MaxDets.Length + m;
 
     private static List<TValue> GetOrAdd<TKey, TValue>(Dictionary<TKey, List<TValue>> map, TKey key)
         where TKey : notnull
@@ -513,8 +190,4 @@ internal static class CocoEvaluator
     }
 
     internal sealed record AreaRange(string Label, double Min, double Max);
-
-    private sealed record Det(long Id, CocoBox Box, double Area, double Score);
-
-    private sealed record EvalImg(double[] DtScores, long[,] DtMatches, bool[,] DtIgnore, bool[] GtIgnore);
 }

@@ -18,7 +18,12 @@ public sealed record TenantImagesErasure(long Blobs, int DataKeys);
 /// </summary>
 public interface IImageStore
 {
-    /// <summary>Stores the tenant's image (unless it already has it) and returns its address, with whether this put created it.</summary>
+    /// <summary>
+    /// Stores the tenant's image (unless it already has it) and returns its address, with whether
+    /// this put created it. An image nothing names (<see cref="IImageReferences"/>) is removed after
+    /// the grace period, so the caller saves what names it soon after. Throws 403 tenant_disabled
+    /// for an erased tenant.
+    /// </summary>
     Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken);
 
     /// <summary>The address the store gives these bytes, storing nothing (for plans that keep no images).</summary>
@@ -30,18 +35,13 @@ public interface IImageStore
     /// <summary>Deletes the tenant's image <paramref name="sha256"/>; false when it had none.</summary>
     Task<bool> DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// Destroys the tenant's data key: every image of the tenant, in every backend and backup,
-    /// becomes unreadable at once (crypto-shredding), and no image of it is stored again.
-    /// </summary>
-    Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken);
-
-    /// <summary>Every tenant with a data key here (every sealed image has one).</summary>
+    /// <summary>Every tenant with a data key or a stored image here.</summary>
     Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken);
 
     /// <summary>
-    /// Erases every image of the tenant and its data key row: nothing in the store or the
-    /// <c>images</c> schema names the tenant afterwards (a tenant erase; see ADR 0012).
+    /// Erases the tenant's data key (from then on no put of the tenant stores anything, on any
+    /// instance) and every image of it: nothing in the store or the <c>images</c> schema names the
+    /// tenant afterwards, bar a tombstone keyed by a digest of its id (a tenant erase; ADR 0012).
     /// </summary>
     Task<TenantImagesErasure> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken);
 }

@@ -61,7 +61,7 @@ internal sealed partial class ImageCopier(TenantKeyStore keys, ILogger<ImageCopi
         {
             return ContentAddress.Of(await ImageBlobs.OpenAsync(keys, key, blob, ct)) == key.Sha256;
         }
-        catch (System.Security.Cryptography.CryptographicException)
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or TenantKeyDestroyedException)
         {
             return false;
         }

@@ -2,27 +2,59 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Dapper;
+using Detector.Modules.Tenancy.Contracts;
 using Npgsql;
 
 namespace Detector.Modules.Images.Encryption;
 
-/// <summary>The tenant's data key was destroyed (the tenant was erased): nothing of it can be stored or read again.</summary>
-internal sealed class TenantKeyDestroyedException(Guid tenant) : Exception($"The image data key of tenant {tenant} was destroyed.");
+/// <summary>The tenant's data key was erased (the tenant was erased): nothing of it can be stored or read again.</summary>
+internal sealed class TenantKeyDestroyedException(Guid tenant) : Exception($"The image data key of tenant {tenant} was erased.");
 
 /// <summary>
 /// Each tenant's 256-bit data key, stored only wrapped under a master key (<c>images.tenant_keys</c>).
-/// Unwrapped keys are cached for <see cref="CacheFor"/>, so a key destroyed on one instance is
-/// unusable on every instance within that time. Destroying a key (crypto-shredding) makes every
-/// blob of the tenant, in every backend and every backup, unreadable at once.
+/// Unwrapped keys are cached for <see cref="CacheFor"/>, and dropped at once when Tenancy reports a
+/// change of the tenant (its LISTEN/NOTIFY change feed: disabling and erasing the tenant are such
+/// changes), so another instance does not keep an erased tenant's key in memory. Erasing a key
+/// deletes its row and leaves a tombstone (<c>images.erased_tenants</c>, a digest of the tenant id,
+/// so no row names the tenant) that refuses every new key for it (crypto-shredding: a blob sealed
+/// under the key cannot be opened by anything that lacks a copy of the wrapped key).
 /// </summary>
-internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wrapper)
+internal sealed class TenantKeyStore
 {
     public static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(60);
     private const int MaxCached = 10_000;
     private readonly ConcurrentDictionary<Guid, (byte[] Key, long At)> _cache = new();
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly IKeyWrapper _wrapper;
     private volatile bool _verified;
 
-    /// <summary>The tenant's data key, created on its first image.</summary>
+    public TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wrapper, IEnumerable<ITenantChanges> changes)
+    {
+        _dataSource = dataSource;
+        _wrapper = wrapper;
+        foreach (var feed in changes)
+        {
+            feed.Changed += tenant =>
+            {
+                if (tenant is { } id)
+                {
+                    Forget(id);
+                }
+                else
+                {
+                    _cache.Clear();
+                }
+            };
+        }
+    }
+
+    /// <summary>Whether this instance holds the tenant's unwrapped key (tests look).</summary>
+    public bool IsCached(Guid tenant) => _cache.ContainsKey(tenant);
+
+    /// <summary>Drops the tenant's cached key (its row was found gone, or the tenant changed).</summary>
+    public void Forget(Guid tenant) => _cache.TryRemove(tenant, out _);
+
+    /// <summary>The tenant's data key, created on its first image; throws when the tenant was erased.</summary>
     public async Task<byte[]> GetOrCreateAsync(Guid tenant, CancellationToken ct)
     {
         if (await FindAsync(tenant, ct) is { } existing)
@@ -30,24 +62,30 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
             return existing;
         }
 
-        var wrapped = await wrapper.WrapAsync(RandomNumberGenerator.GetBytes(32), ct);
-        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        var wrapped = await _wrapper.WrapAsync(RandomNumberGenerator.GetBytes(32), ct);
+        await using (var connection = await _dataSource.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
         {
+            // The erase takes the same lock, so a key is never made beside a tombstone being written.
+            await LockAsync(connection, tx, tenant, ct);
             await connection.ExecuteAsync(new CommandDefinition(
                 """
                 INSERT INTO images.tenant_keys (tenant_id, master_key_id, wrapped_key)
-                VALUES (@tenant, @keyId, @wrapped)
+                SELECT @tenant, @keyId, @wrapped
+                WHERE NOT EXISTS (SELECT 1 FROM images.erased_tenants WHERE tenant_digest = @digest)
                 ON CONFLICT (tenant_id) DO NOTHING
                 """,
-                new { tenant, keyId = wrapped.MasterKeyId, wrapped = wrapped.Wrapped },
+                new { tenant, keyId = wrapped.MasterKeyId, wrapped = wrapped.Wrapped, digest = ErasedDigest(tenant) },
+                tx,
                 cancellationToken: ct));
+            await tx.CommitAsync(ct);
         }
 
-        // Another instance may have created it first: use whichever row won.
+        // Another instance may have created it first: use whichever row won. None: the tenant was erased.
         return await FindAsync(tenant, ct) ?? throw new TenantKeyDestroyedException(tenant);
     }
 
-    /// <summary>The tenant's data key, or null when it has none yet; throws when it was destroyed.</summary>
+    /// <summary>The tenant's data key, or null when it has none (yet, or any more).</summary>
     public async Task<byte[]?> FindAsync(Guid tenant, CancellationToken ct)
     {
         if (_cache.TryGetValue(tenant, out var cached) && Stopwatch.GetElapsedTime(cached.At) < CacheFor)
@@ -55,23 +93,18 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
             return cached.Key;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
         var row = await connection.QuerySingleOrDefaultAsync<(string? KeyId, byte[]? Wrapped)?>(new CommandDefinition(
-            "SELECT master_key_id, wrapped_key FROM images.tenant_keys WHERE tenant_id = @tenant",
+            "SELECT master_key_id, wrapped_key FROM images.tenant_keys WHERE tenant_id = @tenant AND wrapped_key IS NOT NULL",
             new { tenant },
             cancellationToken: ct));
         if (row is null)
         {
+            Forget(tenant);
             return null;
         }
 
-        if (row.Value.Wrapped is null)
-        {
-            _cache.TryRemove(tenant, out _);
-            throw new TenantKeyDestroyedException(tenant);
-        }
-
-        var key = await wrapper.UnwrapAsync(new WrappedKey(row.Value.KeyId!, row.Value.Wrapped), ct);
+        var key = await _wrapper.UnwrapAsync(new WrappedKey(row.Value.KeyId!, row.Value.Wrapped!), ct);
         if (_cache.Count >= MaxCached)
         {
             _cache.Clear();
@@ -83,41 +116,44 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
 
     public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
         return (await connection.QueryAsync<Guid>(new CommandDefinition("SELECT tenant_id FROM images.tenant_keys", cancellationToken: ct))).AsList();
     }
 
     /// <summary>
-    /// Deletes the tenant's key row, tombstone included (a tenant erase leaves no row naming it);
-    /// returns how many rows went. Every blob sealed under the key is unreadable from then on.
+    /// Erases the tenant's key: deletes its row and records the tombstone that refuses a new one,
+    /// in one transaction; returns how many key rows went (0 or 1). Every blob sealed under the
+    /// key is unreadable from then on, and no instance seals another (a put checks the row).
     /// </summary>
-    public async Task<int> DeleteAsync(Guid tenant, CancellationToken ct)
+    public async Task<int> EraseAsync(Guid tenant, CancellationToken ct)
     {
-        _cache.TryRemove(tenant, out _);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM images.tenant_keys WHERE tenant_id = @tenant", new { tenant }, cancellationToken: ct));
+        Forget(tenant);
+        int deleted;
+        await using (var connection = await _dataSource.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await LockAsync(connection, tx, tenant, ct);
+            deleted = await connection.ExecuteAsync(new CommandDefinition(
+                "DELETE FROM images.tenant_keys WHERE tenant_id = @tenant", new { tenant }, tx, cancellationToken: ct));
+            await connection.ExecuteAsync(new CommandDefinition(
+                "INSERT INTO images.erased_tenants (tenant_digest) VALUES (@digest) ON CONFLICT DO NOTHING",
+                new { digest = ErasedDigest(tenant) },
+                tx,
+                cancellationToken: ct));
+            await tx.CommitAsync(ct);
+        }
+
+        Forget(tenant); // a read on this instance may have cached it again meanwhile
+        return deleted;
     }
 
-    /// <summary>Destroys the tenant's data key (and keeps a tombstone, so no new key is made for it); true when one existed.</summary>
-    public async Task<bool> DestroyAsync(Guid tenant, CancellationToken ct)
-    {
-        _cache.TryRemove(tenant, out _);
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        var existed = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM images.tenant_keys WHERE tenant_id = @tenant AND wrapped_key IS NOT NULL)",
-            new { tenant },
-            cancellationToken: ct));
-        await connection.ExecuteAsync(new CommandDefinition(
-            """
-            INSERT INTO images.tenant_keys (tenant_id, master_key_id, wrapped_key, destroyed_at)
-            VALUES (@tenant, NULL, NULL, now())
-            ON CONFLICT (tenant_id) DO UPDATE SET master_key_id = NULL, wrapped_key = NULL, destroyed_at = now()
-            """,
-            new { tenant },
-            cancellationToken: ct));
-        return existed;
-    }
+    /// <summary>The tombstone's key: names no tenant, and is the same in SQL (db/0012) and here.</summary>
+    public static byte[] ErasedDigest(Guid tenant) =>
+        SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("detector-images-erased:" + tenant.ToString("D")));
+
+    private static Task<int> LockAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenant, CancellationToken ct) =>
+        connection.ExecuteAsync(new CommandDefinition(
+            "SELECT pg_advisory_xact_lock(hashtextextended('images.tenant_keys:' || @tenant::text, 0))", new { tenant }, tx, cancellationToken: ct));
 
     /// <summary>
     /// Throws unless the configured master keys open a stored data key (one per master key id in
@@ -131,7 +167,7 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
             return;
         }
 
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
         var samples = await connection.QueryAsync<(string KeyId, byte[] Wrapped)>(new CommandDefinition(
             "SELECT DISTINCT ON (master_key_id) master_key_id, wrapped_key FROM images.tenant_keys WHERE wrapped_key IS NOT NULL ORDER BY master_key_id, created_at",
             cancellationToken: ct));
@@ -139,7 +175,7 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
         {
             try
             {
-                await wrapper.UnwrapAsync(new WrappedKey(keyId, wrapped), ct);
+                await _wrapper.UnwrapAsync(new WrappedKey(keyId, wrapped), ct);
             }
             catch (CryptographicException ex)
             {
@@ -156,15 +192,15 @@ internal sealed class TenantKeyStore(NpgsqlDataSource dataSource, IKeyWrapper wr
     /// </summary>
     public async Task<int> RewrapAllAsync(CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var connection = await _dataSource.OpenConnectionAsync(ct);
         var rows = (await connection.QueryAsync<(Guid Tenant, string KeyId, byte[] Wrapped)>(new CommandDefinition(
             "SELECT tenant_id, master_key_id, wrapped_key FROM images.tenant_keys WHERE wrapped_key IS NOT NULL AND master_key_id <> @active",
-            new { active = wrapper.ActiveKeyId },
+            new { active = _wrapper.ActiveKeyId },
             cancellationToken: ct))).AsList();
         foreach (var (tenant, keyId, wrapped) in rows)
         {
-            var dataKey = await wrapper.UnwrapAsync(new WrappedKey(keyId, wrapped), ct);
-            var rewrapped = await wrapper.WrapAsync(dataKey, ct);
+            var dataKey = await _wrapper.UnwrapAsync(new WrappedKey(keyId, wrapped), ct);
+            var rewrapped = await _wrapper.WrapAsync(dataKey, ct);
             await connection.ExecuteAsync(new CommandDefinition(
                 "UPDATE images.tenant_keys SET master_key_id = @keyId, wrapped_key = @wrapped WHERE tenant_id = @tenant AND master_key_id = @old",
                 new { tenant, keyId = rewrapped.MasterKeyId, wrapped = rewrapped.Wrapped, old = keyId },

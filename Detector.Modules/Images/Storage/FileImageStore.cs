@@ -126,6 +126,13 @@ internal sealed class FileImageStore(IOptions<ImageStoreOptions> options) : IIma
         return Task.FromResult(blobs);
     }
 
+    public Task<bool> HasTenantBlobsAsync(Guid tenant, CancellationToken cancellationToken)
+    {
+        var folder = System.IO.Path.Combine(_root, tenant.ToString("N"));
+        return Task.FromResult(Directory.Exists(folder)
+            && Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Any(f => ContentAddress.IsValid(System.IO.Path.GetFileName(f))));
+    }
+
     public Task CheckAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(_root);

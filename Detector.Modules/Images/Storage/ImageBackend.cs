@@ -31,6 +31,9 @@ internal interface IImageBackend
     /// <summary>Removes every blob of the tenant (and any folder or prefix named after it); returns how many blobs went.</summary>
     Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken);
 
+    /// <summary>Whether the tenant has any blob here (a region change must not strand one).</summary>
+    Task<bool> HasTenantBlobsAsync(Guid tenant, CancellationToken cancellationToken);
+
     /// <summary>
     /// Removes what interrupted writes left behind before <paramref name="olderThan"/> (temporary
     /// files, unfinished multipart uploads); returns how many. Never touches a stored image.
@@ -74,4 +77,11 @@ internal static class ContentAddress
             throw new ArgumentException("Not a lower-case hex SHA-256.", nameof(sha256));
         }
     }
+}
+
+/// <summary>Some of a tenant's objects could not be deleted: the erase failed, and is run again later (the tenant is still found).</summary>
+internal sealed class TenantEraseIncompleteException(Guid tenant, int remaining, int attempts, string firstError)
+    : Exception($"{remaining} image object(s) of tenant {tenant} could not be deleted after {attempts} attempt(s) ({firstError}); the erase must be run again.")
+{
+    public int Remaining { get; } = remaining;
 }

@@ -13,7 +13,7 @@ namespace Detector.Modules.Images.Storage;
 /// says nothing about other tenants' images: a put of a photo another tenant has takes as long as
 /// one of a photo nobody has.
 /// </summary>
-internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : IImageStore
+internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, ImageIndex index, TimeProvider time) : IImageStore
 {
     public StoredImage Describe(ReadOnlyMemory<byte> image) => new(ContentAddress.Of(image.Span), image.Length);
 
@@ -29,10 +29,32 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
         bool created;
         try
         {
-            BlobCipher.Seal(await keys.GetOrCreateAsync(tenantId, cancellationToken), key, image.Span, blob);
+            var dataKey = await keys.GetOrCreateAsync(tenantId, cancellationToken);
+            // Touched before the blob is written: an orphan sweep deciding on these bytes holds the
+            // index row's lock, so this waits for it to finish, and once touched the sweep leaves
+            // them alone for its grace period. No row is written for a tenant erased since its key
+            // was cached here (on any instance): the put stops before sealing anything.
+            if (!await index.TouchAsync(key, time.GetUtcNow(), cancellationToken))
+            {
+                throw new TenantKeyDestroyedException(tenantId);
+            }
+
+            BlobCipher.Seal(dataKey, key, image.Span, blob);
             created = await backend.PutAsync(key, blob.AsMemory(0, image.Length + BlobCipher.Overhead), cancellationToken);
+            if (!await index.ConfirmAsync(key, time.GetUtcNow(), cancellationToken))
+            {
+                // Erased while the blob was written (after the erase removed the tenant's blobs,
+                // perhaps): what this put wrote goes again, so nothing of the tenant outlives it.
+                await backend.DeleteAsync(key, CancellationToken.None);
+                throw new TenantKeyDestroyedException(tenantId);
+            }
         }
-        catch (Exception ex) when (ex is not (OperationCanceledException or ProblemException or TenantKeyDestroyedException))
+        catch (TenantKeyDestroyedException ex)
+        {
+            keys.Forget(tenantId);
+            throw new DomainException(OutcomeKind.Forbidden, ErrorCodes.TenantDisabled, "Tenant disabled", "The tenant was erased: nothing more of it is stored.", ex);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or DomainException))
         {
             ImagesMetrics.Errors.WithLabels(backend.Name, "put").Inc();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
@@ -63,7 +85,7 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
         {
             ImagesMetrics.Errors.WithLabels(backend.Name, "get").Inc();
             activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
-            throw ex is System.Security.Cryptography.CryptographicException or ProblemException ? ex : StoreFailure.From(ex);
+            throw ex is System.Security.Cryptography.CryptographicException or DomainException ? ex : StoreFailure.From(ex);
         }
 
         ImagesMetrics.Seconds.WithLabels(backend.Name, "get").Observe(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -79,17 +101,37 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
         return bytes;
     }
 
-    public Task ForgetTenantAsync(Guid tenantId, CancellationToken cancellationToken) => keys.DestroyAsync(tenantId, cancellationToken);
-
-    public Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken) => keys.TenantIdsAsync(cancellationToken);
+    public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken) =>
+        [.. (await keys.TenantIdsAsync(cancellationToken)).Union(await index.TenantIdsAsync(cancellationToken))];
 
     public async Task<TenantImagesErasure> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         using var activity = DetectorTelemetry.Source.StartActivity("images.erase_tenant");
         activity?.SetTag("detector.image_store", backend.Name);
-        var blobs = await backend.DeleteTenantAsync(tenantId, cancellationToken);
-        // The key last: until its blobs are gone, a retried erase can still find them by tenant.
-        var keyRows = await keys.DeleteAsync(tenantId, cancellationToken);
+        // The key first: from its commit on, no put of the tenant on any instance stores anything
+        // (a put in flight removes what it wrote). The index last: until it goes, a retried erase
+        // and the orphan sweep still find the tenant.
+        var keyRows = await keys.EraseAsync(tenantId, cancellationToken);
+        long blobs;
+        try
+        {
+            blobs = await backend.DeleteTenantAsync(tenantId, cancellationToken);
+        }
+        catch (TenantEraseIncompleteException ex)
+        {
+            // Loud: the admin's erase answers what is left; the tenant is still found, so it is run again.
+            ImagesMetrics.Errors.WithLabels(backend.Name, "erase").Inc();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw new DomainException(OutcomeKind.Unavailable, ErrorCodes.StorageUnavailable, "Erase incomplete", ex.Message, ex) { RetryAfterSeconds = 60 };
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or DomainException))
+        {
+            ImagesMetrics.Errors.WithLabels(backend.Name, "erase").Inc();
+            activity?.SetStatus(ActivityStatusCode.Error, ex.Message);
+            throw StoreFailure.From(ex);
+        }
+
+        await index.RemoveTenantAsync(tenantId, cancellationToken);
         ImagesMetrics.Deleted.WithLabels(backend.Name).Inc(blobs);
         activity?.SetTag("detector.blobs_deleted", blobs);
         return new TenantImagesErasure(blobs, keyRows);
@@ -99,7 +141,9 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys) : I
     {
         using var activity = DetectorTelemetry.Source.StartActivity("images.delete");
         activity?.SetTag("detector.image_store", backend.Name);
-        var deleted = await backend.DeleteAsync(ImageKey.Of(tenantId, sha256), cancellationToken);
+        var key = ImageKey.Of(tenantId, sha256);
+        var deleted = await backend.DeleteAsync(key, cancellationToken);
+        await index.RemoveAsync(key, cancellationToken);
         if (deleted)
         {
             ImagesMetrics.Deleted.WithLabels(backend.Name).Inc();
@@ -138,7 +182,8 @@ internal static class ImageBlobs
             return ContentAddress.Of(blob) == key.Sha256 ? blob : throw new System.Security.Cryptography.CryptographicException($"Image {key} does not hash to its address.");
         }
 
-        var dataKey = await keys.FindAsync(key.Tenant, cancellationToken) ?? throw new System.Security.Cryptography.CryptographicException($"Tenant {key.Tenant} has no image data key.");
+        // No key: the tenant was erased (or never had one), and nothing can open its blob.
+        var dataKey = await keys.FindAsync(key.Tenant, cancellationToken) ?? throw new TenantKeyDestroyedException(key.Tenant);
         return BlobCipher.Open(dataKey, key, blob);
     }
 }
@@ -151,9 +196,9 @@ internal static class ImageBlobs
 /// </summary>
 internal static class StoreFailure
 {
-    public static ProblemException From(Exception ex) => IsFull(ex)
-        ? new ProblemException(507, ErrorCodes.StorageFull, "Insufficient storage", "The image store is full; the image was not kept.", ex) { RetryAfterSeconds = 60 }
-        : new ProblemException(503, ErrorCodes.StorageUnavailable, "Storage unavailable", "The image store did not answer; retry shortly.", ex) { RetryAfterSeconds = 2 };
+    public static DomainException From(Exception ex) => IsFull(ex)
+        ? new DomainException(OutcomeKind.StorageFull, ErrorCodes.StorageFull, "Insufficient storage", "The image store is full; the image was not kept.", ex) { RetryAfterSeconds = 60 }
+        : new DomainException(OutcomeKind.Unavailable, ErrorCodes.StorageUnavailable, "Storage unavailable", "The image store did not answer; retry shortly.", ex) { RetryAfterSeconds = 2 };
 
     /// <summary>ENOSPC (28 on Linux), ERROR_DISK_FULL / ERROR_HANDLE_DISK_FULL on Windows, PostgreSQL's disk_full.</summary>
     private static bool IsFull(Exception? ex) => ex switch

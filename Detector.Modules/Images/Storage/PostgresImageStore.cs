@@ -65,6 +65,13 @@ internal sealed class PostgresImageStore(NpgsqlDataSource dataSource) : IImageBa
         return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    public async Task<bool> HasTenantBlobsAsync(Guid tenant, CancellationToken cancellationToken)
+    {
+        await using var command = dataSource.CreateCommand("SELECT EXISTS (SELECT 1 FROM images.blobs WHERE tenant_id = @tenant)");
+        command.Parameters.Add(new NpgsqlParameter<Guid>("tenant", NpgsqlDbType.Uuid) { TypedValue = tenant });
+        return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
     public async IAsyncEnumerable<ImageKey> ListAsync([EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // Keyset pages by primary key: each page is an index range scan, however large the table.

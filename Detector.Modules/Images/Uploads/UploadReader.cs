@@ -32,12 +32,12 @@ internal sealed class UploadReader : IUploadReader
         {
             throw request.ContentLength is null or 0
                 ? Empty()
-                : new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "Send multipart/form-data with an 'image' field, or the raw image with an image/* or application/octet-stream content type.");
+                : new DomainException(OutcomeKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "Send multipart/form-data with an 'image' field, or the raw image with an image/* or application/octet-stream content type.");
         }
 
         if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
         {
-            throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "The Content-Type header could not be parsed.");
+            throw new DomainException(OutcomeKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "The Content-Type header could not be parsed.");
         }
 
         if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
@@ -51,7 +51,7 @@ internal sealed class UploadReader : IUploadReader
                 }
             }
 
-            throw new ProblemException(400, ErrorCodes.MissingImageField, "Missing image", "The multipart body has no 'image' field.");
+            throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.MissingImageField, "Missing image", "The multipart body has no 'image' field.");
         }
 
         if (mediaType.MediaType.StartsWith("image/", StringComparison.OrdinalIgnoreCase)
@@ -60,17 +60,17 @@ internal sealed class UploadReader : IUploadReader
             return await CopyAsync(request.Body, maxBytes, request.ContentLength, null, () => ImageTooLarge(maxBytes), cancellationToken);
         }
 
-        throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", $"Content-Type '{mediaType.MediaType}' is not accepted. Send multipart/form-data with an 'image' field, or the raw image with an image/* or application/octet-stream content type.");
+        throw new DomainException(OutcomeKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type", $"Content-Type '{mediaType.MediaType}' is not accepted. Send multipart/form-data with an 'image' field, or the raw image with an image/* or application/octet-stream content type.");
     }
 
     public async IAsyncEnumerable<UploadedImage> ReadImagesAsync(HttpRequest request, UploadLimits limits, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(limits);
-        Func<ProblemException> totalTooLarge = () => new(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"A job may upload at most {limits.MaxTotalBytes} bytes of images.");
+        Func<DomainException> totalTooLarge = () => new(OutcomeKind.TooLarge, ErrorCodes.PayloadTooLarge, "Payload too large", $"A job may upload at most {limits.MaxTotalBytes} bytes of images.");
         CapBody(request, limits.MaxTotalBytes + ((long)limits.MaxImages * OverheadPerImage), totalTooLarge);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType))
         {
-            throw new ProblemException(415, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "The Content-Type header could not be parsed.");
+            throw new DomainException(OutcomeKind.UnsupportedMediaType, ErrorCodes.UnsupportedMediaType, "Unsupported media type", "The Content-Type header could not be parsed.");
         }
 
         var reader = Multipart(request, mediaType);
@@ -85,7 +85,7 @@ internal sealed class UploadReader : IUploadReader
 
             if (count == limits.MaxImages)
             {
-                throw new ProblemException(413, ErrorCodes.TooManyImages, "Too many images", $"A job may carry at most {limits.MaxImages} images.");
+                throw new DomainException(OutcomeKind.TooLarge, ErrorCodes.TooManyImages, "Too many images", $"A job may carry at most {limits.MaxImages} images.");
             }
 
             var image = await CopyAsync(section.Body, limits.MaxImageBytes, null, fileName, () => EachImageTooLarge(limits.MaxImageBytes), cancellationToken);
@@ -102,12 +102,12 @@ internal sealed class UploadReader : IUploadReader
 
         if (count == 0)
         {
-            throw new ProblemException(400, ErrorCodes.MissingImageField, "Missing images", "The multipart body has no 'images' field.");
+            throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.MissingImageField, "Missing images", "The multipart body has no 'images' field.");
         }
     }
 
     /// <summary>Refuses a declared length over the cap at once, and has Kestrel enforce it while reading.</summary>
-    private static void CapBody(HttpRequest request, long maxBody, Func<ProblemException> tooLarge)
+    private static void CapBody(HttpRequest request, long maxBody, Func<DomainException> tooLarge)
     {
         if (request.ContentLength is { } declared && declared > maxBody)
         {
@@ -125,13 +125,13 @@ internal sealed class UploadReader : IUploadReader
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         if (string.IsNullOrEmpty(boundary))
         {
-            throw new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", "The multipart Content-Type has no boundary.");
+            throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.ValidationFailed, "Malformed multipart body", "The multipart Content-Type has no boundary.");
         }
 
         // RFC 2046 allows 1 to 70 characters; MultipartReader throws (a 500) from about 4,090.
         if (boundary.Length > MaxBoundaryLength)
         {
-            throw new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", $"The multipart boundary has {boundary.Length} characters; at most {MaxBoundaryLength} are allowed (RFC 2046).");
+            throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.ValidationFailed, "Malformed multipart body", $"The multipart boundary has {boundary.Length} characters; at most {MaxBoundaryLength} are allowed (RFC 2046).");
         }
 
         return new MultipartReader(boundary, request.Body);
@@ -150,7 +150,7 @@ internal sealed class UploadReader : IUploadReader
         return string.IsNullOrEmpty(fileName) ? "" : Path.GetFileName(fileName);
     }
 
-    private static async Task<MultipartSection?> NextSectionAsync(MultipartReader reader, Func<ProblemException> bodyTooLarge, CancellationToken ct)
+    private static async Task<MultipartSection?> NextSectionAsync(MultipartReader reader, Func<DomainException> bodyTooLarge, CancellationToken ct)
     {
         try
         {
@@ -168,7 +168,7 @@ internal sealed class UploadReader : IUploadReader
     /// declared length, so a slow sender declaring 20 MB pins 256 KB, not 20 MB; once that much
     /// has arrived the buffer grows straight to the declared length (one copy), else doubles.
     /// </summary>
-    private static async Task<UploadedImage> CopyAsync(Stream body, long maxBytes, long? declared, string? fileName, Func<ProblemException> tooLarge, CancellationToken ct)
+    private static async Task<UploadedImage> CopyAsync(Stream body, long maxBytes, long? declared, string? fileName, Func<DomainException> tooLarge, CancellationToken ct)
     {
         var buffer = ArrayPool<byte>.Shared.Rent((int)Math.Clamp(Math.Min(declared ?? FirstBufferBytes, FirstBufferBytes), 1024, maxBytes + 1));
         var length = 0;
@@ -220,19 +220,19 @@ internal sealed class UploadReader : IUploadReader
         }
     }
 
-    private static ProblemException? Translate(Exception ex, Func<ProblemException> bodyTooLarge) => ex switch
+    private static DomainException? Translate(Exception ex, Func<DomainException> bodyTooLarge) => ex switch
     {
         BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } => bodyTooLarge(),
-        InvalidDataException or IOException => new ProblemException(400, ErrorCodes.ValidationFailed, "Malformed multipart body", ex.Message),
+        InvalidDataException or IOException => new DomainException(OutcomeKind.InvalidInput, ErrorCodes.ValidationFailed, "Malformed multipart body", ex.Message),
         _ => null,
     };
 
-    private static ProblemException ImageTooLarge(long maxBytes) =>
-        new(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"Images may be at most {maxBytes} bytes.");
+    private static DomainException ImageTooLarge(long maxBytes) =>
+        new(OutcomeKind.TooLarge, ErrorCodes.PayloadTooLarge, "Payload too large", $"Images may be at most {maxBytes} bytes.");
 
-    private static ProblemException EachImageTooLarge(long maxBytes) =>
-        new(413, ErrorCodes.PayloadTooLarge, "Payload too large", $"Each image may be at most {maxBytes} bytes.");
+    private static DomainException EachImageTooLarge(long maxBytes) =>
+        new(OutcomeKind.TooLarge, ErrorCodes.PayloadTooLarge, "Payload too large", $"Each image may be at most {maxBytes} bytes.");
 
-    private static ProblemException Empty() =>
-        new(400, ErrorCodes.EmptyBody, "Empty body", "The request carries no image bytes.");
+    private static DomainException Empty() =>
+        new(OutcomeKind.InvalidInput, ErrorCodes.EmptyBody, "Empty body", "The request carries no image bytes.");
 }

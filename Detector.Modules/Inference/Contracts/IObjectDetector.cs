@@ -128,7 +128,7 @@ public interface IObjectDetector
     /// </summary>
     /// <param name="deadline">The request's own deadline (X-Deadline-Ms); null: the default sync budget.</param>
     /// <param name="allowDegradation">false: the requested model only, never a stand-in of the ladder.</param>
-    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out ProblemException? refusal);
+    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

@@ -96,6 +96,8 @@ internal sealed partial class DegradationLadder : IDisposable
             return;
         }
 
+        // A timer callback's exception would end the process: a failed evaluation keeps the rung
+        // and is logged; the next tick tries again.
         try
         {
             var share = _host.BacklogSeconds() / _budgetSeconds;
@@ -108,6 +110,10 @@ internal sealed partial class DegradationLadder : IDisposable
                 Level.Set(_ladder.Level);
             }
         }
+        catch (Exception ex)
+        {
+            LogEvaluationFailed(_logger, ex);
+        }
         finally
         {
             Monitor.Exit(_ladder);
@@ -116,6 +122,9 @@ internal sealed partial class DegradationLadder : IDisposable
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Degradation ladder of {Model}: stand-in {StandIn} is not served by this instance (Models:Enabled), so that rung is skipped")]
     private static partial void LogStandInNotServed(ILogger logger, string model, string standIn);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Degradation ladder: evaluating the backlog failed; the rung stays")]
+    private static partial void LogEvaluationFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Degradation ladder: rung {From} -> {To} at a backlog of {BacklogMs:F0} ms")]
     private static partial void LogLevelChanged(ILogger logger, int from, int to, double backlogMs);

@@ -45,8 +45,12 @@ internal sealed class OutputLayout
         var p = manifest.Preprocess;
         var names = session.OutputMetadata.Keys.ToList();
         var shapes = new List<long[]>(names.Count);
+        // The run options live in a using: the runtime's Run passes only their native handle, so a
+        // RunOptions nothing else refers to can be finalized, and its native object freed, while the
+        // run still reads it (a segfault in libonnxruntime under a GC during a model load).
+        using var runOptions = new RunOptions();
         using (var input = OrtValue.CreateTensorValueFromMemory(new float[3 * p.Width * p.Height], [1, 3, p.Height, p.Width]))
-        using (var results = session.Run(new RunOptions(), [manifest.InputName], [input], names))
+        using (var results = session.Run(runOptions, [manifest.InputName], [input], names))
         {
             foreach (var r in results)
             {

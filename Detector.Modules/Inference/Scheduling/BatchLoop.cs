@@ -1,56 +1,41 @@
-using System.Diagnostics;
 using Detector.Modules.Common;
-using Detector.Modules.Common.Resilience;
 using Detector.Modules.Inference.Contracts;
 using Microsoft.Extensions.Logging;
 
 namespace Detector.Modules.Inference.Scheduling;
 
 /// <summary>
-/// One dedicated thread per executor slot: take a due batch from the queue, copy its inputs into
-/// a slot, run the model, hand each request its output. Executors block in the model run for
+/// One dedicated thread per executor slot: take a due batch from the queue, fail what expired in
+/// it, and hand the rest to <see cref="BatchDispatch"/> (which executor and cores run it), which
+/// runs it through <see cref="BatchExecution"/> (copy in, run, complete each request) and
+/// <see cref="ExecutorRecovery"/> (recreate a failed session). Executors block in the model run for
 /// tens of milliseconds, so they stay off the thread pool that serves HTTP and decoding. Nothing
 /// here allocates per image: batch arrays are per thread and outputs come from the model's pool.
-/// A request that finds the machine idle runs on the wide executor (every core) instead of its
-/// thread's single-threaded slot; a failed run fails its batch only, and the slot's session is
-/// recreated before that thread takes another batch.
 /// </summary>
 internal sealed partial class BatchLoop : IAsyncDisposable
 {
-    // A session that cannot be recreated (the device gone, memory short) is tried again soon, then
-    // every ten seconds at most, jittered so the threads of several models do not retry together.
-    private static readonly TimeSpan RecoveryInitialDelay = TimeSpan.FromMilliseconds(100);
-    private static readonly TimeSpan RecoveryMaxDelay = TimeSpan.FromSeconds(10);
-
     private readonly string _model;
-    private readonly IReadOnlyList<IBatchExecutor> _executors;
-    private readonly IBatchExecutor? _wide;
-    private readonly CoreBudget? _cores;
-    private readonly IInferenceFaults _faults;
     private readonly int _maxBatch;
     private readonly WorkQueue _queue;
-    private readonly AdmissionControl _admission;
-    private readonly TensorPool _outputs;
     private readonly SchedulerMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly BatchExecution _execution;
+    private readonly ExecutorRecovery _recovery;
+    private readonly BatchDispatch _dispatch;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread[] _threads;
-    private int _unhealthy;
-    private volatile bool _wideHealthy = true;
 
     public BatchLoop(string model, IReadOnlyList<IBatchExecutor> executors, int maxBatch, WorkQueue queue, AdmissionControl admission, TensorPool outputs, SchedulerMetrics metrics, ILogger logger, ExecutorOptions? extras = null)
     {
         _model = model;
-        _executors = executors;
-        _wide = extras?.Wide;
-        _cores = extras?.Cores;
-        _faults = extras?.Faults ?? NoInferenceFaults.Instance;
         _maxBatch = maxBatch;
         _queue = queue;
-        _admission = admission;
-        _outputs = outputs;
         _metrics = metrics;
         _logger = logger;
+        var faults = extras?.Faults ?? NoInferenceFaults.Instance;
+        _execution = new BatchExecution(model, executors.Count, admission, outputs, metrics, faults, logger);
+        _recovery = new ExecutorRecovery(model, metrics, faults, logger);
+        _dispatch = new BatchDispatch(extras?.Wide, extras?.Cores, admission, _execution, _recovery);
         _threads = new Thread[executors.Count];
         for (var i = 0; i < executors.Count; i++)
         {
@@ -61,7 +46,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
     }
 
     /// <summary>Batch threads busy recreating a failed executor's session (the wide one included); when it equals their count the model serves nothing.</summary>
-    public int UnhealthyExecutors => Volatile.Read(ref _unhealthy);
+    public int UnhealthyExecutors => _recovery.Unhealthy;
 
     /// <summary>Stops taking batches, waits for running ones, and fails what is still queued with a 503.</summary>
     public async ValueTask DisposeAsync()
@@ -77,7 +62,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
         foreach (var item in _queue.Drain())
         {
             item.Registration.Dispose();
-            item.Completion.TrySetException(new ProblemException(503, ErrorCodes.Overloaded, "Shutting down", "The service is shutting down; retry on another instance.") { RetryAfterSeconds = 1 });
+            item.Completion.TrySetException(new DomainException(OutcomeKind.Overloaded, ErrorCodes.Overloaded, "Shutting down", "The service is shutting down; retry on another instance.") { RetryAfterSeconds = 1 });
         }
 
         _stopping.Dispose();
@@ -91,222 +76,43 @@ internal sealed partial class BatchLoop : IAsyncDisposable
         while (!stop.IsCancellationRequested)
         {
             var (taken, dropped) = _queue.Take(batch, expired, stop);
-            for (var i = 0; i < dropped; i++)
-            {
-                _metrics.Expired.Inc();
-                expired[i].Registration.Dispose();
-                expired[i].Completion.TrySetException(new ProblemException(504, ErrorCodes.DeadlineExceeded, "Deadline exceeded", "The request's deadline passed while it waited for inference."));
-                expired[i] = null!;
-            }
-
+            Expire(expired, dropped);
             if (taken > 0)
             {
                 var background = batch[0].Priority == DetectionPriority.Background;
-                Dispatch(executor, batch, taken, stop);
-                _queue.BatchDone(background);
-            }
-        }
-    }
-
-    private void Dispatch(IBatchExecutor narrow, WorkItem[] batch, int n, CancellationToken stop)
-    {
-        // One request alone on an idle machine runs on every core: a single-threaded run is the
-        // throughput layout, but it leaves the other cores idle while this caller waits. Alone
-        // means nothing else of this model admitted (decoding counts: a decode beside a two-thread
-        // run makes it wait for its slower thread, measured 39 ms instead of 13 at c=4) and no
-        // other run holding a core.
-        if (n == 1 && _wide is { } wide && _wideHealthy && _admission.Admitted <= 1 && _cores is not null && _cores.TryTakeAll())
-        {
-            var ran = false;
-            var wideFailed = false;
-            try
-            {
-                // Checked again with the cores held: a failed wide run is marked unhealthy before
-                // its cores are given back, so no thread can start a run on a session being rebuilt.
-                if (_wideHealthy)
+                try
                 {
-                    ran = true;
-                    wideFailed = Execute(wide, batch, 0, n, wide: true);
-                    if (wideFailed)
-                    {
-                        _wideHealthy = false;
-                    }
+                    _dispatch.Dispatch(executor, batch, taken, stop);
                 }
-            }
-            finally
-            {
-                _cores.Give(_cores.Cores);
-            }
-
-            if (wideFailed)
-            {
-                Recover(wide, isWide: true, stop);
-                return;
-            }
-
-            if (ran)
-            {
-                return; // served
-            }
-        }
-
-        var held = _cores?.Take(narrow.Threads, stop) ?? 0;
-        bool failed;
-        try
-        {
-            failed = Execute(narrow, batch, 0, n, wide: false);
-        }
-        finally
-        {
-            _cores?.Give(held);
-        }
-
-        if (failed)
-        {
-            Recover(narrow, isWide: false, stop);
-        }
-    }
-
-    /// <summary>Runs batch[offset..offset+count) and completes its requests; true when the executor failed and needs recovering.</summary>
-    private bool Execute(IBatchExecutor executor, WorkItem[] batch, int offset, int count, bool wide)
-    {
-        var start = Stopwatch.GetTimestamp();
-        for (var i = 0; i < count; i++)
-        {
-            batch[offset + i].Input.AsSpan(0, executor.InputLength).CopyTo(executor.InputSlot(i));
-        }
-
-        try
-        {
-            _faults.BeforeRun(_model, count);
-            executor.Run(count);
-        }
-        catch (Exception ex) when (count > 1 && IsOutOfMemory(ex))
-        {
-            // A batch too large for the device's memory fails for its size, not its images: the
-            // halves are tried before any request is failed.
-            _metrics.Split.Inc();
-            LogSplit(_logger, _model, count);
-            var half = count / 2;
-            if (Execute(executor, batch, offset, half, wide))
-            {
-                // The session broke on the first half: the second is not run on it.
-                Fail(batch, offset + half, count - half, ex);
-                return true;
-            }
-
-            return Execute(executor, batch, offset + half, count - half, wide);
-        }
-        catch (Exception ex)
-        {
-            // Only this batch fails; the caller recreates the executor's session before its next one.
-            LogBatchFailed(_logger, _model, count, ex);
-            Fail(batch, offset, count, ex);
-            return true;
-        }
-
-        var end = Stopwatch.GetTimestamp();
-        var inferenceMs = Stopwatch.GetElapsedTime(start, end).TotalMilliseconds;
-        if (wide)
-        {
-            // Wide runs happen only when nothing waits, so they say nothing about throughput under load.
-            _metrics.WideRuns.Inc();
-        }
-        else
-        {
-            _metrics.NarrowRuns.Inc();
-            _admission.RecordBatch(count, inferenceMs, _executors.Count);
-        }
-
-        _metrics.BatchSize.Observe(count);
-        _metrics.InferenceSeconds.Observe(inferenceMs / 1000.0);
-        for (var i = 0; i < count; i++)
-        {
-            var item = batch[offset + i];
-            batch[offset + i] = null!;
-            var queueMs = Stopwatch.GetElapsedTime(item.EnqueuedTimestamp, start).TotalMilliseconds;
-            _metrics.QueueWaitSeconds.Observe(queueMs / 1000.0);
-            var output = _outputs.Rent();
-            executor.CopyOutput(i, output);
-            item.Output = output;
-            item.Registration.Dispose();
-            if (!item.Completion.TrySetResult(new BatchInfo(count, queueMs, inferenceMs)))
-            {
-                item.Output = null;
-                _outputs.Return(output);
-            }
-        }
-
-        return false;
-    }
-
-    private void Fail(WorkItem[] batch, int offset, int count, Exception ex)
-    {
-        _metrics.Failed.Inc(count);
-        for (var i = offset; i < offset + count; i++)
-        {
-            batch[i].Registration.Dispose();
-            batch[i].Completion.TrySetException(new ProblemException(503, ErrorCodes.InferenceFailed, "Inference failed", "The model failed to run this batch; retry later.", ex) { RetryAfterSeconds = 1 });
-            batch[i] = null!;
-        }
-    }
-
-    /// <summary>
-    /// Recreates a failed executor's session on this thread (so it takes no batch meanwhile),
-    /// retrying with backoff while that fails; readiness reports the executor unhealthy until then.
-    /// </summary>
-    private void Recover(IBatchExecutor executor, bool isWide, CancellationToken stop)
-    {
-        // Counted per thread: the recovery runs on the batch thread, which takes no batch meanwhile.
-        _metrics.UnhealthyExecutors.Set(Interlocked.Increment(ref _unhealthy));
-        var started = Stopwatch.GetTimestamp();
-        var attempt = 0;
-        while (true)
-        {
-            try
-            {
-                _faults.BeforeRecover(_model);
-                executor.Recover();
-                break;
-            }
-            catch (Exception ex)
-            {
-                LogRecoveryFailed(_logger, _model, ex);
-                if (stop.WaitHandle.WaitOne(Backoff.Jittered(++attempt, RecoveryInitialDelay, RecoveryMaxDelay)))
+                catch (Exception ex)
                 {
-                    return; // stopping: the process is going away with it
+                    // This thread is the model's: an exception leaving it would end the process.
+                    // Whatever escaped the run's own handling fails the batch's open requests instead.
+                    LogDispatchFailed(_logger, _model, taken, ex);
+                    _execution.Fail(batch, 0, taken, ex);
+                }
+                finally
+                {
+                    _queue.BatchDone(background);
                 }
             }
         }
-
-        _metrics.Recovered.Inc();
-        if (isWide)
-        {
-            _wideHealthy = true;
-        }
-
-        _metrics.UnhealthyExecutors.Set(Interlocked.Decrement(ref _unhealthy));
-
-        LogRecovered(_logger, _model, isWide ? "wide" : "narrow", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    /// <summary>The runtime's words for an allocation that failed (CUDA and its arena, or the CPU allocator).</summary>
-    private static bool IsOutOfMemory(Exception ex) =>
-        ex is OutOfMemoryException
-        || ex.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase)
-        || ex.Message.Contains("Failed to allocate memory", StringComparison.OrdinalIgnoreCase);
+    /// <summary>Requests whose deadline passed in the queue are answered without inference.</summary>
+    private void Expire(WorkItem[] expired, int dropped)
+    {
+        for (var i = 0; i < dropped; i++)
+        {
+            _metrics.Expired.Inc();
+            expired[i].Registration.Dispose();
+            expired[i].Completion.TrySetException(new DomainException(OutcomeKind.DeadlineExceeded, ErrorCodes.DeadlineExceeded, "Deadline exceeded", "The request's deadline passed while it waited for inference."));
+            expired[i] = null!;
+        }
+    }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Batch of {BatchSize} failed on model {Model}")]
-    private static partial void LogBatchFailed(ILogger logger, string model, int batchSize, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {BatchSize} on model {Model} ran out of memory; retrying it in halves")]
-    private static partial void LogSplit(ILogger logger, string model, int batchSize);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Recreating a session of model {Model} failed; trying again")]
-    private static partial void LogRecoveryFailed(ILogger logger, string model, Exception exception);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Model {Model}: a {Layout} executor's session was recreated after a failed run in {ElapsedMs:F0} ms")]
-    private static partial void LogRecovered(ILogger logger, string model, string layout, double elapsedMs);
+    [LoggerMessage(Level = LogLevel.Critical, Message = "Dispatching a batch of {BatchSize} on model {Model} failed outside the run; its requests failed, the executor thread goes on")]
+    private static partial void LogDispatchFailed(ILogger logger, string model, int batchSize, Exception exception);
 }
 
 /// <summary>What a batch loop may have beside its single-threaded slots.</summary>

@@ -80,22 +80,15 @@ internal sealed class BatchScheduler : IAsyncDisposable
     }
 
     /// <summary>Reserves room for one request before it is preprocessed, so an overloaded model refuses in microseconds.</summary>
-    public bool TryAdmit(DetectionPriority priority = DetectionPriority.Interactive) => _admission.TryAdmit(priority);
-
-    public void Release(DetectionPriority priority = DetectionPriority.Interactive) => _admission.Release(priority);
-
-    /// <inheritdoc cref="AdmissionControl.Admit(DetectionPriority, Guid, int, TimeSpan?)"/>
-    public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight, TimeSpan? budget = null) => _admission.Admit(priority, tenant, maxInFlight, budget);
-
-    /// <inheritdoc cref="AdmissionControl.Admit(DetectionPriority, Guid, int, TimeSpan?, out double)"/>
+    /// <inheritdoc cref="AdmissionControl.Admit"/>
     public Admission Admit(DetectionPriority priority, Guid tenant, int maxInFlight, TimeSpan? budget, out double predictedSeconds) =>
         _admission.Admit(priority, tenant, maxInFlight, budget, out predictedSeconds);
 
-    /// <inheritdoc cref="AdmissionControl.ObserveCompletion"/>
-    public void ObserveCompletion(double observedSeconds, double predictedSeconds) => _admission.ObserveCompletion(observedSeconds, predictedSeconds);
-
+    /// <inheritdoc cref="AdmissionControl.Release"/>
     public void Release(DetectionPriority priority, Guid tenant) => _admission.Release(priority, tenant);
 
+    /// <inheritdoc cref="AdmissionControl.ObserveCompletion"/>
+    public void ObserveCompletion(double observedSeconds, double predictedSeconds) => _admission.ObserveCompletion(observedSeconds, predictedSeconds);
 
     /// <inheritdoc cref="AdmissionControl.EstimateRetryAfterSeconds"/>
     public int EstimateRetryAfterSeconds() => _admission.EstimateRetryAfterSeconds();

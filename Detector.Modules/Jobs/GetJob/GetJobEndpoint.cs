@@ -1,6 +1,7 @@
 using Detector.Modules.Common;
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Tenancy.Contracts;
+using Detector.Modules.Webhooks.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Detector.Modules.Jobs.GetJob;
@@ -26,7 +27,7 @@ internal sealed record JobView(
     string ResultsUrl,
     WebhookView? Webhook)
 {
-    public static JobView From(JobRow job, IReadOnlyList<WebhookAttemptRow> attempts) => new(
+    public static JobView From(JobRow job, IReadOnlyList<WebhookAttempt> attempts) => new(
         job.Id,
         job.Status,
         job.Source,
@@ -49,19 +50,9 @@ internal sealed record JobView(
 
 internal static class GetJobEndpoint
 {
-    /// <summary>Another tenant's job answers 404 like a missing one.</summary>
-    public static async Task<Results<Ok<JobView>, ProblemHttpResult>> Handle(Guid id, HttpContext http, JobStore store, WebhookStore webhooks, CancellationToken ct)
-    {
-        var job = await store.GetAsync(http.User.GetTenantId(), id, ct);
-        if (job is null)
-        {
-            return NotFound(http, id);
-        }
-
-        var attempts = job.CallbackUrl is null ? [] : await webhooks.GetAttemptsAsync(id, ct);
-        return TypedResults.Ok(JobView.From(job, attempts));
-    }
+    public static async Task<Results<Ok<JobView>, ProblemHttpResult>> Handle(Guid id, HttpContext http, GetJobHandler handler, CancellationToken ct) =>
+        await handler.HandleAsync(http.User.GetTenantId(), id, ct) is { } view ? TypedResults.Ok(view) : NotFound(http, id);
 
     public static ProblemHttpResult NotFound(HttpContext http, Guid id) =>
-        TypedResults.Problem(ProblemWriter.Create(http, new ProblemException(404, ErrorCodes.JobNotFound, "Job not found", $"No job {id}.")));
+        TypedResults.Problem(ProblemWriter.Create(http, new DomainException(OutcomeKind.NotFound, ErrorCodes.JobNotFound, "Job not found", $"No job {id}.")));
 }

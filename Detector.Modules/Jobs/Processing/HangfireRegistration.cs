@@ -33,6 +33,7 @@ internal static class HangfireRegistration
                 DistributedLockTimeout = TimeSpan.FromSeconds(settings.DistributedLockTimeoutSeconds),
             });
         });
+        services.AddHostedService<RecurringJobsCleanup>();
         services.AddHangfire(config => config
             .SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
             .UseSimpleAssemblyNameTypeSerializer()

@@ -1,9 +1,11 @@
 using Detector.Modules.Jobs.Storage;
 using Detector.Modules.Jobs.Webhooks;
+using Hangfire;
 using Hangfire.Common;
 using Hangfire.States;
 using Hangfire.Storage;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Jobs.Processing;
 
@@ -36,9 +38,32 @@ internal sealed partial class TicketFilter(RecoveryQueries recovery, ILogger<Tic
     private static partial void LogTicketCleared(ILogger logger, string hangfireJobId, string state, int count);
 }
 
-/// <summary>Hangfire's filters (attributes, global ones) plus this host's <see cref="TicketFilter"/>, without touching the static GlobalJobFilters.</summary>
-internal sealed class JobsFilterProvider(TicketFilter ticketFilter) : IJobFilterProvider
+/// <summary>
+/// Hangfire's filters (attributes, global ones) plus this host's <see cref="TicketFilter"/>, without
+/// touching the static GlobalJobFilters; and the automatic retries of our jobs from Jobs options
+/// (in place of Hangfire's default), which an attribute could only hard-code.
+/// </summary>
+internal sealed class JobsFilterProvider(TicketFilter ticketFilter, IOptions<JobsOptions> options) : IJobFilterProvider
 {
-    public IEnumerable<JobFilter> GetFilters(Job job) =>
-        JobFilterProviders.Providers.GetFilters(job).Append(new JobFilter(ticketFilter, JobFilterScope.Global, null));
+    public IEnumerable<JobFilter> GetFilters(Job job)
+    {
+        var filters = JobFilterProviders.Providers.GetFilters(job);
+        if (RetryOf(job) is { } retry)
+        {
+            filters = filters.Where(f => f.Instance is not AutomaticRetryAttribute).Append(new JobFilter(retry, JobFilterScope.Method, null));
+        }
+
+        return filters.Append(new JobFilter(ticketFilter, JobFilterScope.Global, null));
+    }
+
+    private AutomaticRetryAttribute? RetryOf(Job? job)
+    {
+        var settings = options.Value;
+        return job?.Type switch
+        {
+            { } t when t == typeof(JobWorker) => new AutomaticRetryAttribute { Attempts = settings.ChunkRetryAttempts, DelaysInSeconds = [.. settings.ResolveChunkRetryDelays()] },
+            { } t when t == typeof(WebhookSender) => new AutomaticRetryAttribute { Attempts = settings.WebhookJobRetryAttempts, DelaysInSeconds = [.. settings.ResolveWebhookJobRetryDelays()] },
+            _ => null,
+        };
+    }
 }

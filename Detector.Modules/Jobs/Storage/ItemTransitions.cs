@@ -105,14 +105,18 @@ internal sealed class ItemTransitions(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Records which Hangfire job (the dispatch ticket) will run each range of queued items.</summary>
-    public async Task SetTicketsAsync(Guid jobId, IReadOnlyList<(int First, int Last, string HangfireId)> chunks, CancellationToken ct)
+    /// <summary>Records the chunks' Hangfire jobs as their items' tickets; false when the job is gone (erased meanwhile: waits for an erase in progress).</summary>
+    public async Task<bool> SetTicketsAsync(Guid jobId, IReadOnlyList<(int First, int Last, string HangfireId)> chunks, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await connection.ExecuteAsync(new CommandDefinition(
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
             """
-            UPDATE jobs.items i SET hangfire_job_id = c.hid, updated_at = now()
-            FROM unnest(@firsts, @lasts, @hids) AS c(f, l, hid)
-            WHERE i.job_id = @jobId AND i.idx BETWEEN c.f AND c.l AND i.state = 'queued'
+            WITH job AS (SELECT id FROM jobs.jobs WHERE id = @jobId FOR KEY SHARE),
+                 tickets AS (
+                     UPDATE jobs.items i SET hangfire_job_id = c.hid, updated_at = now()
+                     FROM unnest(@firsts, @lasts, @hids) AS c(f, l, hid), job
+                     WHERE i.job_id = job.id AND i.idx BETWEEN c.f AND c.l AND i.state = 'queued')
+            SELECT EXISTS (SELECT 1 FROM job)
             """,
             new
             {

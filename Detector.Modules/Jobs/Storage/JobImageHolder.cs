@@ -1,4 +1,4 @@
-using Detector.Modules.Results.Contracts;
+using Detector.Modules.Detection.Contracts;
 
 namespace Detector.Modules.Jobs.Storage;
 

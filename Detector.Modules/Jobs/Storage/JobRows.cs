@@ -89,19 +89,6 @@ internal sealed class ItemRow
     public string Queue { get; set; } = "";
 }
 
-internal sealed class WebhookAttemptRow
-{
-    public int Attempt { get; set; }
-
-    public DateTime AttemptedAt { get; set; }
-
-    public int? StatusCode { get; set; }
-
-    public string? Error { get; set; }
-
-    public double DurationMs { get; set; }
-}
-
 /// <summary>An open item that needs a dispatch ticket.</summary>
 internal sealed record ItemRef(Guid JobId, int Idx, Guid TenantId, string Queue);
 

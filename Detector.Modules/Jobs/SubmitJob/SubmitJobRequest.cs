@@ -1,5 +1,5 @@
-using Detector.Modules.Inference.Contracts;
 using Microsoft.AspNetCore.Mvc;
+using Detector.Modules.Detection.Contracts;
 
 namespace Detector.Modules.Jobs.SubmitJob;
 

@@ -5,7 +5,7 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Orien
 
 /// <summary>
 /// Decodes, orients, resizes and normalises one image into a model's input tensor.
-/// Rejections throw <see cref="Detector.Modules.Common.ProblemException"/> with a stable code:
+/// Rejections throw <see cref="Detector.Modules.Common.DomainException"/> with a stable code:
 /// 415 unsupported format, 422 corrupt or truncated data, 413 too many pixels.
 /// </summary>
 public interface IImagePreprocessor

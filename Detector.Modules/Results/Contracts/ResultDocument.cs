@@ -62,6 +62,9 @@ public sealed record ResultTimings(double DecodeMs, double QueueMs, double Infer
 
 public sealed record ResultPage(IReadOnlyList<ResultDocument> Items, string? NextCursor);
 
+/// <summary>What one retention batch of results removed: their ids, and the images they were detected on.</summary>
+public sealed record ResultsPurge(IReadOnlyList<Guid> ResultIds, IReadOnlyList<string> Images);
+
 /// <summary>Tenant-scoped result storage: every call names the tenant, and no call crosses tenants.</summary>
 public interface IResultStore
 {
@@ -82,9 +85,9 @@ public interface IResultStore
 
     /// <summary>
     /// Deletes up to <paramref name="limit"/> of the tenant's results created before
-    /// <paramref name="cutoff"/> (retention), oldest first; returns the images they were detected on.
+    /// <paramref name="cutoff"/> (retention), oldest first; returns their ids and the images they were detected on.
     /// </summary>
-    Task<IReadOnlyList<string>> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken);
+    Task<ResultsPurge> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken);
 
     /// <summary>Every tenant that has a result here (the orphan sweep compares them with the tenant directory).</summary>
     Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken);

@@ -5,17 +5,11 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Detector.Modules.Results.GetResult;
 
+/// <summary>GET /v1/results/{id}: another tenant's result answers 404 like a missing one, so ids reveal nothing.</summary>
 internal static class GetResultEndpoint
 {
-    /// <summary>Another tenant's result answers 404 like a missing one, so ids reveal nothing.</summary>
-    public static async Task<Results<Ok<ResultDocument>, ProblemHttpResult>> Handle(Guid id, HttpContext http, IResultStore store, CancellationToken ct)
-    {
-        var result = await store.GetAsync(http.User.GetTenantId(), id, ct);
-        if (result is null)
-        {
-            return TypedResults.Problem(ProblemWriter.Create(http, new ProblemException(404, ErrorCodes.NotFound, "Result not found", $"No result {id}.")));
-        }
-
-        return TypedResults.Ok(result);
-    }
+    public static async Task<Results<Ok<ResultDocument>, ProblemHttpResult>> Handle(Guid id, HttpContext http, GetResultHandler handler, CancellationToken ct) =>
+        await handler.HandleAsync(http.User.GetTenantId(), id, ct) is { } result
+            ? TypedResults.Ok(result)
+            : TypedResults.Problem(ProblemWriter.Create(http, new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Result not found", $"No result {id}.")));
 }

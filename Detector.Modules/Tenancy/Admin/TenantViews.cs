@@ -1,3 +1,4 @@
+using Detector.Modules.Common;
 using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Tenancy.Keys;
 using Detector.Modules.Tenancy.Tenants;
@@ -23,12 +24,14 @@ internal sealed record KeyView(Guid Id, string? Name, string Prefix, string Stat
 /// <summary>A new key: the only time the key itself is shown.</summary>
 internal sealed record NewKeyView(Guid Id, string? Name, string Prefix, string ApiKey, DateTimeOffset CreatedAt);
 
-internal sealed record TenantView(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, TenantPlan Plan, IReadOnlyList<KeyView>? Keys);
+/// <param name="MetricsId">The opaque label of the tenant's series in /metrics (<see cref="TenantMetricIds"/>).</param>
+internal sealed record TenantView(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, TenantPlan Plan, IReadOnlyList<KeyView>? Keys, string MetricsId);
 
-internal static class TenantViews
+/// <summary>Tenants as the admin API shows them.</summary>
+internal sealed class TenantViews(TenantStore tenants, KeyStore keys, Plans plans, TenantMetricIds metricIds, TimeProvider time)
 {
     /// <summary>The tenant with its effective plan and keys, or null when it does not exist.</summary>
-    public static async Task<TenantView?> LoadAsync(Guid tenantId, TenantStore tenants, KeyStore keys, Plans plans, TimeProvider time, CancellationToken ct)
+    public async Task<TenantView?> LoadAsync(Guid tenantId, CancellationToken ct)
     {
         if (await tenants.GetAsync(tenantId, ct) is not { } found)
         {
@@ -45,6 +48,13 @@ internal static class TenantViews
             KeyView.Utc(t.CreatedAt),
             t.DisabledAt is { } d ? KeyView.Utc(d) : null,
             found.Plan ?? plans.Default,
-            keyRows.Select(k => KeyView.From(k, now)).ToList());
+            keyRows.Select(k => KeyView.From(k, now)).ToList(),
+            metricIds.For(t.Id));
     }
+}
+
+/// <summary>The refusals the admin use cases share.</summary>
+internal static class AdminProblems
+{
+    public static DomainException TenantNotFound(Guid id) => new(OutcomeKind.NotFound, ErrorCodes.NotFound, "Tenant not found", $"No tenant {id}.");
 }

@@ -1,10 +1,9 @@
+using System.Text;
 using System.Security.Claims;
-using System.Security.Cryptography;
 using System.Text.Encodings.Web;
 using Detector.Modules.Common;
 using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Tenancy.Keys;
-using Detector.Modules.Tenancy.Tenants;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -14,21 +13,17 @@ namespace Detector.Modules.Tenancy.Authentication;
 /// <summary>
 /// X-Api-Key authentication for tenants and admins. The admin key comes from configuration;
 /// tenant keys are looked up by their keyed hash and the verdict is cached on this instance
-/// until the tenant changes (a notification from any instance drops it). Unknown keys are
-/// cached too (a bounded number), so repeating one costs nothing, and <see cref="KeyGuard"/>
-/// keeps a flood of new ones away from the database.
+/// until the tenant changes (<see cref="TenantKeyLookup"/>). Unknown keys are cached too, so
+/// repeating one costs nothing, and <see cref="KeyGuard"/> keeps a flood of new ones away from
+/// the database.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> schemeOptions,
     ILoggerFactory logger,
     UrlEncoder encoder,
     IAdminVerifier admin,
-    KeyHasher hasher,
-    KeyStore keys,
-    TenancyCache cache,
     KeyGuard guard,
-    KeyUsageTracker usage,
-    TimeProvider time)
+    TenantKeyLookup tenantKeys)
     : AuthenticationHandler<AuthenticationSchemeOptions>(schemeOptions, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -36,15 +31,73 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(TenantClaims.ApiKeyHeader, out var values) || string.IsNullOrWhiteSpace(values.ToString()))
+        if (Request.Headers.TryGetValue(TenantClaims.ApiKeyHeader, out var values) && !string.IsNullOrWhiteSpace(values.ToString()))
         {
-            return AuthenticateResult.NoResult();
+            var key = values.ToString().Trim();
+            return key.Length > 256 || values.Count > 1 ? Refuse("malformed", "Malformed API key.") : await AuthenticateKeyAsync(key);
         }
 
-        var key = values.ToString().Trim();
-        if (key.Length > 256 || values.Count > 1)
+        // HTTP basic auth (user "admin", the admin key as password) is how a browser logs in to
+        // the Hangfire dashboard; it is guessed like any key, so it goes through the same throttle.
+        return BasicCredentials(Request.Headers.Authorization.ToString()) is { } basic ? AuthenticateBasic(basic.User, basic.Password) : AuthenticateResult.NoResult();
+    }
+
+    private AuthenticateResult AuthenticateBasic(string user, string password)
+    {
+        var address = ClientPartition.For(Context.Connection.RemoteIpAddress);
+        if (!guard.MayLookUp(address))
         {
-            return Refuse("malformed", "Malformed API key.");
+            return Throttled();
+        }
+
+        if (user == "admin" && admin.IsAdminKey(password))
+        {
+            return Success(new Claim(ClaimTypes.Role, TenantClaims.AdminRole), new Claim(ClaimTypes.Name, "admin"));
+        }
+
+        guard.RecordFailure(address);
+        return Refuse("unknown_key", "Wrong admin credentials.");
+    }
+
+    private static (string User, string Password)? BasicCredentials(string header)
+    {
+        if (!header.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase) || header.Length > 1024)
+        {
+            return null;
+        }
+
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header["Basic ".Length..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return ("", ""); // malformed: counted as a wrong guess
+        }
+
+        var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? ("", "") : (decoded[..colon], decoded[(colon + 1)..]);
+    }
+
+    private async Task<AuthenticateResult> AuthenticateKeyAsync(string key)
+    {
+        var presented = tenantKeys.Recall(key);
+        if (presented.Known is { } known)
+        {
+            return Verdict(known);
+        }
+
+        if (presented.KnownUnknown)
+        {
+            return Refuse("unknown_key", "Unknown API key.");
+        }
+
+        // Throttled before the admin check too: a guess at the admin key is a guess like any other.
+        var address = ClientPartition.For(Context.Connection.RemoteIpAddress);
+        if (!guard.MayLookUp(address))
+        {
+            return Throttled();
         }
 
         if (admin.IsAdminKey(key))
@@ -52,70 +105,44 @@ internal sealed class ApiKeyAuthenticationHandler(
             return Success(new Claim(ClaimTypes.Role, TenantClaims.AdminRole), new Claim(ClaimTypes.Name, "admin"));
         }
 
-        var hash = hasher.Hash(key);
-        var cacheKey = (nameof(StoredKey), Convert.ToHexString(hash));
-        if (cache.TryGet(cacheKey, out StoredKey? known))
-        {
-            return Verdict(known!);
-        }
-
-        var unknownKey = ("unknown", cacheKey.Item2);
-        if (cache.TryGet(unknownKey, out bool _))
-        {
-            return Refuse("unknown_key", "Unknown API key.");
-        }
-
-        var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-        if (!guard.MayLookUp(address))
-        {
-            Context.Items[RefusalItem] = new ProblemException(429, ErrorCodes.RateLimited, "Too many unknown keys", "This address sent too many unknown API keys; slow down.") { RetryAfterSeconds = 1 };
-            return Refuse("address_throttled", "Too many unknown keys from this address.");
-        }
-
         if (!await guard.EnterLookupAsync(Context.RequestAborted))
         {
-            Context.Items[RefusalItem] = new ProblemException(503, ErrorCodes.Overloaded, "Busy", "Too many key checks are running; retry shortly.") { RetryAfterSeconds = 1 };
+            Context.Items[RefusalItem] = new DomainException(OutcomeKind.Overloaded, ErrorCodes.Overloaded, "Busy", "Too many key checks are running; retry shortly.") { RetryAfterSeconds = 1 };
             return Refuse("lookup_busy", "Key checks are saturated.");
         }
 
         StoredKey? stored;
-        var epoch = cache.Epoch;
         try
         {
-            TenancyMetrics.KeyLookups.Inc();
-            stored = await keys.LookupAsync(hash, KeyHasher.LegacyHash(key), Context.RequestAborted);
+            stored = await tenantKeys.LookUpAsync(presented, Context.RequestAborted);
         }
         finally
         {
             guard.ExitLookup();
         }
 
-        if (stored is null || !CryptographicOperations.FixedTimeEquals(stored.StoredHash, stored.HashKind == "hmac" ? hash : KeyHasher.LegacyHash(key)))
+        if (stored is null)
         {
             guard.RecordFailure(address);
-            cache.SetUnknown(unknownKey);
             return Refuse("unknown_key", "Unknown API key.");
         }
 
-        if (stored.HashKind != "hmac")
-        {
-            await keys.UpgradeHashAsync(stored.KeyId, hash, Context.RequestAborted);
-        }
-
-        // An active key is trusted at most until its rotation grace ends.
-        TimeSpan? maxAge = stored.ExpiresAt is { } expires ? new DateTimeOffset(expires, TimeSpan.Zero) - time.GetUtcNow() : null;
-        cache.SetForTenant(cacheKey, stored, stored.TenantId, epoch, maxAge);
         return Verdict(stored);
+    }
+
+    private AuthenticateResult Throttled()
+    {
+        Context.Items[RefusalItem] = new DomainException(OutcomeKind.TooManyRequests, ErrorCodes.RateLimited, "Too many unknown keys", "This address sent too many unknown API keys; slow down.") { RetryAfterSeconds = 1 };
+        return Refuse("address_throttled", "Too many unknown keys from this address.");
     }
 
     private AuthenticateResult Verdict(StoredKey stored)
     {
-        if (!stored.Active || (stored.ExpiresAt is { } expires && new DateTimeOffset(expires, TimeSpan.Zero) <= time.GetUtcNow()))
+        if (!tenantKeys.Admit(stored))
         {
             return Refuse("inactive_key", "This API key is revoked, expired, or its tenant is disabled.");
         }
 
-        usage.Record(stored.KeyId);
         return Success(
             new Claim(TenantClaims.TenantIdClaim, stored.TenantId.ToString()),
             new Claim(TenantClaims.KeyIdClaim, stored.KeyId.ToString()),
@@ -132,9 +159,9 @@ internal sealed class ApiKeyAuthenticationHandler(
         AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        ProblemWriter.WriteAsync(Context, Context.Items[RefusalItem] as ProblemException
-            ?? new ProblemException(401, ErrorCodes.Unauthorized, "Unauthorized", $"Send a valid API key in the {TenantClaims.ApiKeyHeader} header."));
+        ProblemWriter.WriteAsync(Context, Context.Items[RefusalItem] as DomainException
+            ?? new DomainException(OutcomeKind.Unauthenticated, ErrorCodes.Unauthorized, "Unauthorized", $"Send a valid API key in the {TenantClaims.ApiKeyHeader} header."));
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        ProblemWriter.WriteAsync(Context, new ProblemException(403, ErrorCodes.Forbidden, "Forbidden", "This key may not use this endpoint."));
+        ProblemWriter.WriteAsync(Context, new DomainException(OutcomeKind.Forbidden, ErrorCodes.Forbidden, "Forbidden", "This key may not use this endpoint."));
 }

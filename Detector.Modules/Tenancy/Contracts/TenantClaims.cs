@@ -22,7 +22,7 @@ public static class TenantClaims
         var value = user.FindFirstValue(TenantIdClaim);
         return Guid.TryParse(value, out var id)
             ? id
-            : throw new ProblemException(401, ErrorCodes.Unauthorized, "Unauthorized", "A tenant API key is required.");
+            : throw new DomainException(OutcomeKind.Unauthenticated, ErrorCodes.Unauthorized, "Unauthorized", "A tenant API key is required.");
     }
 
     public static Guid? TryGetTenantId(this ClaimsPrincipal user) =>

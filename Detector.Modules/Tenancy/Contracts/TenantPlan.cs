@@ -73,3 +73,14 @@ public interface ITenantLifecycle
     /// </summary>
     Task<TenancyErasure> EraseAsync(Guid tenantId, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Tenancy's change feed as other modules hear it: raised on this instance once a committed change
+/// of a tenant (disabling, erasing, a new plan, a key change) is heard from any instance, or with
+/// null when changes may have been missed (every tenant may have changed). For state a module
+/// caches per tenant (an image data key).
+/// </summary>
+public interface ITenantChanges
+{
+    event Action<Guid?>? Changed;
+}

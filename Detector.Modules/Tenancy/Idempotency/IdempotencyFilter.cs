@@ -13,13 +13,16 @@ namespace Detector.Modules.Tenancy.Idempotency;
 /// request with a key claims it, runs, and its answer (status, the headers that matter, body) is
 /// kept for <see cref="GuardOptions.IdempotencyHours"/>; a repeat with the same payload gets
 /// that answer byte for byte without running (nothing is detected or counted again), with
-/// another payload 422, and while the first still runs 409. Answers of 500 and above are not
-/// kept (the key is freed so the client can retry). Keys belong to their tenant.
+/// another payload 422, and while the first still runs 409 (a claim whose request never answered
+/// is taken over after <see cref="GuardOptions.IdempotencyStaleClaimMinutes"/>). Only final answers are kept
+/// (<see cref="FinalAnswers"/>); after any other (a 429, a 503) the key is freed so the client
+/// can retry with it. A kept answer names the result or job it is about, when the endpoint said
+/// (<see cref="IdempotencyEndpointExtensions.SetIdempotencySubject"/>); deleting that forgets it
+/// (<see cref="IIdempotencyRecords"/>). Keys belong to their tenant.
 /// </summary>
 internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOptions> options) : IIdempotencyFilter
 {
     private const string ReplayedHeader = "Idempotent-Replayed";
-    private static readonly TimeSpan StaleClaim = TimeSpan.FromMinutes(15);
     private static readonly string[] KeptHeaders = [HeaderNames.ContentType, HeaderNames.Location, HeaderNames.RetryAfter, "Preference-Applied", "X-Queue-Wait-Ms", "X-Batch-Size"];
 
     public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
@@ -33,7 +36,8 @@ internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOp
         var key = ParseKey(values);
         var tenantId = http.User.GetTenantId();
         var ct = http.RequestAborted;
-        var existing = await store.TryClaimAsync(tenantId, key, TimeSpan.FromHours(options.Value.IdempotencyHours), StaleClaim, ct);
+        var guards = options.Value;
+        var existing = await store.TryClaimAsync(tenantId, key, TimeSpan.FromHours(guards.IdempotencyHours), TimeSpan.FromMinutes(guards.IdempotencyStaleClaimMinutes), ct);
         return existing is null
             ? await RunFirstAsync(context, next, tenantId, key)
             : await AnswerRepeatAsync(http, existing);
@@ -42,7 +46,8 @@ internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOp
     private async Task<object?> RunFirstAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next, Guid tenantId, string key)
     {
         var http = context.HttpContext;
-        using var fingerprint = new BodyFingerprint(Boundary(http.Request));
+        var boundary = Boundary(http.Request);
+        using var fingerprint = new BodyFingerprint(boundary);
         var requestBody = http.Request.Body;
         var responseBody = http.Response.Body;
         var body = new FingerprintingStream(requestBody, fingerprint);
@@ -60,18 +65,21 @@ internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOp
                     await r.ExecuteAsync(http);
                 }
             }
-            catch (ProblemException problem)
+            catch (DomainException problem)
             {
                 http.Response.Clear();
                 await ProblemWriter.WriteAsync(http, problem);
             }
 
-            if (http.Response.StatusCode < 500)
+            if (FinalAnswers.IsFinal(http.Response.StatusCode))
             {
                 await body.DrainAsync(http.RequestAborted);
                 var headers = KeptHeaders.Where(h => http.Response.Headers.ContainsKey(h)).ToDictionary(h => h, h => (object?)http.Response.Headers[h].ToString());
                 headers["request_bytes"] = fingerprint.Length;
-                await store.CompleteAsync(tenantId, key, Fingerprint(http.Request, fingerprint), http.Response.StatusCode, JsonSerializer.Serialize(headers), capture.ToArray(), CancellationToken.None);
+                headers["delimiters"] = fingerprint.Delimiters;
+                headers["boundary_length"] = boundary?.Length ?? 0;
+                await store.CompleteAsync(tenantId, key, Fingerprint(http.Request, fingerprint), http.Response.StatusCode, JsonSerializer.Serialize(headers), capture.ToArray(),
+                    http.GetIdempotencySubject(), CancellationToken.None);
                 kept = true;
             }
         }
@@ -94,21 +102,24 @@ internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOp
     {
         if (existing.State != "done")
         {
-            throw new ProblemException(409, ErrorCodes.IdempotencyKeyInUse, "Request in progress", "A request with this Idempotency-Key is still being processed; retry shortly.") { RetryAfterSeconds = 1 };
+            throw new DomainException(OutcomeKind.Conflict, ErrorCodes.IdempotencyKeyInUse, "Request in progress", "A request with this Idempotency-Key is still being processed; retry shortly.") { RetryAfterSeconds = 1 };
         }
 
-        // Same payload? Read this body through the same fingerprint; a different length is a different payload.
-        if (http.Request.ContentLength is { } declared && declared != existing.RequestBytes)
+        // Same payload? Read this body through the same fingerprint; a different length is a different
+        // payload. The same parts under a boundary of another length differ by that much per delimiter.
+        var boundary = Boundary(http.Request);
+        var expected = existing.RequestBytes + (existing.Delimiters * ((boundary?.Length ?? 0) - existing.BoundaryLength));
+        if (http.Request.ContentLength is { } declared && declared != expected)
         {
             throw Reused();
         }
 
-        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size && existing.RequestBytes is { } bytes)
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size && expected is { } bytes)
         {
             size.MaxRequestBodySize = bytes + 1;
         }
 
-        using var fingerprint = new BodyFingerprint(Boundary(http.Request));
+        using var fingerprint = new BodyFingerprint(boundary);
         try
         {
             await new FingerprintingStream(http.Request.Body, fingerprint).DrainAsync(http.RequestAborted);
@@ -148,7 +159,7 @@ internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOp
 
         if (raw.Length is 0 or > 255 || raw.Any(c => c is < (char)0x20 or > (char)0x7E))
         {
-            throw new ProblemException(400, ErrorCodes.IdempotencyKeyInvalid, "Invalid Idempotency-Key", "Idempotency-Key must be one value of 1 to 255 printable ASCII characters.");
+            throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.IdempotencyKeyInvalid, "Invalid Idempotency-Key", "Idempotency-Key must be one value of 1 to 255 printable ASCII characters.");
         }
 
         return raw;
@@ -165,6 +176,6 @@ internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOp
         return body.Finish(request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "", media.ToUpperInvariant());
     }
 
-    private static ProblemException Reused() =>
-        new(422, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused", "This Idempotency-Key was used with a different request payload.");
+    private static DomainException Reused() =>
+        new(OutcomeKind.Unprocessable, ErrorCodes.IdempotencyKeyReused, "Idempotency-Key reused", "This Idempotency-Key was used with a different request payload.");
 }

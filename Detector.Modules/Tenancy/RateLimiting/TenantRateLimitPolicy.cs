@@ -12,7 +12,7 @@ namespace Detector.Modules.Tenancy.RateLimiting;
 /// policy carries the IETF draft RateLimit-Policy and RateLimit fields; a refusal is 429
 /// rate_limited with Retry-After. Requests without a tenant (admin) are not limited here.
 /// </summary>
-internal sealed class TenantRateLimitPolicy(TenantBuckets buckets) : IRateLimiterPolicy<Guid>
+internal sealed class TenantRateLimitPolicy(TenantBuckets buckets, TenantMetricIds metricIds) : IRateLimiterPolicy<Guid>
 {
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => async (context, ct) =>
     {
@@ -21,11 +21,11 @@ internal sealed class TenantRateLimitPolicy(TenantBuckets buckets) : IRateLimite
         var seconds = (int)Math.Clamp(Math.Ceiling(retryAfter.TotalSeconds), 1, 3600);
         if (http.User.TryGetTenantId() is { } tenant)
         {
-            TenancyMetrics.Refusals.WithLabels(tenant.ToString(), "rate_limited").Inc();
+            TenancyMetrics.Refusals.WithLabels(metricIds.For(tenant), "rate_limited").Inc();
             WriteHeaders(http, buckets.Peek(tenant) with { Remaining = 0, RetryAfterSeconds = seconds });
         }
 
-        await ProblemWriter.WriteAsync(http, new ProblemException(429, ErrorCodes.RateLimited, "Rate limited", $"This tenant's request rate is used up; retry in {seconds} s.") { RetryAfterSeconds = seconds });
+        await ProblemWriter.WriteAsync(http, new DomainException(OutcomeKind.TooManyRequests, ErrorCodes.RateLimited, "Rate limited", $"This tenant's request rate is used up; retry in {seconds} s.") { RetryAfterSeconds = seconds });
     };
 
     public RateLimitPartition<Guid> GetPartition(HttpContext httpContext)
@@ -45,7 +45,7 @@ internal sealed class TenantRateLimitPolicy(TenantBuckets buckets) : IRateLimite
 
             return Task.CompletedTask;
         }, (httpContext, buckets, tenant));
-        return RateLimitPartition.Get(tenant, id => new ClusterTokenBucketLimiter(id, buckets));
+        return RateLimitPartition.Get(tenant, id => new ClusterTokenBucketLimiter(id, buckets, metricIds.For(id)));
     }
 
     /// <summary>draft-ietf-httpapi-ratelimit-headers: the bucket holds q requests and refills in w seconds; r remain, t seconds until one more.</summary>
@@ -63,7 +63,7 @@ internal sealed class TenantRateLimitPolicy(TenantBuckets buckets) : IRateLimite
     }
 
     /// <summary>The limiter of one tenant partition; the state lives in <see cref="TenantBuckets"/>, shared with the headers.</summary>
-    private sealed class ClusterTokenBucketLimiter(Guid tenantId, TenantBuckets buckets) : RateLimiter
+    private sealed class ClusterTokenBucketLimiter(Guid tenantId, TenantBuckets buckets, string metricsId) : RateLimiter
     {
         private long _lastUse = Environment.TickCount64;
 
@@ -80,7 +80,7 @@ internal sealed class TenantRateLimitPolicy(TenantBuckets buckets) : IRateLimite
             var (acquired, state) = await buckets.AcquireAsync(tenantId, cancellationToken);
             if (acquired)
             {
-                TenancyMetrics.TenantRequests.WithLabels(tenantId.ToString()).Inc();
+                TenancyMetrics.TenantRequests.WithLabels(metricsId).Inc();
             }
 
             return new Lease(acquired, TimeSpan.FromSeconds(state.RetryAfterSeconds));

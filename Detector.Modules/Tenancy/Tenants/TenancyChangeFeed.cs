@@ -14,7 +14,12 @@ namespace Detector.Modules.Tenancy.Tenants;
 /// within moments. If the connection breaks, everything cached is dropped (a notification may
 /// have been missed) and the listener reconnects; readiness reports it meanwhile.
 /// </summary>
-internal sealed partial class TenancyChangeFeed([FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource, TenancyCache cache, ILogger<TenancyChangeFeed> logger) : BackgroundService, IHealthCheck
+internal sealed partial class TenancyChangeFeed(
+    [FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource,
+    TenancyCache cache,
+    TenantStore store,
+    TenantMetricIds metricIds,
+    ILogger<TenancyChangeFeed> logger) : BackgroundService, IHealthCheck
 {
     private volatile bool _listening;
 
@@ -57,11 +62,31 @@ internal sealed partial class TenancyChangeFeed([FromKeyedServices(DatabaseExten
         if (Guid.TryParse(e.Payload, out var tenantId))
         {
             cache.Invalidate(tenantId);
+            _ = ForgetSeriesIfErasedAsync(tenantId);
+        }
+    }
+
+    /// <summary>An erased tenant's series leave this instance's /metrics too (off the notification thread; never throws).</summary>
+    private async Task ForgetSeriesIfErasedAsync(Guid tenantId)
+    {
+        try
+        {
+            if (await store.GetAsync(tenantId, CancellationToken.None) is null)
+            {
+                TenancyMetrics.Forget(metricIds.For(tenantId));
+            }
+        }
+        catch (Exception ex)
+        {
+            LogForgetFailed(logger, tenantId, ex);
         }
     }
 
     public Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default) =>
         Task.FromResult(_listening ? HealthCheckResult.Healthy() : HealthCheckResult.Unhealthy("not listening for tenancy changes"));
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Checking whether tenant {TenantId} was erased (to drop its metric series) failed")]
+    private static partial void LogForgetFailed(ILogger logger, Guid tenantId, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Listening for tenancy changes failed; caches dropped, retrying in {DelaySeconds} s")]
     private static partial void LogListenFailed(ILogger logger, double delaySeconds, Exception exception);

@@ -14,7 +14,8 @@ internal sealed class TenantLifecycle(
     NpgsqlDataSource dataSource,
     [FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource directory,
     TenantStore store,
-    Plans plans) : ITenantLifecycle
+    Plans plans,
+    TenantMetricIds metricIds) : ITenantLifecycle
 {
     public async Task<IReadOnlyList<TenantInfo>> ListAsync(Guid? after, int limit, CancellationToken cancellationToken)
     {
@@ -72,6 +73,8 @@ internal sealed class TenantLifecycle(
             """, new { tenantId }, tx, cancellationToken: cancellationToken));
         await TenancyNotifier.NotifyAsync(connection, tx, tenantId, cancellationToken);
         await tx.CommitAsync(cancellationToken);
+        // Here at once; other instances drop theirs when the notification reaches them (TenancyChangeFeed).
+        TenancyMetrics.Forget(metricIds.For(tenantId));
         return erasure with { Tenants = removed.Tenants, Plans = removed.Plans, ApiKeys = removed.Keys };
     }
 }

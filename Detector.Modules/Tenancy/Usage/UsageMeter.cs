@@ -11,7 +11,7 @@ namespace Detector.Modules.Tenancy.Usage;
 /// (<see cref="TimeProvider"/>, so tests can move it), counted by one call of
 /// tenancy.consume_images: both periods or neither, serialised per tenant across the cluster.
 /// </summary>
-internal sealed class UsageMeter(NpgsqlDataSource dataSource, TimeProvider time) : IUsageMeter
+internal sealed class UsageMeter(NpgsqlDataSource dataSource, TimeProvider time, TenantMetricIds metricIds) : IUsageMeter
 {
     public async Task<QuotaReceipt> ConsumeAsync(Guid tenantId, TenantPlan plan, int images, CancellationToken cancellationToken)
     {
@@ -24,14 +24,14 @@ internal sealed class UsageMeter(NpgsqlDataSource dataSource, TimeProvider time)
             "SELECT granted, day_used, month_used FROM tenancy.consume_images(@tenantId, @day::date, @month::date, @images, @dayLimit, @monthLimit)",
             new { tenantId, day = ToDate(day), month = ToDate(month), images = (long)images, dayLimit = plan.DailyImages, monthLimit = plan.MonthlyImages },
             cancellationToken: cancellationToken));
-        var tenant = tenantId.ToString();
+        var tenant = metricIds.For(tenantId);
         if (!granted)
         {
             var dayFull = dayUsed + images > plan.DailyImages;
             var resetAt = dayFull ? NextDay(day) : NextMonth(month);
             TenancyMetrics.Refusals.WithLabels(tenant, "quota_exceeded").Inc();
-            throw new ProblemException(
-                429,
+            throw new DomainException(
+                OutcomeKind.TooManyRequests,
                 ErrorCodes.QuotaExceeded,
                 "Quota exceeded",
                 $"The {(dayFull ? "daily" : "monthly")} quota of {(dayFull ? plan.DailyImages : plan.MonthlyImages)} images is used up ({(dayFull ? dayUsed : monthUsed)} counted); it resets at {resetAt.ToString("O", CultureInfo.InvariantCulture)}.")
@@ -56,7 +56,7 @@ internal sealed class UsageMeter(NpgsqlDataSource dataSource, TimeProvider time)
             """,
             new { receipt.TenantId, images = receipt.Images, day = ToDate(receipt.Day), month = ToDate(receipt.Month) },
             cancellationToken: cancellationToken));
-        TenancyMetrics.ImagesRefunded.WithLabels(receipt.TenantId.ToString()).Inc(receipt.Images);
+        TenancyMetrics.ImagesRefunded.WithLabels(metricIds.For(receipt.TenantId)).Inc(receipt.Images);
     }
 
     public async Task<QuotaUsage> GetAsync(Guid tenantId, TenantPlan plan, CancellationToken cancellationToken)

@@ -32,9 +32,10 @@ public sealed class FullImageStoreTests : IAsyncLifetime
         {
             ["Database__ConnectionString"] = new NpgsqlConnectionStringBuilder(_baseConnection) { Database = _database }.ConnectionString,
             ["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
-            ["Detector__AdminApiKey"] = JobsApiFactory.AdminKey,
-            ["Detector__ApiKeyHashSecret"] = JobsApiFactory.HashSecret,
+            ["Tenancy__AdminApiKey"] = JobsApiFactory.AdminKey,
+            ["Tenancy__ApiKeyHashSecret"] = JobsApiFactory.HashSecret,
             ["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey,
+            ["Compliance__AuditSubjectKey"] = TestSecrets.AuditSubjectKey,
             ["ImageStore__Backend"] = "Local",
             ["ImageStore__Path"] = _dir,
             ["Models__Directory"] = JobsApiFactory.ModelsDirectory,

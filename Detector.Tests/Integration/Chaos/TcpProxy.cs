@@ -97,12 +97,14 @@ internal sealed class TcpProxy : IAsyncDisposable
     private async Task PairAsync(TcpClient client, CancellationToken cut)
     {
         var server = new TcpClient();
+        Task copies = Task.CompletedTask;
         try
         {
             await server.ConnectAsync(_target, cut);
             _pairs[client] = server;
             var a = client.GetStream().CopyToAsync(server.GetStream(), cut);
             var b = server.GetStream().CopyToAsync(client.GetStream(), cut);
+            copies = Task.WhenAll(a, b);
             await Task.WhenAny(a, b);
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or SocketException or ObjectDisposedException)
@@ -114,6 +116,11 @@ internal sealed class TcpProxy : IAsyncDisposable
             client.Dispose();
             server.Dispose();
         }
+
+        // The direction still copying fails once the sockets are gone: observed here, so its error
+        // is not left to the finalizer as an unobserved task exception (the service's last-chance
+        // handler counts those, and this proxy lives in the same process as the test hosts).
+        await copies.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     public ValueTask DisposeAsync()

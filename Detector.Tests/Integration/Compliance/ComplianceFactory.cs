@@ -19,7 +19,7 @@ public class ComplianceFactory : JobsApiFactory
 
     protected override IEnumerable<KeyValuePair<string, string?>> ExtraSettings() =>
     [
-        // Retention is run by the tests themselves; the recurring job is still registered.
+        // Retention is run by the tests themselves; its timer is still registered (next run: 1 January).
         new("Compliance:RetentionCron", "0 0 1 1 *"),
         new("Jobs:Webhooks:SigningSecret", "whsec-compliance-test-0123456789abcdef"),
     ];

@@ -13,6 +13,8 @@ public sealed class RegionHost(string region, string? directoryConnectionString)
         base.ExtraSettings().Concat([
             new("Deployment:Region", region),
             new("Database:DirectoryConnectionString", directoryConnectionString),
+            // Tenants this region's admin creates start here, as an operator of several regions configures it.
+            new("Tenancy:Plans:standard:Region", region),
         ]);
 }
 
@@ -94,6 +96,51 @@ public sealed class ResidencyTests : IAsyncLifetime
 
         Assert.Equal(0L, await Us.CountAsync("SELECT count(*) FROM results.results WHERE tenant_id = @jobId", usTenant));
         Assert.Equal(0L, await _eu.CountAsync("SELECT count(*) FROM tenancy.tenants WHERE id = @jobId", usTenant));
+    }
+
+    [Fact]
+    public async Task A_region_change_is_decided_at_home_and_refused_while_the_tenant_has_data_there()
+    {
+        using var euAdmin = _eu.Admin();
+        using var usAdmin = Us.Admin();
+        var (tenant, key) = await CreatePinnedAsync(euAdmin, "moving", "eu");
+        using var client = Client(_eu, key);
+        var result = await TenantUsage.DetectAsync(client, CocoFiles[9]);
+        var sha = (await client.GetFromJsonAsync<JsonElement>($"/v1/results/{result}")).GetProperty("image").GetProperty("sha256").GetString();
+
+        // Abroad the tenant's data is out of sight: refused as an erase is, naming where to go.
+        await AssertWrongRegionAsync(await usAdmin.PutAsJsonAsync($"/v1/admin/tenants/{tenant}/plan", new { region = "us" }), "eu");
+
+        // At home, refused while anything of it remains, with what remains.
+        using (var refused = await euAdmin.PutAsJsonAsync($"/v1/admin/tenants/{tenant}/plan", new { region = "us" }))
+        {
+            var problem = await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.Conflict, ErrorCodes.RegionHasData);
+            Assert.Equal(1, problem.GetProperty("remaining").GetProperty("results").GetInt64());
+            Assert.True(problem.GetProperty("remaining").GetProperty("images").GetInt64() >= 1);
+        }
+
+        Assert.Equal("eu", (await euAdmin.GetFromJsonAsync<JsonElement>($"/v1/admin/tenants/{tenant}")).GetProperty("plan").GetProperty("region").GetString());
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/v1/results/{result}")).StatusCode);
+
+        // Once its data is gone the move is allowed, and the tenant is then served in its new region only.
+        (await client.DeleteAsync($"/v1/results/{result}")).EnsureSuccessStatusCode();
+        (await client.DeleteAsync($"/v1/images/{sha}")).EnsureSuccessStatusCode();
+        await _eu.ExecuteAsync($"DELETE FROM tenancy.idempotency WHERE tenant_id = '{tenant}'");
+        using (var moved = await euAdmin.PutAsJsonAsync($"/v1/admin/tenants/{tenant}/plan", new { region = "us" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, moved.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(3);
+        HttpResponseMessage atHome;
+        using var usClient = Client(Us, key);
+        while ((atHome = await usClient.GetAsync("/v1/results")).StatusCode != HttpStatusCode.OK)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"the moved tenant got {(int)atHome.StatusCode} in its new region");
+            await Task.Delay(100);
+        }
+
+        await AssertWrongRegionAsync(await client.GetAsync("/v1/results"), "us");
     }
 
     private static async Task<(Guid Tenant, string Key)> CreatePinnedAsync(HttpClient admin, string name, string region)

@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
+using Detector.Modules.Compliance;
 using Detector.Modules.Compliance.ApplyRetention;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql;
 using static Detector.Tests.Integration.Jobs.JobsTestKit;
 
 namespace Detector.Tests.Integration.Compliance;
 
-/// <summary>Retention on a moved clock: exactly what is past each tenant's retention goes, in the recurring Hangfire job.</summary>
+/// <summary>Retention on a moved clock: exactly what is past each tenant's retention goes; runs are scheduled by the service's own timer, one at a time.</summary>
 [Collection("Jobs")]
 public sealed class RetentionTests(ComplianceFactory factory) : IClassFixture<ComplianceFactory>
 {
@@ -66,9 +69,56 @@ public sealed class RetentionTests(ComplianceFactory factory) : IClassFixture<Co
         Assert.Equal(2, imagesAfter.Count);
         Assert.Equal(1L, await factory.CountAsync("SELECT count(*) FROM images.blobs WHERE tenant_id = (SELECT tenant_id FROM results.results WHERE id = @jobId)", Guid.Parse(otherOld.ToString())));
 
-        // A second run finds nothing more; the job is registered as a recurring Hangfire job.
+        // A second run finds nothing more; retention is scheduled by the service's own timer (ADR 0015), not as a recurring Hangfire job.
         var second = await factory.Services.GetRequiredService<RetentionJob>().RunAsync(CancellationToken.None);
         Assert.Equal(0, second.Jobs + second.Results + second.Images);
-        Assert.Equal(1L, await factory.CountAsync($"SELECT count(*) FROM hangfire.hash WHERE key = 'recurring-job:{RetentionJob.RecurringJobId}' AND field = 'Cron' AND @jobId IS NOT NULL", Guid.Empty));
+        Assert.Single(factory.Services.GetServices<IHostedService>().OfType<RetentionSchedule>());
+        Assert.Equal(0L, await factory.CountAsync("SELECT count(*) FROM hangfire.hash WHERE key = 'recurring-job:compliance-retention' AND @jobId IS NOT NULL", Guid.Empty));
+    }
+
+    [Fact]
+    public async Task A_scheduled_retention_run_is_skipped_while_another_instance_holds_the_run_and_runs_once_it_is_released()
+    {
+        var schedule = factory.Services.GetRequiredService<RetentionSchedule>();
+        var skipped = ComplianceMetrics.RetentionRuns.WithLabels("skipped").Value;
+        var succeeded = ComplianceMetrics.RetentionRuns.WithLabels("succeeded").Value;
+
+        // Another instance's run: its session holds the advisory lock (unpooled, so closing it ends the session like a process exiting).
+        int otherPid;
+        await using (var other = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(factory.ConnectionString) { Pooling = false }.ConnectionString))
+        {
+            await other.OpenAsync();
+            otherPid = other.ProcessID;
+            await using (var take = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", other))
+            {
+                take.Parameters.AddWithValue("key", RetentionSchedule.AdvisoryLockKey);
+                await take.ExecuteNonQueryAsync();
+            }
+
+            Assert.Null(await schedule.RunOnceAsync(CancellationToken.None));
+            Assert.Equal(skipped + 1, ComplianceMetrics.RetentionRuns.WithLabels("skipped").Value);
+        }
+
+        // That instance is gone (its connection closed): the next occurrence runs, and says so. The
+        // server releases a closed session's locks as its backend exits, a moment after the close.
+        await WaitForLocksReleasedAsync(otherPid);
+        var before = ComplianceMetrics.RetentionLastSuccess.Value;
+        Assert.NotNull(await schedule.RunOnceAsync(CancellationToken.None));
+        Assert.Equal(succeeded + 1, ComplianceMetrics.RetentionRuns.WithLabels("succeeded").Value);
+        Assert.True(ComplianceMetrics.RetentionLastSuccess.Value >= before && ComplianceMetrics.RetentionLastSuccess.Value > 0);
+    }
+
+    private async Task WaitForLocksReleasedAsync(int pid)
+    {
+        await using var probe = new NpgsqlConnection(factory.ConnectionString);
+        await probe.OpenAsync();
+        await using var held = new NpgsqlCommand("SELECT count(*) FROM pg_locks WHERE pid = @pid AND locktype = 'advisory'", probe);
+        held.Parameters.AddWithValue("pid", pid);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((long)(await held.ExecuteScalarAsync())! > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the closed session still held its advisory lock after 10 s");
+            await Task.Delay(20);
+        }
     }
 }

@@ -41,6 +41,9 @@ public sealed class TenantErasureTests(ComplianceFactory factory) : IClassFixtur
         }
 
         var otherBefore = await b.FootprintAsync(factory);
+        // /metrics labels the tenant's series by its opaque id, never its id; both must go with it.
+        var metricsId = (await admin.GetFromJsonAsync<JsonElement>($"/v1/admin/tenants/{a.TenantId}")).GetProperty("metrics_id").GetString()!;
+        Assert.Contains(metricsId, await a.Client.GetStringAsync("/metrics"), StringComparison.Ordinal);
 
         using var response = await admin.PostAsync($"/v1/admin/tenants/{a.TenantId}/erase", null);
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -65,6 +68,11 @@ public sealed class TenantErasureTests(ComplianceFactory factory) : IClassFixtur
 
         var after = await factory.ScanAllTablesAsync(needles);
         Assert.True(after.Count == 0, "Traces of the erased tenant:" + Environment.NewLine + string.Join(Environment.NewLine, after));
+        using (var scraper = factory.CreateClient())
+        {
+            var scrape = await scraper.GetStringAsync("/metrics");
+            Assert.All(needles.Append(metricsId), needle => Assert.DoesNotContain(needle, scrape, StringComparison.OrdinalIgnoreCase));
+        }
         foreach (var table in new[] { "job", "state", "jobparameter", "jobqueue" })
         {
             var column = table == "job" ? "id" : "jobid";
@@ -96,10 +104,13 @@ public sealed class TenantErasureTests(ComplianceFactory factory) : IClassFixtur
         Assert.True(verify.GetProperty("valid").GetBoolean(), verify.ToString());
         Assert.True(receipt.GetProperty("audited").GetBoolean());
 
-        // Work in flight during the erase writes after it (an image, a result, an audit entry):
-        // retention's sweep finds data of a tenant the directory no longer has, and erases it.
+        // Work in flight during the erase writes after it (a result, an audit entry): retention's
+        // sweep finds data of a tenant the directory no longer has, and erases it. An image is no
+        // longer among them: a put for an erased tenant is refused (issue 20), on every instance.
         var late = await File.ReadAllBytesAsync(Jobs.JobsTestKit.CocoFiles[28]);
-        var stored = await factory.Services.GetRequiredService<IImageStore>().PutAsync(a.TenantId, late, CancellationToken.None);
+        var refused = await Assert.ThrowsAsync<DomainException>(() => factory.Services.GetRequiredService<IImageStore>().PutAsync(a.TenantId, late, CancellationToken.None));
+        Assert.Equal(ErrorCodes.TenantDisabled, refused.Code);
+        var stored = factory.Services.GetRequiredService<IImageStore>().Describe(late);
         await factory.ExecuteAsync(
             $"INSERT INTO results.results (id, tenant_id, created_at, model_name, model_version, image_sha256, image_width, image_height, document) VALUES ('{Guid.NewGuid()}', '{a.TenantId}', now(), 'm', 'v', '{stored.Sha256}', 1, 1, '{{}}')");
         await factory.Services.GetRequiredService<IAuditTrail>().RecordAsync(new AuditEvent("result.read", a.TenantId, Target: "late"), CancellationToken.None);

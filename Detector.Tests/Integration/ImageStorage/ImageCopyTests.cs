@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Detector.Modules.Images;
 using Detector.Modules.Images.Contracts;
 using Detector.Tests.Integration.Jobs;
+using Detector.Web;
 using Xunit.Abstractions;
 
 namespace Detector.Tests.Integration.ImageStorage;
@@ -108,7 +108,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
 
         await using var postgres = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?> { ["ImageStore:Backend"] = "Postgres" });
         using var writer = new StringWriter();
-        var code = await ImagesModule.RunImagesCommandAsync(postgres.Services, ["images", "copy", "--from", "local", "--from-path", source, "--to", "postgres"], writer, CancellationToken.None);
+        var code = await ImagesCommand.RunAsync(postgres.Services, ["images", "copy", "--from", "local", "--from-path", source, "--to", "postgres"], writer, CancellationToken.None);
 
         Assert.Equal(1, code);
         Assert.Contains("listed 5, copied and verified 4", writer.ToString(), StringComparison.Ordinal);
@@ -128,7 +128,7 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
         await using var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?>());
         using var writer = new StringWriter();
 
-        Assert.Equal(2, await ImagesModule.RunImagesCommandAsync(host.Services, args, writer, CancellationToken.None));
+        Assert.Equal(2, await ImagesCommand.RunAsync(host.Services, args, writer, CancellationToken.None));
         Assert.StartsWith("images: ", writer.ToString(), StringComparison.Ordinal);
     }
 

@@ -1,6 +1,6 @@
-using Detector.Modules.Images;
 using Detector.Modules.Images.Encryption;
 using Detector.Tests.Integration.Jobs;
+using Detector.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
@@ -104,12 +104,15 @@ public sealed class ImageEncryptionTests(Xunit.Abstractions.ITestOutputHelper ou
         var stored = await host.Store.PutAsync(a, photo, CancellationToken.None);
         await host.Store.PutAsync(b, photo, CancellationToken.None);
 
-        await host.Store.ForgetTenantAsync(a, CancellationToken.None);
+        // Forgetting a tenant is erasing it (issue 20: the separate ForgetTenantAsync was never called).
+        await host.Store.EraseTenantAsync(a, CancellationToken.None);
 
         Assert.Null(await host.Store.GetAsync(a, stored.Sha256, CancellationToken.None));
         Assert.Equal(photo, await host.Store.GetAsync(b, stored.Sha256, CancellationToken.None));
-        await Assert.ThrowsAsync<TenantKeyDestroyedException>(() => host.Store.PutAsync(a, photo, CancellationToken.None));
-        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM images.tenant_keys WHERE wrapped_key IS NULL AND destroyed_at IS NOT NULL"));
+        var refused = await Assert.ThrowsAsync<Detector.Modules.Common.DomainException>(() => host.Store.PutAsync(a, photo, CancellationToken.None));
+        Assert.IsType<TenantKeyDestroyedException>(refused.InnerException);
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM images.erased_tenants"));
+        Assert.Equal(1L, await ScalarAsync("SELECT count(*) FROM images.tenant_keys")); // b's; a's row went, with no tombstone naming a
     }
 
     [Fact]
@@ -136,7 +139,7 @@ public sealed class ImageEncryptionTests(Xunit.Abstractions.ITestOutputHelper ou
         {
             Assert.Equal(photo, await during.Store.GetAsync(tenant, sha, CancellationToken.None));
             using var output = new StringWriter();
-            Assert.Equal(0, await ImagesModule.RunImagesCommandAsync(during.Services, ["images", "rewrap-keys"], output, CancellationToken.None));
+            Assert.Equal(0, await ImagesCommand.RunAsync(during.Services, ["images", "rewrap-keys"], output, CancellationToken.None));
             Assert.Contains("1 data key(s) now wrapped under master key '2026-b'", output.ToString(), StringComparison.Ordinal);
         }
 

@@ -33,7 +33,8 @@ public sealed class ImageStoreHost : IAsyncDisposable
     public IServiceProvider Services => _host.Services;
 
     /// <summary>Builds the host; the database must exist (<see cref="JobsApiFactory.CreateDatabaseAsync"/>). Migrates it.</summary>
-    public static async Task<ImageStoreHost> StartAsync(string connectionString, IDictionary<string, string?> settings)
+    /// <param name="services">Replacements applied after the module's registrations (a fault-injecting S3 client).</param>
+    public static async Task<ImageStoreHost> StartAsync(string connectionString, IDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         var folder = Path.Combine(Path.GetTempPath(), "detector-images-" + Guid.NewGuid().ToString("N"));
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { EnvironmentName = "Testing", DisableDefaults = true });
@@ -48,6 +49,7 @@ public sealed class ImageStoreHost : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings);
         builder.AddDatabase();
         builder.AddImages();
+        services?.Invoke(builder.Services);
         var host = builder.Build();
         await host.Services.GetRequiredService<MigrationRunner>().MigrateAsync(CancellationToken.None);
         return new ImageStoreHost(host, folder, connectionString);

@@ -69,7 +69,7 @@ public sealed class LegacyImagesMigrationTests : IAsyncLifetime
         }
 
         var output = new StringWriter();
-        Assert.Equal(0, await Detector.Modules.Images.ImagesModule.RunImagesCommandAsync(now.Services, ["images", "seal-legacy"], output, CancellationToken.None));
+        Assert.Equal(0, await Detector.Web.ImagesCommand.RunAsync(now.Services, ["images", "seal-legacy"], output, CancellationToken.None));
         Assert.Contains("2 plaintext image(s) sealed", output.ToString(), StringComparison.Ordinal);
         await using (var after = new NpgsqlCommand(Plaintext, connection))
         {
@@ -79,7 +79,7 @@ public sealed class LegacyImagesMigrationTests : IAsyncLifetime
         Assert.Equal(shared, await now.Store.GetAsync(a, sha, CancellationToken.None));
         Assert.Equal(shared, await now.Store.GetAsync(b, sha, CancellationToken.None));
         var again = new StringWriter();
-        Assert.Equal(0, await Detector.Modules.Images.ImagesModule.RunImagesCommandAsync(now.Services, ["images", "seal-legacy"], again, CancellationToken.None));
+        Assert.Equal(0, await Detector.Web.ImagesCommand.RunAsync(now.Services, ["images", "seal-legacy"], again, CancellationToken.None));
         Assert.Contains("0 plaintext image(s) sealed, 2 already sealed", again.ToString(), StringComparison.Ordinal);
     }
 

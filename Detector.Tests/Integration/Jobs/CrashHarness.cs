@@ -65,9 +65,10 @@ internal sealed class CrashHarness(ITestOutputHelper output) : IAsyncDisposable
     {
         ["Database__ConnectionString"] = ConnectionString,
         ["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
-        ["Detector__AdminApiKey"] = JobsApiFactory.AdminKey,
-        ["Detector__ApiKeyHashSecret"] = JobsApiFactory.HashSecret,
+        ["Tenancy__AdminApiKey"] = JobsApiFactory.AdminKey,
+        ["Tenancy__ApiKeyHashSecret"] = JobsApiFactory.HashSecret,
         ["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey,
+        ["Compliance__AuditSubjectKey"] = TestSecrets.AuditSubjectKey,
         ["Models__Directory"] = JobsApiFactory.ModelsDirectory,
         // A data folder per instance, as separate hosts have: nothing may rely on a shared disk.
         ["ImageStore__Path"] = Path.Combine(_imageDir, instance),

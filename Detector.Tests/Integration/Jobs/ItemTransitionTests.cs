@@ -99,4 +99,14 @@ public sealed class ItemTransitionTests(QuietJobsFactory factory) : IClassFixtur
         Assert.Equal(2, await factory.CountAsync("SELECT count(*) FROM jobs.items WHERE job_id = @jobId AND attempts = 1", jobId));
         Assert.Equal(resultsBefore, await factory.CountAsync("SELECT count(*) FROM results.results r JOIN jobs.items i ON i.result_id = r.id WHERE i.job_id = @jobId", jobId));
     }
+
+    [Fact]
+    public async Task The_jobs_table_has_no_base_url_column_any_more()
+    {
+        // Webhook links start with Deployment:PublicBaseUrl; the request's scheme and host were never read back (migration 0013).
+        Assert.Equal(0, await factory.CountAsync(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'jobs' AND table_name = 'jobs' AND column_name = 'base_url' AND @jobId IS NOT NULL", Guid.Empty));
+        Assert.Equal(1, await factory.CountAsync(
+            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'jobs' AND table_name = 'jobs' AND column_name = 'callback_url' AND @jobId IS NOT NULL", Guid.Empty));
+    }
 }

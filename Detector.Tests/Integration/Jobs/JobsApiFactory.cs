@@ -130,9 +130,10 @@ public class JobsApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         {
             ["Database:ConnectionString"] = ConnectionString,
             ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
-            ["Detector:AdminApiKey"] = AdminKey,
-            ["Detector:ApiKeyHashSecret"] = HashSecret,
+            ["Tenancy:AdminApiKey"] = AdminKey,
+            ["Tenancy:ApiKeyHashSecret"] = HashSecret,
             ["ImageStore:Encryption:MasterKey"] = TestSecrets.ImageMasterKey,
+            ["Compliance:AuditSubjectKey"] = TestSecrets.AuditSubjectKey,
             ["Models:Directory"] = ModelsDirectory,
             ["ImageStore:Path"] = _imageDir,
             ["Jobs:ChunkSize"] = "4",

@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Detector.Modules.Jobs.UrlFetch;
+using Detector.Modules.Outbound.UrlFetch;
 
 namespace Detector.Tests.Integration.Jobs;
 

@@ -4,7 +4,7 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Detector.Modules.Jobs.UrlFetch;
+using Detector.Modules.Outbound.UrlFetch;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using static Detector.Tests.Integration.Jobs.JobsTestKit;

@@ -1,10 +1,11 @@
 using System.Net;
 using Detector.Modules.Common;
-using Detector.Modules.Jobs;
-using Detector.Modules.Jobs.UrlFetch;
+using Detector.Modules.Outbound.UrlFetch;
 using Detector.Modules.Preprocessing;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Detector.Modules.Outbound.Contracts;
+using Detector.Modules.Outbound;
 
 namespace Detector.Tests.Integration.Jobs;
 
@@ -15,6 +16,9 @@ namespace Detector.Tests.Integration.Jobs;
 [Collection("Jobs")]
 public sealed class UrlIngestPolicyTests : IAsyncLifetime
 {
+    private static readonly Guid TenantA = Guid.Parse("0193a000-0000-7000-8000-00000000000a");
+    private static readonly Guid TenantB = Guid.Parse("0193a000-0000-7000-8000-00000000000b");
+
     private LoopbackServer _server = null!;
 
     public async Task InitializeAsync() => _server = await LoopbackServer.StartAsync();
@@ -67,7 +71,7 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
         var (fetcher, connector, _) = Create(allowLoopbackServer: false);
         var url = new Uri(template.Replace("{port}", _server.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal));
 
-        var ex = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(url, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(url, TenantA, long.MaxValue, CancellationToken.None));
 
         Assert.Equal(ErrorCodes.UrlForbidden, ex.Code);
         Assert.False(ex.Transient);
@@ -85,7 +89,7 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
         var (fetcher, connector, _) = Create(allowLoopbackServer: true);
         var url = new Uri(_server.BaseUri, "/redirect/" + Uri.EscapeDataString(target));
 
-        var ex = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(url, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(url, TenantA, long.MaxValue, CancellationToken.None));
 
         Assert.Equal(ErrorCodes.UrlForbidden, ex.Code);
         Assert.All(connector.Connects, e => Assert.Equal(_server.Port, e.Port));
@@ -98,8 +102,8 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
     {
         var (fetcher, connector, _) = Create(allowLoopbackServer: true);
 
-        var direct = await fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/img/0.jpg"), CancellationToken.None);
-        var redirected = await fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/redirect/" + Uri.EscapeDataString("/img/1.jpg")), CancellationToken.None);
+        var direct = await fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/img/0.jpg"), TenantA, long.MaxValue, CancellationToken.None);
+        var redirected = await fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/redirect/" + Uri.EscapeDataString("/img/1.jpg")), TenantA, long.MaxValue, CancellationToken.None);
 
         Assert.Equal(File.ReadAllBytes(JobsTestKit.CocoFiles[0]), direct);
         Assert.Equal(File.ReadAllBytes(JobsTestKit.CocoFiles[1]), redirected);
@@ -113,7 +117,7 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
         var (fetcher, connector, resolver) = Create(allowLoopbackServer: false, extraAllowed: "images.test:{port}");
         var url = new Uri($"http://images.test:{_server.Port}/img/2.jpg");
 
-        var bytes = await fetcher.FetchImageAsync(url, CancellationToken.None);
+        var bytes = await fetcher.FetchImageAsync(url, TenantA, long.MaxValue, CancellationToken.None);
 
         Assert.Equal(File.ReadAllBytes(JobsTestKit.CocoFiles[2]), bytes);
         Assert.Contains("images.test", resolver.Queries);
@@ -125,15 +129,60 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
     {
         var (fetcher, _, _) = Create(allowLoopbackServer: true, maxBytes: 1024 * 1024);
 
-        var big = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/big.jpg"), CancellationToken.None));
-        var text = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/text.jpg"), CancellationToken.None));
-        var ftp = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri("ftp://127.0.0.1/x.jpg"), CancellationToken.None));
-        var fileRedirect = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/redirect/" + Uri.EscapeDataString("file:///etc/passwd")), CancellationToken.None));
+        var big = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/big.jpg"), TenantA, long.MaxValue, CancellationToken.None));
+        var text = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/text.jpg"), TenantA, long.MaxValue, CancellationToken.None));
+        var ftp = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri("ftp://127.0.0.1/x.jpg"), TenantA, long.MaxValue, CancellationToken.None));
+        var fileRedirect = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/redirect/" + Uri.EscapeDataString("file:///etc/passwd")), TenantA, long.MaxValue, CancellationToken.None));
 
         Assert.Equal(ErrorCodes.UrlTooLarge, big.Code);
         Assert.Equal(ErrorCodes.UrlNotAnImage, text.Code);
         Assert.Equal(ErrorCodes.UrlForbidden, ftp.Code);
         Assert.Equal(ErrorCodes.UrlForbidden, fileRedirect.Code);
+    }
+
+    [Theory]
+    [InlineData("http://internal.example/img.jpg", "internal.example")]
+    [InlineData("https://mixed.example/img.jpg", "mixed.example")]
+    public async Task A_refused_url_names_the_host_the_tenant_gave_and_never_the_private_address_it_resolved_to(string url, string host)
+    {
+        var (fetcher, _, _) = Create(allowLoopbackServer: false);
+
+        var ex = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(url), TenantA, long.MaxValue, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.UrlForbidden, ex.Code);
+        Assert.Contains(host, ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("10.0.0.1", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("192.168.1.1", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tenants_failing_urls_on_a_shared_host_leave_another_tenants_fetches_there_working()
+    {
+        var (fetcher, _, _) = Create(allowLoopbackServer: true, breakerMinimumThroughput: 4);
+        for (var i = 0; i < 20; i++)
+        {
+            await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, $"/down/{i}.jpg"), TenantA, long.MaxValue, CancellationToken.None));
+        }
+
+        var refused = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/img/0.jpg"), TenantA, long.MaxValue, CancellationToken.None));
+        Assert.Contains("circuit breaker", refused.Message, StringComparison.Ordinal);
+
+        var bytes = await fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/img/0.jpg"), TenantB, long.MaxValue, CancellationToken.None);
+        Assert.Equal(File.ReadAllBytes(JobsTestKit.CocoFiles[0]), bytes);
+    }
+
+    [Fact]
+    public async Task A_fetched_image_over_the_callers_limit_is_refused_like_an_upload_over_the_plans_limit()
+    {
+        var (fetcher, _, _) = Create(allowLoopbackServer: true);
+        var size = new FileInfo(JobsTestKit.CocoFiles[0]).Length;
+
+        var refused = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/img/0.jpg"), TenantA, size - 1, CancellationToken.None));
+        var fetched = await fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/img/0.jpg"), TenantA, size, CancellationToken.None);
+
+        Assert.Equal(ErrorCodes.UrlTooLarge, refused.Code);
+        Assert.False(refused.Transient);
+        Assert.Equal(size, fetched.Length);
     }
 
     [Fact]
@@ -142,12 +191,12 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
         var (fetcher, _, _) = Create(allowLoopbackServer: true, breakerMinimumThroughput: 4);
         for (var i = 0; i < 4; i++)
         {
-            var failed = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, $"/down/{i}.jpg"), CancellationToken.None));
+            var failed = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, $"/down/{i}.jpg"), TenantA, long.MaxValue, CancellationToken.None));
             Assert.True(failed.Transient);
         }
 
         Assert.Equal(4, _server.DownHits);
-        var shortCircuited = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/down/9.jpg"), CancellationToken.None));
+        var shortCircuited = await Assert.ThrowsAsync<UrlFetchException>(() => fetcher.FetchImageAsync(new Uri(_server.BaseUri, "/down/9.jpg"), TenantA, long.MaxValue, CancellationToken.None));
 
         Assert.True(shortCircuited.Transient);
         Assert.Equal(ErrorCodes.UrlFetchFailed, shortCircuited.Code);
@@ -165,7 +214,12 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
             ["images.test"] = [IPAddress.Loopback],
         });
         var connector = new LoopbackOnlyConnector();
-        var options = new UrlFetchOptions { MaxBytes = maxBytes, TimeoutSeconds = 10 };
+        var options = new UrlFetchOptions { TimeoutSeconds = 10 };
+        if (maxBytes > 0)
+        {
+            options.MaxBytes = maxBytes;
+        }
+
         if (allowLoopbackServer)
         {
             options.AllowedHosts.Add($"127.0.0.1:{_server.Port}");
@@ -177,7 +231,7 @@ public sealed class UrlIngestPolicyTests : IAsyncLifetime
         }
 
         var safe = new SafeConnector(resolver, connector, Options.Create(options), NullLogger<SafeConnector>.Instance);
-        var fetcher = new UrlFetcher(safe, new SkiaImagePreprocessor(Options.Create(new PreprocessingOptions())), new OutboundBreakers(NullLogger<OutboundBreakers>.Instance, breakerMinimumThroughput), Options.Create(options), Options.Create(new JobsOptions()));
+        var fetcher = new UrlFetcher(safe, new SkiaImagePreprocessor(Options.Create(new PreprocessingOptions())), new OutboundBreakers(NullLogger<OutboundBreakers>.Instance, new OutboundBreakersOptions { MinimumThroughput = breakerMinimumThroughput }), Options.Create(options));
         return (fetcher, connector, resolver);
     }
 }

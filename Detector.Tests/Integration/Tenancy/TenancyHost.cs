@@ -43,9 +43,10 @@ public sealed class TenancyHost : WebApplicationFactory<Program>
         {
             ["Database:ConnectionString"] = DetectorApiFactory.ConnectionString,
             ["Database:MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
-            ["Detector:AdminApiKey"] = AdminKey,
-            ["Detector:ApiKeyHashSecret"] = "integration-api-key-hash-secret-0123456789",
+            ["Tenancy:AdminApiKey"] = AdminKey,
+            ["Tenancy:ApiKeyHashSecret"] = "integration-api-key-hash-secret-0123456789",
             ["ImageStore:Encryption:MasterKey"] = TestSecrets.ImageMasterKey,
+            ["Compliance:AuditSubjectKey"] = TestSecrets.AuditSubjectKey,
             ["Models:Directory"] = TestPaths.Models,
             ["Models:Enabled:0"] = "yolox_nano_416",
             ["Models:Default"] = "yolox_nano_416",
@@ -57,7 +58,15 @@ public sealed class TenancyHost : WebApplicationFactory<Program>
         };
         foreach (var (key, value) in _settings)
         {
-            settings[key] = value;
+            // A null value leaves the setting out (bound as null, it would still override the legacy name's value).
+            if (value is null)
+            {
+                settings.Remove(key);
+            }
+            else
+            {
+                settings[key] = value;
+            }
         }
 
         builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(settings));

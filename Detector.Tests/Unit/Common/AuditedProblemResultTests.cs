@@ -28,7 +28,7 @@ public sealed class AuditedProblemResultTests
         builder.WebHost.UseTestServer();
         builder.Services.AddSingleton<IAuditTrail>(trail);
         await using var app = builder.Build();
-        app.MapPost("/detect", Results<Ok<string>, ProblemResult> () => new ProblemException(status, "some_code", "Refused") { RetryAfterSeconds = 1 }.ToResult())
+        app.MapPost("/detect", Results<Ok<string>, ProblemResult> () => new DomainException(KindOf(status), "some_code", "Refused") { RetryAfterSeconds = 1 }.ToResult())
             .Audited("result.create");
         app.MapPost("/served", Results<Ok<string>, ProblemResult> () => TypedResults.Ok("done"))
             .Audited("result.create");
@@ -43,6 +43,13 @@ public sealed class AuditedProblemResultTests
         var expected = recorded ? new int?[] { status, 200 } : [200];
         Assert.Equal(expected, trail.Events.Select(e => e.Status));
     }
+
+    private static OutcomeKind KindOf(int status) => status switch
+    {
+        503 => OutcomeKind.Overloaded,
+        429 => OutcomeKind.TooManyRequests,
+        _ => OutcomeKind.Unprocessable,
+    };
 
     private sealed class RecordingTrail : IAuditTrail
     {

@@ -11,7 +11,7 @@ public sealed class ProblemLogTests
 
     private ProblemLog Log() => new(_logger, _time);
 
-    private static ProblemException Overloaded() => new(503, ErrorCodes.Overloaded, "Overloaded", "full") { RetryAfterSeconds = 1 };
+    private static DomainException Overloaded() => new(OutcomeKind.Overloaded, ErrorCodes.Overloaded, "Overloaded", "full") { RetryAfterSeconds = 1 };
 
     [Fact]
     public void A_transient_problem_answered_many_times_is_logged_once_per_window_with_the_count_of_the_others()
@@ -36,7 +36,7 @@ public sealed class ProblemLogTests
     {
         var log = Log();
         log.Answered("/v1/detect", Overloaded(), "full");
-        log.Answered("/v1/detect", new ProblemException(503, ErrorCodes.DatabaseUnavailable, "Database unavailable") { RetryAfterSeconds = 2 }, "down");
+        log.Answered("/v1/detect", new DomainException(OutcomeKind.Unavailable, ErrorCodes.DatabaseUnavailable, "Database unavailable") { RetryAfterSeconds = 2 }, "down");
         log.Answered("/v1/detect", Overloaded(), "full");
 
         Assert.Equal(2, _logger.Lines.Count);
@@ -48,8 +48,8 @@ public sealed class ProblemLogTests
         var log = Log();
         for (var i = 0; i < 3; i++)
         {
-            log.Answered("/v1/detect", new ProblemException(507, ErrorCodes.StorageFull, "Storage full"), "disk full");
-            log.Answered("/v1/detect", new ProblemException(400, ErrorCodes.ValidationFailed, "Bad request"), "bad");
+            log.Answered("/v1/detect", new DomainException(OutcomeKind.StorageFull, ErrorCodes.StorageFull, "Storage full"), "disk full");
+            log.Answered("/v1/detect", new DomainException(OutcomeKind.InvalidInput, ErrorCodes.ValidationFailed, "Bad request"), "bad");
         }
 
         Assert.Equal(3, _logger.Lines.Count);

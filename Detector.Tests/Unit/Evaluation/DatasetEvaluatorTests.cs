@@ -5,7 +5,9 @@ using Detector.Modules.Evaluation.Coco;
 using Detector.Modules.Evaluation.Contracts;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Models.Contracts;
+using Detector.Modules.Preprocessing;
 using Detector.Modules.Preprocessing.Contracts;
+using Detector.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SkiaSharp;
@@ -72,7 +74,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
     public async Task An_oracle_detector_scores_one_and_the_results_file_is_COCO_json()
     {
         var detector = new OracleDetector(CocoDataset.Load(AnnotationsPath));
-        var evaluator = new DatasetEvaluator(detector, new Catalog());
+        var evaluator = new DatasetEvaluator(detector, new Catalog(), new SkiaImageScaler());
         var resultsPath = Path.Combine(_root, "out", "results.json");
 
         var report = await evaluator.EvaluateAsync(
@@ -103,7 +105,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
     public async Task Scaling_enlarges_images_and_ground_truth_together()
     {
         var detector = new OracleDetector(CocoDataset.Load(AnnotationsPath));
-        var evaluator = new DatasetEvaluator(detector, new Catalog());
+        var evaluator = new DatasetEvaluator(detector, new Catalog(), new SkiaImageScaler());
 
         var report = await evaluator.EvaluateAsync(
             new EvaluationSettings { Model = "oracle", AnnotationsPath = AnnotationsPath, ImagesDirectory = ImagesPath, Scale = 2 },
@@ -128,7 +130,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
         var output = new StringWriter();
         var resultsPath = Path.Combine(_root, "r.json");
 
-        var code = await EvaluationModule.RunEvaluationCommandAsync(
+        var code = await EvalCommand.RunAsync(
             services,
             ["eval", "--model", "oracle", "--annotations", AnnotationsPath, "--images", ImagesPath, "--out", resultsPath, "--min-score", "0.05", "--scale=1"],
             output,
@@ -158,7 +160,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
         string[] args = [.. commandLine.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(a => a switch { "A" => AnnotationsPath, "I" => ImagesPath, _ => a })];
         var output = new StringWriter();
 
-        var code = await EvaluationModule.RunEvaluationCommandAsync(Services(), args, output, CancellationToken.None);
+        var code = await EvalCommand.RunAsync(Services(), args, output, CancellationToken.None);
 
         Assert.Equal(2, code);
         Assert.Contains("usage: eval --model", output.ToString(), StringComparison.Ordinal);
@@ -169,7 +171,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
     {
         var output = new StringWriter();
 
-        var code = await EvaluationModule.RunEvaluationCommandAsync(
+        var code = await EvalCommand.RunAsync(
             Services(), ["eval", "--model", "nope", "--annotations", AnnotationsPath, "--images", ImagesPath], output, CancellationToken.None);
 
         Assert.Equal(2, code);
@@ -181,6 +183,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
         builder.Services.AddSingleton<IObjectDetector>(new OracleDetector(CocoDataset.Load(AnnotationsPath)));
         builder.Services.AddSingleton<IModelCatalog>(new Catalog());
+        builder.AddPreprocessing();
         builder.AddEvaluation();
         return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
@@ -211,7 +214,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
-        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out ProblemException? refusal)
+        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal)
         {
             refusal = null;
             return null;

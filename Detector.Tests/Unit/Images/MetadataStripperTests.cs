@@ -86,6 +86,20 @@ public sealed class MetadataStripperTests
     }
 
     [Fact]
+    public void A_bmp_loses_what_was_appended_after_its_pixels_whatever_its_file_size_field_says()
+    {
+        var bmp = TestImages.Bmp(TestImages.Gradient(7, 5));
+        var image = (byte[])[.. bmp, .. "MotionPhotoVideoTrailer"u8];
+        BinaryPrimitives.WriteInt32LittleEndian(image.AsSpan(2), image.Length); // the sender's claim covers the trailer
+
+        var stripped = Strip(image);
+
+        Assert.Equal(bmp, stripped);
+        Assert.All(PhotosWithMetadata.Secrets, s => Assert.False(PhotosWithMetadata.Contains(stripped, s), s));
+        Assert.Equal(Pixels(bmp), Pixels(stripped));
+    }
+
+    [Fact]
     public void Formats_without_metadata_or_unknown_ones_are_left_as_they_are()
     {
         var bmp = TestImages.Bmp(TestImages.Solid(8, 8, SKColors.Green));
@@ -104,6 +118,7 @@ public sealed class MetadataStripperTests
             PhotosWithMetadata.Png(TestImages.Encode(TestImages.Gradient(16, 16), SKEncodedImageFormat.Png), 3),
             ExtendedWebp(webp[12..], PhotosWithMetadata.ExifTiff(8), "<x:xmpmeta/>"u8.ToArray()),
             TestImages.Gif(4, 4, [SKColors.Red, SKColors.Blue], (x, y) => (x + y) % 2),
+            TestImages.Bmp(TestImages.Gradient(7, 5)),
         };
         for (var i = 0; i < 8000; i++)
         {

@@ -71,9 +71,9 @@ public sealed class AdmissionControlTests
             Assert.True(admission.TryAdmit(DetectionPriority.Interactive));
         }
 
-        Assert.Equal(Admission.OverBudget, admission.TryRefuseInteractive(Guid.Empty, 0));
-        Assert.Equal(Admission.Admitted, admission.TryRefuseInteractive(Guid.Empty, 0, TimeSpan.FromMilliseconds(500))); // a patient client
-        Assert.Equal(Admission.OverBudget, admission.TryRefuseInteractive(Guid.Empty, 0, TimeSpan.FromMilliseconds(100))); // a hurried one
+        Assert.Equal(Admission.OverBudget, admission.Admit(DetectionPriority.Interactive, Guid.Empty, 0));
+        Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, Guid.Empty, 0, TimeSpan.FromMilliseconds(500))); // a patient client
+        Assert.Equal(Admission.OverBudget, admission.Admit(DetectionPriority.Interactive, Guid.Empty, 0, TimeSpan.FromMilliseconds(100))); // a hurried one
         Assert.Equal(Admission.OverBudget, admission.Admit(DetectionPriority.Interactive, Guid.Empty, 0, TimeSpan.FromMilliseconds(-5))); // already late
         Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, Guid.Empty, 0, TimeSpan.FromMilliseconds(500)));
     }
@@ -93,22 +93,6 @@ public sealed class AdmissionControlTests
         var (admission, _) = Create(capacity: 20, budget: TimeSpan.FromMilliseconds(1), alwaysAdmitted: 2);
 
         Assert.Equal(20, Enumerable.Range(0, 25).Count(_ => admission.TryAdmit(DetectionPriority.Interactive)));
-    }
-
-    [Fact]
-    public void The_early_refusal_reserves_nothing_and_counts_only_refusals()
-    {
-        var (admission, rejected) = Create(capacity: 2, budget: TimeSpan.Zero);
-
-        Assert.False(admission.TryRefuseInteractive());
-        Assert.Equal(0, admission.Admitted);
-        Assert.Equal(0, rejected.Value);
-
-        admission.TryAdmit(DetectionPriority.Interactive);
-        admission.TryAdmit(DetectionPriority.Interactive);
-        Assert.True(admission.TryRefuseInteractive());
-        Assert.Equal(1, rejected.Value);
-        Assert.Equal(2, admission.Admitted);
     }
 
     [Fact]
@@ -156,7 +140,6 @@ public sealed class AdmissionControlTests
         }
 
         Assert.Equal(Admission.TenantInFlight, admission.Admit(DetectionPriority.Interactive, a, maxInFlight: 3));
-        Assert.Equal(Admission.TenantInFlight, admission.TryRefuseInteractive(a, 3));
         Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, b, maxInFlight: 3));
 
         admission.Release(DetectionPriority.Interactive, a);
@@ -180,7 +163,6 @@ public sealed class AdmissionControlTests
 
         Assert.InRange(admitted, 5, 11);
         Assert.Equal(Admission.OverBudget, admission.Admit(DetectionPriority.Interactive, flooder, 0));
-        Assert.Equal(Admission.Admitted, admission.TryRefuseInteractive(quiet, 0));
         Assert.Equal(Admission.Admitted, admission.Admit(DetectionPriority.Interactive, quiet, 0));
     }
 

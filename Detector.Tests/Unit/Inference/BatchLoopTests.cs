@@ -26,12 +26,28 @@ public sealed class BatchLoopTests
     {
         await using var h = new LoopHarness(maxBatch: 1);
 
-        var failed = await Assert.ThrowsAsync<ProblemException>(() => h.Queue.EnqueueAsync(Item(FakeRuntime.FailMarker), CancellationToken.None).WaitAsync(Guard));
+        var failed = await Assert.ThrowsAsync<DomainException>(() => h.Queue.EnqueueAsync(Item(FakeRuntime.FailMarker), CancellationToken.None).WaitAsync(Guard));
         Assert.Equal(ErrorCodes.InferenceFailed, failed.Code);
 
         var next = Item(5);
         var info = await h.Queue.EnqueueAsync(next, CancellationToken.None).WaitAsync(Guard);
         Assert.Equal(1, info.BatchSize);
+        Assert.Equal(FakeRuntime.Output(next.Input), next.Output.AsSpan(0, FakeRuntime.Length).ToArray());
+    }
+
+    [Fact]
+    public async Task A_batch_that_fails_outside_the_run_fails_its_requests_and_the_executor_thread_survives()
+    {
+        await using var h = new LoopHarness(maxBatch: 1);
+        // An input shorter than the model's makes the copy into the slot throw before the run:
+        // an exception the run's own handling never sees. Escaping the batch thread, it would end the process.
+        var malformed = new WorkItem(new float[FakeRuntime.Length - 1], DetectionPriority.Interactive, long.MaxValue);
+
+        var failed = await Assert.ThrowsAsync<DomainException>(() => h.Queue.EnqueueAsync(malformed, CancellationToken.None).WaitAsync(Guard));
+        Assert.Equal(ErrorCodes.InferenceFailed, failed.Code);
+
+        var next = Item(7);
+        await h.Queue.EnqueueAsync(next, CancellationToken.None).WaitAsync(Guard);
         Assert.Equal(FakeRuntime.Output(next.Input), next.Output.AsSpan(0, FakeRuntime.Length).ToArray());
     }
 
@@ -60,7 +76,7 @@ public sealed class BatchLoopTests
         await stopping.WaitAsync(Guard);
 
         await blocker.WaitAsync(Guard);
-        var ex = await Assert.ThrowsAsync<ProblemException>(() => waiting.WaitAsync(Guard));
+        var ex = await Assert.ThrowsAsync<DomainException>(() => waiting.WaitAsync(Guard));
         Assert.Equal(503, ex.Status);
         Assert.False(h.Runtime.Saw(2));
     }
@@ -70,7 +86,7 @@ public sealed class BatchLoopTests
     {
         await using var h = new LoopHarness(maxBatch: 1);
 
-        await Assert.ThrowsAsync<ProblemException>(() => h.Queue.EnqueueAsync(Item(FakeRuntime.FailMarker), CancellationToken.None).WaitAsync(Guard));
+        await Assert.ThrowsAsync<DomainException>(() => h.Queue.EnqueueAsync(Item(FakeRuntime.FailMarker), CancellationToken.None).WaitAsync(Guard));
         var next = Item(6);
         await h.Queue.EnqueueAsync(next, CancellationToken.None).WaitAsync(Guard);
 

@@ -60,7 +60,7 @@ public sealed class BatchSchedulerTests
         await using var h = SchedulerHarness.Create(executors: 1, maxBatch: 4, maxDelay: Forever);
 
         var expired = new WorkItem(FakeRuntime.Input(5), DetectionPriority.Interactive, Stopwatch.GetTimestamp() - 1);
-        var ex = await Assert.ThrowsAsync<ProblemException>(() => h.Enqueue(expired).WaitAsync(Guard));
+        var ex = await Assert.ThrowsAsync<DomainException>(() => h.Enqueue(expired).WaitAsync(Guard));
 
         Assert.Equal(504, ex.Status);
         Assert.Equal(ErrorCodes.DeadlineExceeded, ex.Code);
@@ -215,7 +215,7 @@ public sealed class BatchSchedulerTests
 
         foreach (var failed in new[] { failing, sameBatch })
         {
-            var ex = await Assert.ThrowsAsync<ProblemException>(() => failed.WaitAsync(Guard));
+            var ex = await Assert.ThrowsAsync<DomainException>(() => failed.WaitAsync(Guard));
             Assert.Equal(503, ex.Status);
             Assert.Equal(ErrorCodes.InferenceFailed, ex.Code);
             Assert.IsType<InvalidOperationException>(ex.InnerException);

@@ -46,8 +46,8 @@ public sealed class FormatTests
             _ => Enumerable.Range(0, 256).Select(i => (byte)(i * 37)).ToArray(),
         };
 
-        var inspect = Assert.Throws<ProblemException>(() => TestImages.Preprocessor().Inspect(bytes));
-        var preprocess = Assert.Throws<ProblemException>(() => Preprocess(bytes));
+        var inspect = Assert.Throws<DomainException>(() => TestImages.Preprocessor().Inspect(bytes));
+        var preprocess = Assert.Throws<DomainException>(() => Preprocess(bytes));
 
         Assert.Equal((415, ErrorCodes.UnsupportedImageFormat), (inspect.Status, inspect.Code));
         Assert.Equal((415, ErrorCodes.UnsupportedImageFormat), (preprocess.Status, preprocess.Code));
@@ -59,7 +59,7 @@ public sealed class FormatTests
         // The name and Content-Type a client sends are never trusted; only the bytes count.
         var bytes = "This is not a photo, it is a text file called photo.jpg\n"u8.ToArray();
 
-        var ex = Assert.Throws<ProblemException>(() => Preprocess(bytes));
+        var ex = Assert.Throws<DomainException>(() => Preprocess(bytes));
 
         Assert.Equal(415, ex.Status);
         Assert.Equal(ErrorCodes.UnsupportedImageFormat, ex.Code);
@@ -68,8 +68,8 @@ public sealed class FormatTests
     [Fact]
     public void Empty_input_is_a_400_empty_body()
     {
-        var inspect = Assert.Throws<ProblemException>(() => TestImages.Preprocessor().Inspect([]));
-        var preprocess = Assert.Throws<ProblemException>(() => Preprocess([]));
+        var inspect = Assert.Throws<DomainException>(() => TestImages.Preprocessor().Inspect([]));
+        var preprocess = Assert.Throws<DomainException>(() => Preprocess([]));
 
         Assert.Equal((400, ErrorCodes.EmptyBody), (inspect.Status, inspect.Code));
         Assert.Equal((400, ErrorCodes.EmptyBody), (preprocess.Status, preprocess.Code));
@@ -82,7 +82,7 @@ public sealed class FormatTests
         var jpeg = TestImages.Encode(bitmap, SKEncodedImageFormat.Jpeg);
         var truncated = jpeg[..(jpeg.Length / 2)];
 
-        var ex = Assert.Throws<ProblemException>(() => Preprocess(truncated));
+        var ex = Assert.Throws<DomainException>(() => Preprocess(truncated));
 
         Assert.Equal(422, ex.Status);
         Assert.Equal(ErrorCodes.CorruptImage, ex.Code);
@@ -103,7 +103,7 @@ public sealed class FormatTests
         var bytes = magic.Concat(Enumerable.Repeat((byte)0x01, 64)).ToArray();
 
         // Some garbage still parses as a header (a GIF's is just two sizes), so this goes all the way to decoding.
-        var ex = Assert.Throws<ProblemException>(() => Preprocess(bytes));
+        var ex = Assert.Throws<DomainException>(() => Preprocess(bytes));
 
         Assert.Equal((422, ErrorCodes.CorruptImage), (ex.Status, ex.Code));
     }
@@ -115,8 +115,8 @@ public sealed class FormatTests
         var preprocessor = TestImages.Preprocessor();
         var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
 
-        var inspect = Assert.Throws<ProblemException>(() => preprocessor.Inspect(bomb));
-        var preprocess = Assert.Throws<ProblemException>(() => Preprocess(bomb));
+        var inspect = Assert.Throws<DomainException>(() => preprocessor.Inspect(bomb));
+        var preprocess = Assert.Throws<DomainException>(() => Preprocess(bomb));
 
         Assert.Equal((413, ErrorCodes.ImageTooLarge), (inspect.Status, inspect.Code));
         Assert.Equal((413, ErrorCodes.ImageTooLarge), (preprocess.Status, preprocess.Code));
@@ -130,7 +130,7 @@ public sealed class FormatTests
         var png = Encoded("png", 100, 50);
 
         Assert.Equal(100, TestImages.Preprocessor(maxPixels: 5000).Inspect(png).Width);
-        var ex = Assert.Throws<ProblemException>(() => TestImages.Preprocessor(maxPixels: 4999).Inspect(png));
+        var ex = Assert.Throws<DomainException>(() => TestImages.Preprocessor(maxPixels: 4999).Inspect(png));
         Assert.Equal(413, ex.Status);
     }
 

@@ -29,8 +29,8 @@ public sealed class JpegScanLimitTests
     {
         var bomb = Progressive(5000);
 
-        var inspect = Assert.Throws<ProblemException>(() => TestImages.Preprocessor().Inspect(bomb));
-        var preprocess = Assert.Throws<ProblemException>(() => TestImages.Preprocessor().Preprocess(bomb, TestImages.Yolox, TestImages.Tensor(TestImages.Yolox)));
+        var inspect = Assert.Throws<DomainException>(() => TestImages.Preprocessor().Inspect(bomb));
+        var preprocess = Assert.Throws<DomainException>(() => TestImages.Preprocessor().Preprocess(bomb, TestImages.Yolox, TestImages.Tensor(TestImages.Yolox)));
 
         Assert.Equal((413, ErrorCodes.ImageTooComplex), (inspect.Status, inspect.Code));
         Assert.Equal((413, ErrorCodes.ImageTooComplex), (preprocess.Status, preprocess.Code));

@@ -21,12 +21,16 @@ public sealed class BodyFingerprintTests
     [Fact]
     public void Bytes_that_only_begin_like_the_boundary_are_hashed_not_dropped()
     {
-        // "abab" inside "ababab-x": Knuth-Morris-Pratt must give back the prefix it gave up on.
-        var a = Fingerprint(Encoding.ASCII.GetBytes("xxababacxx"), "ababac");
-        var b = Fingerprint(Encoding.ASCII.GetBytes("xxxx"), "ababac");
-        var c = Fingerprint(Encoding.ASCII.GetBytes("xxababxx"), "ababac");
+        // "CRLF--ababa" inside a part begins like the delimiter "CRLF--ababac" and is not one:
+        // Knuth-Morris-Pratt must give back the prefix it gave up on, as content. (The boundary
+        // string alone is never a delimiter: it was once dropped wherever it occurred.)
+        var a = Fingerprint(Multipart("ababac", "xx\r\n--ababab-x ababac"), "ababac");
+        var b = Fingerprint(Multipart("zzzzzz", "xx\r\n--ababab-x ababac"), "zzzzzz");
+        var c = Fingerprint(Multipart("ababac", "xx\r\n--abab-x ababac"), "ababac");
+        var d = Fingerprint(Multipart("ababac", "xx\r\n--ababab-x "), "ababac");
         Assert.Equal(a, b);
-        Assert.NotEqual(b, c);
+        Assert.NotEqual(a, c);
+        Assert.NotEqual(a, d);
     }
 
     [Fact]
@@ -44,6 +48,23 @@ public sealed class BodyFingerprintTests
 
             Assert.Equal(whole, f.Finish("POST", "/v1/detect", "", "MULTIPART/FORM-DATA"));
         }
+    }
+
+    [Fact]
+    public void With_a_one_character_boundary_moving_that_character_inside_a_part_changes_the_fingerprint()
+    {
+        // Dropping every "b" made both of these "xy": two different images, one fingerprint.
+        Assert.NotEqual(Fingerprint(Multipart("b", "xby"), "b"), Fingerprint(Multipart("b", "xyb"), "b"));
+        Assert.NotEqual(Fingerprint(Multipart("b", "xby"), "b"), Fingerprint(Multipart("b", "xy"), "b"));
+        Assert.Equal(Fingerprint(Multipart("b", "xby"), "b"), Fingerprint(Multipart("another-boundary", "xby"), "another-boundary"));
+    }
+
+    [Fact]
+    public void Where_one_part_ends_and_the_next_begins_is_part_of_the_fingerprint()
+    {
+        var one = Encoding.ASCII.GetBytes("--q\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nxy\r\n--q\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nz\r\n--q--\r\n");
+        var two = Encoding.ASCII.GetBytes("--q\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--q\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nyz\r\n--q--\r\n");
+        Assert.NotEqual(Fingerprint(one, "q"), Fingerprint(two, "q"));
     }
 
     [Fact]

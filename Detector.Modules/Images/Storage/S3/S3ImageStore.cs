@@ -22,6 +22,7 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
     private const int PartsInFlight = 4;
     private readonly S3StoreOptions _s3 = options.Value.S3;
     private readonly ResiliencePipeline _pipeline = pipelines.GetPipeline(S3Resilience.PipelineName);
+    private readonly S3Prefixes _prefixes = new(client, options.Value.S3, pipelines.GetPipeline(S3Resilience.PipelineName));
 
     public string Name => "s3";
 
@@ -120,63 +121,18 @@ internal sealed class S3ImageStore(IAmazonS3 client, IOptions<ImageStoreOptions>
         return true;
     }
 
-    public async Task<int> SweepStraysAsync(DateTimeOffset olderThan, CancellationToken cancellationToken)
+    /// <summary>A multipart upload whose process died between its parts is billed until aborted.</summary>
+    public Task<int> SweepStraysAsync(DateTimeOffset olderThan, CancellationToken cancellationToken) =>
+        _prefixes.AbortUploadsAsync(_s3.Prefix, upload => upload.Initiated is { } initiated && initiated.ToUniversalTime() < olderThan.UtcDateTime, cancellationToken);
+
+    /// <summary>Every object under the tenant's prefix (images and strays alike) and its unfinished multipart uploads.</summary>
+    public Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken) => _prefixes.EraseAsync(tenant, $"{_s3.Prefix}{tenant:N}/", cancellationToken);
+
+    public async Task<bool> HasTenantBlobsAsync(Guid tenant, CancellationToken cancellationToken)
     {
-        // A multipart upload whose process died between its parts is billed until aborted.
-        var removed = 0;
-        // (Also set a bucket lifecycle rule AbortIncompleteMultipartUpload: it covers stores this cannot list.)
-        var request = new ListMultipartUploadsRequest { BucketName = _s3.Bucket, Prefix = _s3.Prefix };
-        while (true)
-        {
-            ListMultipartUploadsResponse page;
-            try
-            {
-                page = await _pipeline.ExecuteAsync(async ct => await client.ListMultipartUploadsAsync(request, ct), cancellationToken);
-            }
-            catch (AmazonS3Exception ex) when (ex.ErrorCode == "NotImplemented")
-            {
-                return removed; // some S3-compatible stores cannot list uploads; their lifecycle rules must do it
-            }
-
-            foreach (var upload in page.MultipartUploads ?? [])
-            {
-                if (upload.Initiated is { } initiated && initiated.ToUniversalTime() < olderThan.UtcDateTime)
-                {
-                    await _pipeline.ExecuteAsync(
-                        async ct => await client.AbortMultipartUploadAsync(new AbortMultipartUploadRequest { BucketName = _s3.Bucket, Key = upload.Key, UploadId = upload.UploadId }, ct),
-                        cancellationToken);
-                    removed++;
-                }
-            }
-
-            if (page.IsTruncated != true)
-            {
-                return removed;
-            }
-
-            request.KeyMarker = page.NextKeyMarker;
-            request.UploadIdMarker = page.NextUploadIdMarker;
-        }
-    }
-
-    public async Task<long> DeleteTenantAsync(Guid tenant, CancellationToken cancellationToken)
-    {
-        // Every object under the tenant's prefix (images and strays alike), a listed page at a time.
-        var prefix = $"{_s3.Prefix}{tenant:N}/";
-        long deleted = 0;
-        while (true)
-        {
-            var request = new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = prefix, MaxKeys = 1000 };
-            var page = await _pipeline.ExecuteAsync(async ct => await client.ListObjectsV2Async(request, ct), cancellationToken);
-            if (page.S3Objects is not { Count: > 0 } objects)
-            {
-                return deleted;
-            }
-
-            var batch = new DeleteObjectsRequest { BucketName = _s3.Bucket, Objects = objects.Select(o => new KeyVersion { Key = o.Key }).ToList() };
-            await _pipeline.ExecuteAsync(async ct => await client.DeleteObjectsAsync(batch, ct), cancellationToken);
-            deleted += objects.Count;
-        }
+        var request = new ListObjectsV2Request { BucketName = _s3.Bucket, Prefix = $"{_s3.Prefix}{tenant:N}/", MaxKeys = 1 };
+        var page = await _pipeline.ExecuteAsync(async ct => await client.ListObjectsV2Async(request, ct), cancellationToken);
+        return page.S3Objects is { Count: > 0 };
     }
 
     public async Task CheckAsync(CancellationToken cancellationToken)

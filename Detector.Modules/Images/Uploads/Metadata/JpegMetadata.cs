@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Detector.Modules.Preprocessing.Contracts;
 
 namespace Detector.Modules.Images.Uploads.Metadata;
 
@@ -11,93 +12,43 @@ namespace Detector.Modules.Images.Uploads.Metadata;
 /// </summary>
 internal static class JpegMetadata
 {
-    private const byte Sos = 0xDA;
-    private const byte Eoi = 0xD9;
-    private const byte App0 = 0xE0;
-    private const byte App1 = 0xE1;
-    private const byte App2 = 0xE2;
-    private const byte App14 = 0xEE;
-    private const byte Com = 0xFE;
-
     public static int Strip(Span<byte> jpeg)
     {
-        var read = 2;
+        // The decoder's own walk (Preprocessing), so what is kept and dropped is what the decoder
+        // would read as such. The walker reads only past the part it returned; the writes below
+        // stay before it.
         var write = 2;
-        while (read < jpeg.Length)
+        var walker = new JpegMarkerWalker(jpeg);
+        while (walker.MoveNext())
         {
-            if (jpeg[read] != 0xFF || read + 1 >= jpeg.Length)
+            var part = walker.Current;
+            switch (part.Kind)
             {
-                throw Damaged(jpeg, read, write);
+                case JpegPartKind.Fill:
+                    continue; // dropped: fill bytes carry nothing
+                case JpegPartKind.Stray or JpegPartKind.Truncated:
+                    throw Damaged(jpeg, part.Start, write);
+                case JpegPartKind.ScanData:
+                    write = MetadataStripper.Keep(jpeg, part.Start, part.End, write); // a scan cut short is kept as it is; decoding reports the damage
+                    continue;
+                case JpegPartKind.Marker when part.Marker == JpegMarkers.Eoi:
+                    jpeg.Slice(part.Start, 2).CopyTo(jpeg[write..]);
+                    return write + 2; // anything after the image (a motion photo's video, say) is dropped
+                case JpegPartKind.Marker:
+                    write = MetadataStripper.Keep(jpeg, part.Start, part.End, write);
+                    continue;
             }
 
-            var marker = jpeg[read + 1];
-            if (marker == 0xFF)
+            var payload = jpeg[part.PayloadStart..part.End];
+            if (Keeps(part.Marker, payload))
             {
-                read++; // fill byte
-                continue;
+                write = MetadataStripper.Keep(jpeg, part.Start, part.End, write);
             }
-
-            if (marker == Eoi)
-            {
-                jpeg.Slice(read, 2).CopyTo(jpeg[write..]);
-                return write + 2; // anything after the image (a motion photo's video, say) is dropped
-            }
-
-            if (marker is (>= 0xD0 and <= 0xD7) or 0x01)
-            {
-                jpeg.Slice(read, 2).CopyTo(jpeg[write..]);
-                read += 2;
-                write += 2;
-                continue;
-            }
-
-            if (read + 4 > jpeg.Length)
-            {
-                throw Damaged(jpeg, read, write);
-            }
-
-            var length = BinaryPrimitives.ReadUInt16BigEndian(jpeg[(read + 2)..]);
-            var end = read + 2 + length;
-            if (length < 2 || end > jpeg.Length)
-            {
-                throw Damaged(jpeg, read, write);
-            }
-
-            var payload = jpeg[(read + 4)..end];
-            if (Keeps(marker, payload))
-            {
-                write = MetadataStripper.Keep(jpeg, read, end, write);
-            }
-            else if (marker == App1 && payload.StartsWith("Exif\0\0"u8) && ExifOrientation.Read(payload[6..]) is var orientation and > 0
-                && write + OrientationSegmentLength <= end)
+            else if (part.Marker == JpegMarkers.App1 && payload.StartsWith("Exif\0\0"u8) && ExifOrientation.Read(payload[6..]) is var orientation and > 0
+                && write + OrientationSegmentLength <= part.End)
             {
                 // Written over bytes already read (write <= read): a well-formed EXIF holding the entry is at least this long.
                 write += WriteOrientationSegment(jpeg[write..], orientation);
-            }
-
-            read = end;
-            if (marker == Sos)
-            {
-                // Entropy-coded data runs to the next marker that is not a stuffed 0xFF00 or a restart.
-                var data = read;
-                while (true)
-                {
-                    var ff = jpeg[read..].IndexOf((byte)0xFF);
-                    if (ff < 0 || read + ff + 1 >= jpeg.Length)
-                    {
-                        // Truncated scan: keep it as it is; decoding reports the damage.
-                        return MetadataStripper.Keep(jpeg, data, jpeg.Length, write);
-                    }
-
-                    read += ff + 1;
-                    if (jpeg[read] is not (0x00 or (>= 0xD0 and <= 0xD7) or 0xFF))
-                    {
-                        read--;
-                        break;
-                    }
-                }
-
-                write = MetadataStripper.Keep(jpeg, data, read, write);
             }
         }
 
@@ -117,11 +68,11 @@ internal static class JpegMetadata
 
     private static bool Keeps(byte marker, ReadOnlySpan<byte> payload) => marker switch
     {
-        App0 => payload.StartsWith("JFIF\0"u8),
-        App2 => payload.StartsWith("ICC_PROFILE\0"u8),
-        App14 => payload.StartsWith("Adobe"u8),
-        Com => false,
-        >= App0 and <= 0xEF => false,
+        JpegMarkers.App0 => payload.StartsWith("JFIF\0"u8),
+        JpegMarkers.App2 => payload.StartsWith("ICC_PROFILE\0"u8),
+        JpegMarkers.App14 => payload.StartsWith("Adobe"u8),
+        JpegMarkers.Com => false,
+        >= JpegMarkers.App0 and <= JpegMarkers.App15 => false,
         _ => true,
     };
 
@@ -130,7 +81,7 @@ internal static class JpegMetadata
     private static int WriteOrientationSegment(Span<byte> target, int orientation)
     {
         target[0] = 0xFF;
-        target[1] = App1;
+        target[1] = JpegMarkers.App1;
         BinaryPrimitives.WriteUInt16BigEndian(target[2..], OrientationSegmentLength - 2);
         "Exif\0\0"u8.CopyTo(target[4..]);
         ExifOrientation.WriteTiff(target[10..], orientation);

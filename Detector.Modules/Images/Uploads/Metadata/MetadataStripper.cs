@@ -37,6 +37,7 @@ internal static class MetadataStripper
                 [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, ..] => PngMetadata.Strip(image),
                 [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => WebpMetadata.Strip(image),
                 [(byte)'G', (byte)'I', (byte)'F', (byte)'8', _, (byte)'a', ..] => GifMetadata.Strip(image),
+                [(byte)'B', (byte)'M', ..] => BmpMetadata.Strip(image),
                 _ => image.Length,
             };
         }

@@ -1,0 +1,33 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace Detector.Modules.Detection;
+
+/// <summary>The detect API: upload size, the overload refusal hold and deadlines (Detection; formerly Ingestion).</summary>
+public sealed class DetectApiOptions
+{
+    public const string SectionName = "Detection";
+
+    /// <summary>The section's name before the detect API moved to the Detection module; still read, with a warning.</summary>
+    public const string LegacySectionName = "Ingestion";
+
+    /// <summary>Largest accepted image upload; larger ones get 413.</summary>
+    [Range(1024, 1L << 31)]
+    public long MaxUploadBytes { get; set; } = 20L * 1024 * 1024;
+
+    /// <summary>
+    /// How long an overload refusal (503 before the body is read) is held before it is sent. A
+    /// client that resends at once then asks twice a second instead of thousands: each refusal
+    /// still costs no body read, no database and no CPU while held (a timer), and a client that
+    /// honours Retry-After (at least 1 s) loses nothing. At 250 ms, 64 such clients still made
+    /// about 160 refusals a second, whose HTTP work cost 10 % of the goodput on two cores
+    /// (docs/benchmarks.md); at 500 ms, half that, and the same goodput as polite clients. It
+    /// is also the sync budget: a refused client learns no later than an admitted one is
+    /// answered. 0 answers at once.
+    /// </summary>
+    [Range(0, 5_000)]
+    public int RefusalHoldMs { get; set; } = 500;
+
+    /// <summary>Longest deadline a client may ask for with X-Deadline-Ms.</summary>
+    [Range(1, 3_600_000)]
+    public int MaxDeadlineMs { get; set; } = 120_000;
+}

@@ -1,0 +1,21 @@
+using Microsoft.AspNetCore.Mvc;
+using Detector.Modules.Detection.Contracts;
+
+namespace Detector.Modules.Detection.DetectObjects;
+
+/// <summary>Query options of POST /v1/detect; the image itself is the body.</summary>
+internal sealed class DetectObjectsRequest : DetectionQueryParameters
+{
+    /// <summary>Milliseconds the caller will wait; queued work past it is dropped with 504.</summary>
+    [FromHeader(Name = "X-Deadline-Ms")]
+    public int? DeadlineMs { get; set; }
+
+    /// <summary>
+    /// false: the requested model or nothing. Under backlog the service may otherwise serve a
+    /// configured cheaper stand-in (announced in X-Degradation and the result's `degradation`);
+    /// a client comparing models, or one whose thresholds are tuned to one, refuses that and gets
+    /// 503 with Retry-After (or a job, with Prefer: respond-async) instead. Default true.
+    /// </summary>
+    [FromQuery(Name = "allow_degradation")]
+    public bool? AllowDegradation { get; set; }
+}

@@ -1,0 +1,19 @@
+using Detector.Modules.Tenancy.Admin;
+using Detector.Modules.Tenancy.Keys;
+using Microsoft.Extensions.Logging;
+
+namespace Detector.Modules.Tenancy.CreateApiKey;
+
+/// <summary>Another API key for a tenant; the key itself is in this answer only, listings show its prefix.</summary>
+internal sealed partial class CreateApiKeyHandler(KeyStore keys, ILogger<CreateApiKeyHandler> logger)
+{
+    public async Task<NewKeyView> HandleAsync(Guid tenantId, string? name, CancellationToken ct)
+    {
+        var (row, key) = await keys.CreateAsync(tenantId, name, ct) ?? throw AdminProblems.TenantNotFound(tenantId);
+        LogCreated(logger, row.Id, row.Prefix, tenantId);
+        return new NewKeyView(row.Id, row.Name, row.Prefix, key, KeyView.Utc(row.CreatedAt));
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created API key {KeyId} {KeyPrefix} of tenant {TenantId}")]
+    private static partial void LogCreated(ILogger logger, Guid keyId, string keyPrefix, Guid tenantId);
+}
