@@ -144,6 +144,13 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A host whose start failed, or a test host torn down out of order, may stop it after
+        // disposing it: then there is nothing left to stop (and its token source is gone).
+        if (Volatile.Read(ref _disposed) == 1)
+        {
+            return;
+        }
+
         await _stopLoading.CancelAsync();
         if (_loading is not null)
         {

@@ -23,6 +23,7 @@ internal sealed partial class BatchLoop : IAsyncDisposable
     private readonly ExecutorRecovery _recovery;
     private readonly BatchDispatch _dispatch;
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private readonly Thread[] _threads;
 
     public BatchLoop(string model, IReadOnlyList<IBatchExecutor> executors, int maxBatch, WorkQueue queue, AdmissionControl admission, TensorPool outputs, SchedulerMetrics metrics, ILogger logger, ExecutorOptions? extras = null)
@@ -51,6 +52,12 @@ internal sealed partial class BatchLoop : IAsyncDisposable
     /// <summary>Stops taking batches, waits for running ones, and fails what is still queued with a 503.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Once: a second CancelAsync on the disposed source would throw.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await Task.Run(() =>
         {
