@@ -2,8 +2,8 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Detector.Modules.Detection;
 
-/// <summary>The detect API: upload size, the overload refusal hold and deadlines (Detection; formerly Ingestion).</summary>
-public sealed class DetectApiOptions
+/// <summary>The detect API: upload size, the overload refusal hold, deadlines and the image written behind the answer (Detection; formerly Ingestion).</summary>
+public sealed class DetectApiOptions : IValidatableObject
 {
     public const string SectionName = "Detection";
 
@@ -30,4 +30,38 @@ public sealed class DetectApiOptions
     /// <summary>Longest deadline a client may ask for with X-Deadline-Ms.</summary>
     [Range(1, 3_600_000)]
     public int MaxDeadlineMs { get; set; } = 120_000;
+
+    /// <summary>
+    /// Bytes of photos this instance may be storing after their answers at once (ADR 0016). Past
+    /// it, a request waits for its own put before it is answered, so a store slower than the
+    /// detections cannot grow memory without bound. 0 stores every photo before answering.
+    /// </summary>
+    [Range(0, 1L << 34)]
+    public long StoreBehindMaxBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>Longest a put written behind an answer may run before it is given up (the result then says <c>not_stored</c>, <c>store_failed</c>).</summary>
+    [Range(1, 3_600)]
+    public int StoreBehindTimeoutSeconds { get; set; } = 60;
+
+    /// <summary>
+    /// Age past which a result still <c>pending</c> is marked <c>not_stored</c>, <c>interrupted</c>:
+    /// the instance writing its image died. Above the put timeout, so a live writer always settles
+    /// its own results first.
+    /// </summary>
+    [Range(2, 86_400)]
+    public int PendingImageExpirySeconds { get; set; } = 300;
+
+    /// <summary>How often each instance looks for pending images whose writer died.</summary>
+    [Range(1, 3_600)]
+    public int PendingImageSweepSeconds { get; set; } = 60;
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (PendingImageExpirySeconds <= StoreBehindTimeoutSeconds)
+        {
+            yield return new ValidationResult(
+                $"PendingImageExpirySeconds ({PendingImageExpirySeconds}) must exceed StoreBehindTimeoutSeconds ({StoreBehindTimeoutSeconds}): a put still running would be marked interrupted.",
+                [nameof(PendingImageExpirySeconds)]);
+        }
+    }
 }

@@ -21,6 +21,10 @@ public static class DetectionModule
         builder.Services.AddValidatedOptions<DetectApiOptions>(DetectApiOptions.SectionName, DetectApiOptions.LegacySectionName);
         builder.Services.AddScoped<IValidator<DetectObjectsRequest>, DetectObjectsValidator>();
         builder.Services.AddSingleton<IDetectionRecorder, DetectionRecorder>();
+        builder.Services.AddSingleton<UnheldImages>();
+        builder.Services.AddSingleton<StoreBehind>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreBehind>());
+        builder.Services.AddHostedService<PendingImageSweep>();
         builder.Services.AddSingleton<DetectUploads>();
         builder.Services.AddSingleton<DetectObjectsHandler>();
         return builder;

@@ -21,8 +21,8 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO results.results
-                (id, tenant_id, created_at, source, model_name, model_version, image_sha256, image_width, image_height, document)
-            VALUES (@Id, @TenantId, @CreatedAt, @Source, @ModelName, @ModelVersion, @Sha256, @Width, @Height, @Document::jsonb)
+                (id, tenant_id, created_at, source, model_name, model_version, image_sha256, image_width, image_height, image_storage, document)
+            VALUES (@Id, @TenantId, @CreatedAt, @Source, @ModelName, @ModelVersion, @Sha256, @Width, @Height, @Storage, @Document::jsonb)
             ON CONFLICT (id) DO NOTHING
             """,
             new
@@ -36,6 +36,7 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
                 result.Image.Sha256,
                 result.Image.Width,
                 result.Image.Height,
+                result.Image.Storage,
                 Document = JsonSerializer.Serialize(result, Json),
             },
             cancellationToken: cancellationToken));
@@ -85,7 +86,12 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM results.results WHERE image_sha256 = @sha256::char(64) AND tenant_id = @tenantId)",
+            // A result whose image was not stored does not hold one that exists anyway (a put that
+            // finished after its instance was given up on).
+            """
+            SELECT EXISTS (SELECT 1 FROM results.results
+                           WHERE image_sha256 = @sha256::char(64) AND tenant_id = @tenantId AND image_storage IS DISTINCT FROM 'not_stored')
+            """,
             new { tenantId, sha256 },
             cancellationToken: cancellationToken));
     }

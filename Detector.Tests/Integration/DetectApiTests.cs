@@ -57,6 +57,8 @@ public sealed class DetectApiTests(DetectorApiFactory factory)
         Assert.True(response.Headers.Contains("X-Batch-Size"));
         using var posted = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         var root = posted.RootElement;
+        Assert.Contains(StoredImages.Of(root).Storage, new[] { "stored", "pending" });
+        Assert.Equal(("stored", (string?)null), await StoredImages.SettledAsync(client, root.GetProperty("id").GetGuid()));
         var detections = root.GetProperty("detections").EnumerateArray().ToList();
         Assert.Equal(2, detections.Count);
         Assert.All(detections, d => Assert.True(d.GetProperty("score").GetSingle() >= 0.5f));

@@ -1,7 +1,4 @@
-using System.Collections;
-using System.Globalization;
 using System.Text.Json.Nodes;
-using SkiaSharp;
 
 namespace Detector.Bench;
 
@@ -23,7 +20,7 @@ internal static class AbPart
             : throw new InvalidOperationException("BENCH_AB_CONNECTION_STRING is not set (bench/run.sh sets it with BENCH_AB_ROOT)");
         var rounds = ctx.Quick ? 2 : 4;
         var window = ctx.D(10, 5);
-        var pool = new DistinctPhotos(coco, int.TryParse(Environment.GetEnvironmentVariable("BENCH_AB_IMAGES"), out var n) ? n : ctx.Quick ? 7000 : 14000);
+        var pool = new DistinctPhotos(coco, "part ab", int.TryParse(Environment.GetEnvironmentVariable("BENCH_AB_IMAGES"), out var n) ? n : ctx.Quick ? 7000 : 14000);
 
         // The older build reads its admin key and key-hash secret from the section it knew (Detector).
         var beforeEnv = new Dictionary<string, string>
@@ -92,74 +89,4 @@ internal static class AbPart
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "";
-
-    /// <summary>
-    /// Photos made distinct in their pixel data: photo i is COCO photo i mod N with i's bits drawn
-    /// as black and white squares in its top-left corner, re-encoded as JPEG (q90). A phase gets the
-    /// photos after those earlier phases sent.
-    /// </summary>
-    private sealed class DistinctPhotos(IReadOnlyList<byte[]> coco, int size)
-    {
-        private readonly byte[][] _photos = Make(coco, size);
-
-        public int Size => _photos.Length;
-
-        public int Used { get; private set; }
-
-        /// <summary>A closed loop over the photos no earlier phase sent.</summary>
-        public async Task<Phase> RunAsync(HttpLoad load, int concurrency, TimeSpan duration)
-        {
-            var sent0 = load.Sent;
-            var phase = await load.ClosedAsync(new Window(_photos, Used), concurrency, duration);
-            Used += (int)(load.Sent - sent0);
-            return phase;
-        }
-
-        private static byte[][] Make(IReadOnlyList<byte[]> coco, int size)
-        {
-            var decoded = coco.Select(b => SKBitmap.Decode(b) ?? throw new InvalidOperationException("cannot decode a COCO photo")).ToArray();
-            try
-            {
-                var photos = new byte[size][];
-                Parallel.For(0, size, i =>
-                {
-                    using var copy = decoded[i % decoded.Length].Copy();
-                    using (var canvas = new SKCanvas(copy))
-                    using (var black = new SKPaint { Color = SKColors.Black })
-                    using (var white = new SKPaint { Color = SKColors.White })
-                    {
-                        for (var bit = 0; bit < 20; bit++)
-                        {
-                            canvas.DrawRect(bit * 8, 0, 8, 8, ((i >> bit) & 1) == 1 ? white : black);
-                        }
-                    }
-
-                    using var image = SKImage.FromBitmap(copy);
-                    using var encoded = image.Encode(SKEncodedImageFormat.Jpeg, 90);
-                    photos[i] = encoded.ToArray();
-                });
-                Log.Info(string.Create(CultureInfo.InvariantCulture, $"part ab: {size} distinct photos made from {decoded.Length} COCO photos"));
-                return photos;
-            }
-            finally
-            {
-                foreach (var d in decoded)
-                {
-                    d.Dispose();
-                }
-            }
-        }
-
-        /// <summary>The photos from <paramref name="start"/> on, wrapping (a wrap is counted as repeats in the results).</summary>
-        private sealed class Window(byte[][] photos, int start) : IReadOnlyList<byte[]>
-        {
-            public byte[] this[int index] => photos[(start + index) % photos.Length];
-
-            public int Count => int.MaxValue;
-
-            public IEnumerator<byte[]> GetEnumerator() => Enumerable.Range(0, photos.Length).Select(i => this[i]).GetEnumerator();
-
-            IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-        }
-    }
 }

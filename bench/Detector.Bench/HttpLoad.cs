@@ -7,7 +7,7 @@ using System.Text.Json.Nodes;
 namespace Detector.Bench;
 
 /// <summary>One answered (or failed) request. Status -1: transport error or client timeout.</summary>
-internal readonly record struct Sample(double Ms, int Status, int Batch, double QueueMs, bool RetryAfter, double DoneAtS, double DecodeMs = double.NaN, double InferMs = double.NaN, double ServerMs = double.NaN, double RetryAfterS = 0);
+internal readonly record struct Sample(double Ms, int Status, int Batch, double QueueMs, bool RetryAfter, double DoneAtS, double DecodeMs = double.NaN, double InferMs = double.NaN, double ServerMs = double.NaN, double RetryAfterS = 0, double PostMs = double.NaN, string? Storage = null);
 
 /// <summary>What one load phase measured, with CPU and RSS of the service over its window.</summary>
 internal sealed class Phase
@@ -138,7 +138,8 @@ internal sealed class HttpLoad : IDisposable
             var ms = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
             var status = (int)resp.StatusCode;
             int batch = 0;
-            double queue = double.NaN, decode = double.NaN, infer = double.NaN, server = double.NaN;
+            double queue = double.NaN, decode = double.NaN, infer = double.NaN, server = double.NaN, post = double.NaN;
+            string? storage = null;
             if (status == 200)
             {
                 using var doc = JsonDocument.Parse(body);
@@ -148,9 +149,11 @@ internal sealed class HttpLoad : IDisposable
                 decode = t.GetProperty("decode_ms").GetDouble();
                 infer = t.GetProperty("inference_ms").GetDouble();
                 server = t.GetProperty("total_ms").GetDouble();
+                post = t.GetProperty("postprocess_ms").GetDouble();
+                storage = doc.RootElement.GetProperty("image").TryGetProperty("storage", out var st) ? st.GetString() : null;
             }
 
-            return new Sample(ms, status, batch, queue, resp.Headers.RetryAfter is not null, clock.Elapsed.TotalSeconds, decode, infer, server, resp.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0);
+            return new Sample(ms, status, batch, queue, resp.Headers.RetryAfter is not null, clock.Elapsed.TotalSeconds, decode, infer, server, resp.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0, post, storage);
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or IOException or JsonException or KeyNotFoundException)
         {

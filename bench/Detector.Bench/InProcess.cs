@@ -305,7 +305,11 @@ internal static class InProcess
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 
-    private static async Task<TimeSpan> RunClosed(IObjectDetector detector, List<(string Name, byte[] Bytes)> images, int concurrency, TimeSpan duration, List<(double Ms, int Batch)>? samples)
+    internal static Task<TimeSpan> RunClosed(IObjectDetector detector, List<(string Name, byte[] Bytes)> images, int concurrency, TimeSpan duration, List<(double Ms, int Batch)>? samples) =>
+        RunClosed(detector, images.Select(i => i.Bytes).ToList(), concurrency, duration, samples);
+
+    /// <summary>A closed loop of in-process detections (no HTTP, no store): the pipeline's own cost.</summary>
+    internal static async Task<TimeSpan> RunClosed(IObjectDetector detector, IReadOnlyList<byte[]> images, int concurrency, TimeSpan duration, List<(double Ms, int Batch)>? samples)
     {
         var next = -1;
         var sw = Stopwatch.StartNew();
@@ -318,7 +322,7 @@ internal static class InProcess
                 DetectionOutcome outcome;
                 try
                 {
-                    outcome = await detector.DetectAsync(new DetectionRequest { Image = images[i % images.Count].Bytes }, CancellationToken.None);
+                    outcome = await detector.DetectAsync(new DetectionRequest { Image = images[i % images.Count] }, CancellationToken.None);
                 }
                 catch (Detector.Modules.Common.DomainException p) when (p.Kind is Detector.Modules.Common.OutcomeKind.Overloaded or Detector.Modules.Common.OutcomeKind.Unavailable)
                 {

@@ -32,7 +32,7 @@ if (command != "all")
 var quick = args.Contains("--quick");
 var outDir = Path.GetFullPath(Opt("--out") ?? Path.Combine(root, "bench", "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
 Directory.CreateDirectory(outDir);
-var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,11,12,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,11,12,cost,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 var ctx = new BenchContext { Root = root, OutDir = outDir, Quick = quick };
 var R = ctx.Results;
 var started = Stopwatch.StartNew();
@@ -355,6 +355,15 @@ try
         Log.Info("part ab: the build of BENCH_AB_ROOT (before a change) against this one, part 3's c=1 p50 and c=16 throughput, interleaved");
         var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         R["part_ab_before_after"] = await AbPart.RunAsync(ctx, adminKey, dataDir, ctx.LoadAllCoco().Select(i => i.Bytes).ToList());
+        Save();
+    }
+
+    if (parts.Contains("cost"))
+    {
+        Log.Info("part cost: a real photo's cost with storage on, against the in-process pipeline, distinct photos (issue 22)");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Directory.CreateDirectory(dataDir);
+        R["part_cost"] = await CostPart.RunAsync(ctx, adminKey, dataDir);
         Save();
     }
 

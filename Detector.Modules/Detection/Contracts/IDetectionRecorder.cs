@@ -7,7 +7,15 @@ namespace Detector.Modules.Detection.Contracts;
 /// <summary>One image to detect and keep: whose it is, the id and source of its result, and the detection to run.</summary>
 /// <param name="Stored">The image's address when the caller already stored it (job uploads); null stores it now.</param>
 /// <param name="StoreImage">False for plans that keep no images: the result names the image by its hash and nothing is stored.</param>
-public sealed record RecordDetection(Guid TenantId, Guid ResultId, string Source, DetectionRequest Detection, StoredImage? Stored = null, bool StoreImage = true);
+public sealed record RecordDetection(Guid TenantId, Guid ResultId, string Source, DetectionRequest Detection, StoredImage? Stored = null, bool StoreImage = true)
+{
+    /// <summary>
+    /// The upload whose buffer holds the image, when a client waits for the answer: its photo may
+    /// then be stored after the answer (ADR 0016), the recorder leasing the buffer until the put
+    /// ends. Null (job items) stores the image before the result.
+    /// </summary>
+    public UploadedImage? Upload { get; init; }
+}
 
 /// <summary>
 /// The use case behind every detection that is kept: detect, store the image, store the result.
@@ -15,6 +23,9 @@ public sealed record RecordDetection(Guid TenantId, Guid ResultId, string Source
 /// </summary>
 public interface IDetectionRecorder
 {
-    /// <summary>Runs the detection and stores image and result; returns the stored result. Nothing is stored when detection fails.</summary>
+    /// <summary>
+    /// Runs the detection and stores image and result; returns the stored result, whose image may
+    /// still be <c>pending</c> (see <see cref="RecordDetection.Upload"/>). Nothing is stored when detection fails.
+    /// </summary>
     Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken);
 }

@@ -1,30 +1,25 @@
+using Detector.Modules.Detection.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Results.Contracts;
-using Microsoft.Extensions.Logging;
-using Detector.Modules.Detection.Contracts;
 
 namespace Detector.Modules.Detection.DetectAndRecord;
 
-internal sealed partial class DetectionRecorder(
+internal sealed class DetectionRecorder(
     IObjectDetector detector,
     IImageStore images,
     IResultStore results,
-    IEnumerable<IImageHolder> holders,
-    TimeProvider time,
-    ILogger<DetectionRecorder> logger) : IDetectionRecorder
+    StoreBehind storeBehind,
+    TimeProvider time) : IDetectionRecorder
 {
     public async Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
 
-        // The image is stored while it is detected, not after: for a phone photo the write (hash,
-        // seal, a few megabytes to the backend) takes about as long as the detection, and the
-        // client would wait for both in turn (ADR 0014).
-        // On the thread pool: the put hashes and seals synchronously before its first await, which
-        // would otherwise delay the detection by as much (about 5 ms for 3 MB).
-        var storing = command.Stored is null && command.StoreImage
-            ? Task.Run(() => images.PutAsync(command.TenantId, command.Detection.Image, cancellationToken), CancellationToken.None)
+        // The image is stored while it is detected, not after (ADR 0014), and a sync photo's put
+        // that is still running when the detection is done finishes behind the answer (ADR 0016).
+        var put = command.Stored is null && command.StoreImage
+            ? storeBehind.Start(command.TenantId, command.Detection.Image, command.Upload, cancellationToken)
             : null;
         DetectionOutcome outcome;
         try
@@ -33,58 +28,63 @@ internal sealed partial class DetectionRecorder(
         }
         catch
         {
-            if (storing is not null)
+            if (put is not null)
             {
-                await ForgetAsync(command.TenantId, storing);
+                await storeBehind.ForgetAsync(put, command.TenantId);
             }
 
             throw;
         }
 
-        var stored = command.Stored ?? (storing is not null ? await storing : images.Describe(command.Detection.Image));
-        var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, stored.Sha256);
-        await results.SaveAsync(command.TenantId, document, cancellationToken);
+        var (sha256, storage) = await SettleBeforeAnswerAsync(command, put);
+        var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, sha256, storage);
+        if (storage != ImageStorage.Pending)
+        {
+            await results.SaveAsync(command.TenantId, document, cancellationToken);
+            return document;
+        }
+
+        try
+        {
+            await results.SaveAsync(command.TenantId, document, cancellationToken);
+        }
+        finally
+        {
+            // Saved or not: a result that is not there when the put ends has its image removed.
+            put!.SettleBehind(command.TenantId, command.ResultId);
+        }
+
         return document;
     }
 
-    /// <summary>
-    /// A detection that failed keeps nothing: the image its put created is deleted again, unless a
-    /// result or a waiting job item of the tenant holds it meanwhile (the same bytes sent elsewhere
-    /// at the same moment). An image the tenant had before stays.
-    /// </summary>
-    private async Task ForgetAsync(Guid tenantId, Task<StoredImage> storing)
+    /// <summary>The image's address and state as the answer states them; waits for the put only when it must.</summary>
+    private async Task<(string Sha256, ImageStorage Storage)> SettleBeforeAnswerAsync(RecordDetection command, StoreBehind.Put? put)
     {
-        try
+        if (command.Stored is { } stored)
         {
-            var stored = await storing;
-            if (!stored.Created || await results.ReferencesImageAsync(tenantId, stored.Sha256, CancellationToken.None))
-            {
-                return;
-            }
+            return (stored.Sha256, ImageStorage.Stored);
+        }
 
-            foreach (var holder in holders)
-            {
-                if (await holder.HoldsAsync(tenantId, stored.Sha256, CancellationToken.None))
-                {
-                    return;
-                }
-            }
+        if (put is null)
+        {
+            return (images.Describe(command.Detection.Image).Sha256, ImageStorage.NotKeptByPlan);
+        }
 
-            await images.DeleteAsync(tenantId, stored.Sha256, CancellationToken.None);
-        }
-        catch (OperationCanceledException)
+        if (put.Task.IsCompleted || !put.MayFinishBehind)
         {
-            // The client went away while the put ran: a cancelled put wrote nothing (or a whole blob
-            // no result names, which the same tenant's next upload of it reuses).
+            // Done already (or not allowed to run behind): a failed put fails the request, as a
+            // store that refuses every put (full, down) should be heard by its clients.
+            DetectionMetrics.Puts.WithLabels(put.MayFinishBehind ? "before_answer" : "inline_budget").Inc();
+            try
+            {
+                return ((await put.Task).Sha256, ImageStorage.Stored);
+            }
+            finally
+            {
+                put.Release();
+            }
         }
-        catch (Exception ex)
-        {
-            // The put itself failed or was cancelled (nothing stored: backends write whole blobs or
-            // nothing), or the delete failed: then the warning names the tenant for an operator.
-            LogForgetFailed(logger, tenantId, ex);
-        }
+
+        return (images.Describe(command.Detection.Image).Sha256, ImageStorage.Pending);
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Tenant {TenantId}: the image of a failed detection was not removed at once")]
-    private static partial void LogForgetFailed(ILogger logger, Guid tenantId, Exception exception);
 }

@@ -2,23 +2,51 @@ using System.Buffers;
 
 namespace Detector.Modules.Images.Contracts;
 
-/// <summary>An uploaded image in a pooled buffer; dispose to hand the buffer back.</summary>
+/// <summary>
+/// An uploaded image in a pooled buffer; dispose to hand the buffer back. Work that outlives the
+/// request (the image stored after the answer) takes a <see cref="Lease"/>: the buffer goes back
+/// to the pool when the owner and every lease are done with it, never while one still reads it.
+/// </summary>
 public sealed class UploadedImage(byte[] buffer, int length, string? fileName) : IDisposable
 {
     private byte[]? _buffer = buffer;
+    private int _holders = 1;
+    private int _ownerDone;
 
     public ReadOnlyMemory<byte> Bytes => _buffer.AsMemory(0, length);
 
     /// <summary>The file name the client gave the part, without any path.</summary>
     public string? FileName { get; } = fileName;
 
+    /// <summary>Keeps the bytes alive until the returned lease is disposed, whatever the owner does meanwhile.</summary>
+    public IDisposable Lease()
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _ownerDone) == 1, this);
+        Interlocked.Increment(ref _holders);
+        return new Holder(this);
+    }
+
     public void Dispose()
     {
-        if (_buffer is { } b)
+        if (Interlocked.Exchange(ref _ownerDone, 1) == 0)
         {
-            _buffer = null;
+            Release();
+        }
+    }
+
+    private void Release()
+    {
+        if (Interlocked.Decrement(ref _holders) == 0 && Interlocked.Exchange(ref _buffer, null) is { } b)
+        {
             ArrayPool<byte>.Shared.Return(b);
         }
+    }
+
+    private sealed class Holder(UploadedImage image) : IDisposable
+    {
+        private UploadedImage? _image = image;
+
+        public void Dispose() => Interlocked.Exchange(ref _image, null)?.Release();
     }
 }
 

@@ -19,9 +19,10 @@ public sealed record ResultDocument(
     /// The stored form of one detection, shared by every path that stores one (sync API, jobs):
     /// scores to 4 decimals, boxes to 0.1 px, timings to 0.01 ms.
     /// </summary>
-    public static ResultDocument From(Guid id, DateTimeOffset createdAt, string source, DetectionOutcome outcome, string sha256)
+    public static ResultDocument From(Guid id, DateTimeOffset createdAt, string source, DetectionOutcome outcome, string sha256, ImageStorage storage)
     {
         ArgumentNullException.ThrowIfNull(outcome);
+        ArgumentNullException.ThrowIfNull(storage);
         var detections = new DetectedObject[outcome.Detections.Count];
         for (var i = 0; i < detections.Length; i++)
         {
@@ -35,7 +36,7 @@ public sealed record ResultDocument(
             createdAt,
             source,
             new ModelReference(outcome.ModelName, outcome.ModelVersion),
-            new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat),
+            new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat) { Storage = storage.State, NotStoredReason = storage.Reason },
             detections,
             new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize))
         {
@@ -53,7 +54,38 @@ public sealed record ModelReference(string Name, string Version);
 /// <summary>A degraded answer: the ladder's rung (<c>lower_resolution</c>, <c>faster_model</c>) and the model the client asked for.</summary>
 public sealed record DegradationInfo(string Rung, string RequestedModel);
 
-public sealed record ImageReference(int Width, int Height, string Sha256, string Format);
+public sealed record ImageReference(int Width, int Height, string Sha256, string Format)
+{
+    /// <summary>
+    /// Whether the image is in the store: <c>stored</c>, <c>pending</c> (being written after the
+    /// answer; the result says <c>stored</c> or <c>not_stored</c> soon after), or <c>not_stored</c>
+    /// (see <see cref="NotStoredReason"/>). Null on results recorded before the service said so.
+    /// </summary>
+    public string? Storage { get; init; }
+
+    /// <summary>Why a <c>not_stored</c> image is not: <c>plan</c>, <c>store_failed</c> or <c>interrupted</c>.</summary>
+    public string? NotStoredReason { get; init; }
+}
+
+/// <summary>Where a result's image stands in the store (ADR 0016); see <see cref="ImageReference.Storage"/>.</summary>
+public sealed record ImageStorage(string State, string? Reason = null)
+{
+    public const string StoredState = "stored";
+    public const string PendingState = "pending";
+    public const string NotStoredState = "not_stored";
+
+    public static readonly ImageStorage Stored = new(StoredState);
+    public static readonly ImageStorage Pending = new(PendingState);
+
+    /// <summary>The tenant's plan keeps no images.</summary>
+    public static readonly ImageStorage NotKeptByPlan = new(NotStoredState, "plan");
+
+    /// <summary>The store refused or failed the put after the answer.</summary>
+    public static readonly ImageStorage StoreFailed = new(NotStoredState, "store_failed");
+
+    /// <summary>The instance writing it stopped before the put finished (killed, crashed, or out of time at shutdown).</summary>
+    public static readonly ImageStorage Interrupted = new(NotStoredState, "interrupted");
+}
 
 /// <summary>Box is [x1, y1, x2, y2] in pixels of the oriented original image.</summary>
 public sealed record DetectedObject(string Label, int ClassId, float Score, float[] Box);

@@ -18,6 +18,7 @@ internal sealed class TcpProxy : IAsyncDisposable
     private readonly Lock _lock = new();
     private TcpListener? _listener;
     private CancellationTokenSource _cuts = new();
+    private TaskCompletionSource _flowing = Flowing();
 
     private TcpProxy(IPEndPoint target, int port)
     {
@@ -61,11 +62,40 @@ internal sealed class TcpProxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Listens again on the same port.</summary>
+    /// <summary>
+    /// Holds what clients send from now on (connections stay open, nothing reaches the server), as
+    /// a stalled network or server does, until <see cref="Resume"/>.
+    /// </summary>
+    public void Stall()
+    {
+        lock (_lock)
+        {
+            if (_flowing.Task.IsCompleted)
+            {
+                Volatile.Write(ref _flowing, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            }
+        }
+    }
+
+    /// <summary>Delivers what was held, and everything after it.</summary>
+    public void Resume()
+    {
+        lock (_lock)
+        {
+            _flowing.TrySetResult();
+        }
+    }
+
+    /// <summary>Listens again on the same port (nothing to do when it is not cut).</summary>
     public void Restore()
     {
         lock (_lock)
         {
+            if (_listener is not null)
+            {
+                return; // listening already: its accept loop still holds the current source
+            }
+
             _cuts.Dispose();
             _cuts = new CancellationTokenSource();
             var listener = new TcpListener(IPAddress.Loopback, Port);
@@ -102,7 +132,7 @@ internal sealed class TcpProxy : IAsyncDisposable
         {
             await server.ConnectAsync(_target, cut);
             _pairs[client] = server;
-            var a = client.GetStream().CopyToAsync(server.GetStream(), cut);
+            var a = PumpAsync(client.GetStream(), server.GetStream(), cut);
             var b = server.GetStream().CopyToAsync(client.GetStream(), cut);
             copies = Task.WhenAll(a, b);
             await Task.WhenAny(a, b);
@@ -123,8 +153,28 @@ internal sealed class TcpProxy : IAsyncDisposable
         await copies.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
+    /// <summary>Client to server, held while stalled.</summary>
+    private async Task PumpAsync(Stream from, Stream to, CancellationToken cut)
+    {
+        var buffer = new byte[64 * 1024];
+        int read;
+        while ((read = await from.ReadAsync(buffer, cut)) > 0)
+        {
+            await Volatile.Read(ref _flowing).Task.WaitAsync(cut);
+            await to.WriteAsync(buffer.AsMemory(0, read), cut);
+        }
+    }
+
+    private static TaskCompletionSource Flowing()
+    {
+        var flowing = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        flowing.SetResult();
+        return flowing;
+    }
+
     public ValueTask DisposeAsync()
     {
+        Resume();
         Cut();
         _cuts.Dispose();
         return ValueTask.CompletedTask;

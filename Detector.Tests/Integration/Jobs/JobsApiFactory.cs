@@ -286,7 +286,9 @@ internal static class JobsTestKit
             }
 
             Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-            return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+
+            // Callers look at the store next: the image may be written just after the answer.
+            return await StoredImages.SettledAsync(client, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
         }
     }
 
