@@ -151,7 +151,15 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
             return;
         }
 
-        await _stopLoading.CancelAsync();
+        try
+        {
+            await _stopLoading.CancelAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            return; // disposed meanwhile, by the container: loading was stopped there
+        }
+
         if (_loading is not null)
         {
             await _loading.WaitAsync(cancellationToken);

@@ -36,7 +36,8 @@ internal static class CostPart
                 floorSmallP50 = await InProcessP50Async(detector, small.Fresh(), window);
                 floorLargeP50 = await InProcessP50Async(detector, large.Fresh(), window);
                 var samples = new List<(double Ms, int Batch)>();
-                ceiling = samples.Count / (await InProcess.RunClosed(detector, small.Fresh(), 16, window, samples)).TotalSeconds;
+                var elapsed = await InProcess.RunClosed(detector, small.Fresh(), 16, window, samples);
+                ceiling = samples.Count / elapsed.TotalSeconds;
                 inProcess["c1_p50_ms_640x480"] = Stats.N(floorSmallP50, 2);
                 inProcess["c1_p50_ms_12mp"] = Stats.N(floorLargeP50, 2);
                 inProcess["c16_images_per_s"] = Stats.N(ceiling, 1);
