@@ -20,7 +20,7 @@ internal static class CostPart
     {
         var window = ctx.D(12, 6);
         var small = new DistinctPhotos(ctx.LoadAllCoco().Select(i => i.Bytes).ToList(), "part cost 640x480", ctx.Quick ? 6000 : 12000);
-        var large = new DistinctPhotos(Photos.Get12Mp(ctx).Select(p => p.Bytes).ToList(), "part cost 12 MP", ctx.Quick ? 60 : 120);
+        var large = new DistinctPhotos(Photos.Get12Mp(ctx).Select(p => p.Bytes).ToList(), "part cost 12 MP", ctx.Quick ? 160 : 320);
 
         // --- In process: the floor and the ceiling ---
         var inProcess = new JsonObject();
@@ -32,11 +32,11 @@ internal static class CostPart
             {
                 await host.Services.GetRequiredService<IInferenceReadiness>().WhenReady.WaitAsync(TimeSpan.FromMinutes(3));
                 var detector = host.Services.GetRequiredService<IObjectDetector>();
-                await InProcess.RunClosed(detector, small.Fresh(), 16, ctx.D(4, 2), null);
-                floorSmallP50 = await InProcessP50Async(detector, small.Fresh(), window);
-                floorLargeP50 = await InProcessP50Async(detector, large.Fresh(), window);
+                await InProcess.RunClosed(detector, small.All, 16, ctx.D(4, 2), null);
+                floorSmallP50 = await InProcessP50Async(detector, small.All, window);
+                floorLargeP50 = await InProcessP50Async(detector, large.All, window);
                 var samples = new List<(double Ms, int Batch)>();
-                var elapsed = await InProcess.RunClosed(detector, small.Fresh(), 16, window, samples);
+                var elapsed = await InProcess.RunClosed(detector, small.All, 16, window, samples);
                 ceiling = samples.Count / elapsed.TotalSeconds;
                 inProcess["c1_p50_ms_640x480"] = Stats.N(floorSmallP50, 2);
                 inProcess["c1_p50_ms_12mp"] = Stats.N(floorLargeP50, 2);

@@ -36,8 +36,8 @@ internal sealed class DistinctPhotos(IReadOnlyList<byte[]> basePhotos, string la
     /// <summary>The next unsent photo (for paced senders running beside a closed loop).</summary>
     public byte[] Next() => _photos[(Interlocked.Increment(ref _used) - 1) % _photos.Length];
 
-    /// <summary>A view whose every index is a photo no one has taken yet (for loops that index their own list).</summary>
-    public IReadOnlyList<byte[]> Fresh() => new Taker(this);
+    /// <summary>Every photo of the pool, for work that stores nothing (in-process runs); takes none.</summary>
+    public IReadOnlyList<byte[]> All => _photos;
 
     private static byte[][] Make(IReadOnlyList<byte[]> basePhotos, string label, int size)
     {
@@ -82,18 +82,6 @@ internal sealed class DistinctPhotos(IReadOnlyList<byte[]> basePhotos, string la
         public int Count => int.MaxValue;
 
         public IEnumerator<byte[]> GetEnumerator() => Enumerable.Range(0, photos.Length).Select(i => this[i]).GetEnumerator();
-
-        IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
-    }
-
-    /// <summary>Every read takes the next unsent photo, whatever the index.</summary>
-    private sealed class Taker(DistinctPhotos pool) : IReadOnlyList<byte[]>
-    {
-        public byte[] this[int index] => pool.Next();
-
-        public int Count => int.MaxValue;
-
-        public IEnumerator<byte[]> GetEnumerator() => Enumerable.Range(0, pool.Size).Select(i => this[i]).GetEnumerator();
 
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }

@@ -6,13 +6,14 @@ namespace Detector.Modules.Detection.DetectAndRecord;
 internal static class DetectionMetrics
 {
     /// <summary>
-    /// How each sync photo's put ended relative to its answer: <c>before_answer</c> (done while the
-    /// detection ran), <c>inline_budget</c> (waited for: the behind-budget was full), <c>stored</c>,
+    /// Puts of photos by how they ran relative to their answer: <c>before_answer</c> (beside the
+    /// detection, waited for: job items, a full budget, a failing store), <c>inline_budget</c> (of
+    /// those, sync photos that found the budget full); after the answer: <c>stored</c>,
     /// <c>store_failed</c>, <c>orphaned</c> (its result was gone or given up on: what it wrote was
     /// removed), <c>interrupted</c> (marked by the sweep: its instance died).
     /// </summary>
     public static readonly Counter Puts = Metrics.CreateCounter(
-        "detector_detect_image_puts_total", "Sync detect photos by how their store put ended relative to the answer.", "outcome");
+        "detector_detect_image_puts_total", "Photo puts of detections by how they ran relative to the answer, and how those after it ended.", "outcome");
 
     public static readonly Gauge BehindBytes = Metrics.CreateGauge(
         "detector_detect_image_behind_bytes", "Bytes of photos this instance is storing after their answers.");

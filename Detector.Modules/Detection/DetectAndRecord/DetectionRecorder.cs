@@ -9,18 +9,19 @@ internal sealed class DetectionRecorder(
     IObjectDetector detector,
     IImageStore images,
     IResultStore results,
-    StoreBehind storeBehind,
+    StoreBehind store,
     TimeProvider time) : IDetectionRecorder
 {
     public async Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(command);
+        var (tenantId, image) = (command.TenantId, command.Detection.Image);
+        var toStore = command.Stored is null && command.StoreImage;
 
-        // The image is stored while it is detected, not after (ADR 0014), and a sync photo's put
-        // that is still running when the detection is done finishes behind the answer (ADR 0016).
-        var put = command.Stored is null && command.StoreImage
-            ? storeBehind.Start(command.TenantId, command.Detection.Image, command.Upload, cancellationToken)
-            : null;
+        // A sync photo is stored after the answer when it may be (ADR 0016); otherwise its put runs
+        // beside the detection and the answer waits for both (ADR 0014).
+        using var behind = toStore ? store.TryReserve(command.Upload) : null;
+        var put = toStore && behind is null ? store.StartBeforeAnswer(tenantId, image, cancellationToken) : null;
         DetectionOutcome outcome;
         try
         {
@@ -30,61 +31,24 @@ internal sealed class DetectionRecorder(
         {
             if (put is not null)
             {
-                await storeBehind.ForgetAsync(put, command.TenantId);
+                await store.ForgetAsync(put, tenantId);
             }
 
             throw;
         }
 
-        var (sha256, storage) = await SettleBeforeAnswerAsync(command, put);
-        var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, sha256, storage);
-        if (storage != ImageStorage.Pending)
+        // Hashed here once when the put comes later: the answer names the image it will be.
+        var described = command.Stored ?? (put is not null ? await put : images.Describe(image));
+        var storage = command.Stored is not null || put is not null ? ImageStorage.Stored
+            : behind is null ? ImageStorage.NotKeptByPlan : ImageStorage.Pending;
+        var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, described.Sha256, storage);
+        await results.SaveAsync(tenantId, document, cancellationToken);
+        if (behind is not null)
         {
-            await results.SaveAsync(command.TenantId, document, cancellationToken);
-            return document;
-        }
-
-        try
-        {
-            await results.SaveAsync(command.TenantId, document, cancellationToken);
-        }
-        finally
-        {
-            // Saved or not: a result that is not there when the put ends has its image removed.
-            put!.SettleBehind(command.TenantId, command.ResultId);
+            // Saved: from here the put owns the reservation (the using above then does nothing).
+            store.StoreAfterAnswer(behind.Transfer(), tenantId, command.ResultId, image, described);
         }
 
         return document;
-    }
-
-    /// <summary>The image's address and state as the answer states them; waits for the put only when it must.</summary>
-    private async Task<(string Sha256, ImageStorage Storage)> SettleBeforeAnswerAsync(RecordDetection command, StoreBehind.Put? put)
-    {
-        if (command.Stored is { } stored)
-        {
-            return (stored.Sha256, ImageStorage.Stored);
-        }
-
-        if (put is null)
-        {
-            return (images.Describe(command.Detection.Image).Sha256, ImageStorage.NotKeptByPlan);
-        }
-
-        if (put.Task.IsCompleted || !put.MayFinishBehind)
-        {
-            // Done already (or not allowed to run behind): a failed put fails the request, as a
-            // store that refuses every put (full, down) should be heard by its clients.
-            DetectionMetrics.Puts.WithLabels(put.MayFinishBehind ? "before_answer" : "inline_budget").Inc();
-            try
-            {
-                return ((await put.Task).Sha256, ImageStorage.Stored);
-            }
-            finally
-            {
-                put.Release();
-            }
-        }
-
-        return (images.Describe(command.Detection.Image).Sha256, ImageStorage.Pending);
     }
 }

@@ -9,13 +9,15 @@ using Microsoft.Extensions.Options;
 namespace Detector.Modules.Detection.DetectAndRecord;
 
 /// <summary>
-/// Stores sync photos behind their answers (ADR 0016). A put starts with the detection, as
-/// before; if it is still running when the detection is done, the result is saved
-/// <c>pending</c> and answered, and the put settles it afterwards: <c>stored</c>, or
-/// <c>not_stored</c> with <c>store_failed</c>. The upload's buffer is leased until then, the bytes
-/// in flight are bounded (<see cref="DetectApiOptions.StoreBehindMaxBytes"/>), and at shutdown the
-/// host waits for the puts still running; a put cut off by a kill is found by
-/// <see cref="PendingImageSweep"/>.
+/// The puts of sync photos (ADR 0016). While the store is healthy and the budget has room
+/// (<see cref="DetectApiOptions.StoreBehindMaxBytes"/>), a photo is stored after its answer: the
+/// result is saved <c>pending</c>, then the put runs (on its own timeout, the upload's buffer
+/// leased until it ends) and settles it, <c>stored</c> or <c>not_stored</c>: <c>store_failed</c>.
+/// It does not run beside the detection, whose wide run wants every core. Otherwise (job items,
+/// a full budget, a store whose last put failed) the put runs beside the detection and the
+/// answer waits for it, so a store refusing everything is heard by clients (507, 503) rather
+/// than answered 200 and <c>not_stored</c>. At shutdown the host waits for the puts still
+/// settling; one cut off by a kill is <see cref="PendingImageSweep"/>'s.
 /// </summary>
 internal sealed partial class StoreBehind(
     IImageStore images,
@@ -26,21 +28,52 @@ internal sealed partial class StoreBehind(
 {
     private readonly ConcurrentDictionary<Task, byte> _settling = new();
     private long _bytes;
+    private volatile bool _storeFailing;
+
+    /// <summary>A place behind the answer for <paramref name="upload"/>'s photo, or null: store it before answering.</summary>
+    public Reservation? TryReserve(UploadedImage? upload)
+    {
+        if (upload is null || _storeFailing)
+        {
+            return null;
+        }
+
+        var bytes = upload.Bytes.Length;
+        var max = options.Value.StoreBehindMaxBytes;
+        while (true)
+        {
+            var current = Interlocked.Read(ref _bytes);
+            if (current + bytes > max)
+            {
+                DetectionMetrics.Puts.WithLabels("inline_budget").Inc();
+                return null;
+            }
+
+            if (Interlocked.CompareExchange(ref _bytes, current + bytes, current) == current)
+            {
+                DetectionMetrics.BehindBytes.Inc(bytes);
+                return new Reservation(this, upload.Lease(), bytes);
+            }
+        }
+    }
 
     /// <summary>
-    /// Starts the put. With an <paramref name="upload"/> and room in the budget it may finish after
-    /// the answer (bounded by its own timeout, not the request); otherwise it is the request's.
+    /// A put the answer waits for, started now on the thread pool (it hashes and seals before its
+    /// first await) so that it overlaps the detection.
     /// </summary>
-    public Put Start(Guid tenantId, ReadOnlyMemory<byte> image, UploadedImage? upload, CancellationToken requestToken)
+    public Task<StoredImage> StartBeforeAnswer(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
     {
-        var reserved = upload is not null && TryReserve(image.Length);
-        var timeout = reserved ? new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.StoreBehindTimeoutSeconds)) : null;
-        var token = timeout?.Token ?? requestToken;
+        DetectionMetrics.Puts.WithLabels("before_answer").Inc();
+        return Observe(Task.Run(() => images.PutAsync(tenantId, image, cancellationToken), CancellationToken.None));
+    }
 
-        // On the thread pool: the put hashes and seals before its first await, which would
-        // otherwise delay the detection by as much (about 5 ms for 3 MB).
-        var task = Task.Run(() => images.PutAsync(tenantId, image, token), CancellationToken.None);
-        return new Put(this, task, reserved ? image.Length : 0, reserved ? upload!.Lease() : null, timeout);
+    /// <summary>Stores the photo of <paramref name="resultId"/>, saved pending, and settles the result; owns the reservation from here.</summary>
+    public void StoreAfterAnswer(Reservation reservation, Guid tenantId, Guid resultId, ReadOnlyMemory<byte> image, StoredImage described)
+    {
+        ArgumentNullException.ThrowIfNull(reservation);
+        var settling = Task.Run(() => SettleAsync(reservation, tenantId, resultId, image, described), CancellationToken.None);
+        _settling.TryAdd(settling, 0);
+        settling.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _settling, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
     /// <summary>
@@ -48,17 +81,12 @@ internal sealed partial class StoreBehind(
     /// result or a waiting job item of the tenant holds it meanwhile. An image the tenant had
     /// before stays.
     /// </summary>
-    public async Task ForgetAsync(Put put, Guid tenantId)
+    public async Task ForgetAsync(Task<StoredImage> put, Guid tenantId)
     {
         ArgumentNullException.ThrowIfNull(put);
-
-        // A put still running behind is stopped rather than waited for (a slow store must not
-        // hold the failure's answer), and awaited so that what it wrote is gone before the
-        // caller goes on: a request deferred to a job stores the same bytes next.
-        put.Cancel();
         try
         {
-            var stored = await put.Task;
+            var stored = await put;
             if (stored.Created)
             {
                 await unheld.RemoveAsync(tenantId, stored.Sha256, CancellationToken.None);
@@ -67,17 +95,13 @@ internal sealed partial class StoreBehind(
         catch (OperationCanceledException)
         {
             // The client went away while the put ran: a cancelled put wrote nothing (or a whole blob
-            // no result names, which the same tenant's next upload of it reuses).
+            // no result names, which the orphan sweep removes).
         }
         catch (Exception ex)
         {
             // The put itself failed (nothing stored: backends write whole blobs or nothing), or the
             // delete failed: then the warning names the tenant for an operator.
             LogForgetFailed(logger, tenantId, ex);
-        }
-        finally
-        {
-            put.Release();
         }
     }
 
@@ -103,47 +127,39 @@ internal sealed partial class StoreBehind(
         }
     }
 
-    private bool TryReserve(int bytes)
+    /// <summary>Remembers whether the store's last put failed (an erased tenant's refusal says nothing about the store).</summary>
+    private Task<StoredImage> Observe(Task<StoredImage> put)
     {
-        var max = options.Value.StoreBehindMaxBytes;
-        while (true)
-        {
-            var current = Interlocked.Read(ref _bytes);
-            if (current + bytes > max)
+        put.ContinueWith(
+            static (t, s) =>
             {
-                return false;
-            }
-
-            if (Interlocked.CompareExchange(ref _bytes, current + bytes, current) == current)
-            {
-                DetectionMetrics.BehindBytes.Inc(bytes);
-                return true;
-            }
-        }
+                if (t.IsCompletedSuccessfully)
+                {
+                    ((StoreBehind)s!)._storeFailing = false;
+                }
+                else if (t.Exception?.GetBaseException() is DomainException { Kind: OutcomeKind.Unavailable or OutcomeKind.StorageFull })
+                {
+                    ((StoreBehind)s!)._storeFailing = true;
+                }
+            },
+            this,
+            CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously,
+            TaskScheduler.Default);
+        return put;
     }
 
-    private void Unreserve(int bytes)
-    {
-        Interlocked.Add(ref _bytes, -bytes);
-        DetectionMetrics.BehindBytes.Dec(bytes);
-    }
-
-    private void Track(Task settling)
-    {
-        _settling.TryAdd(settling, 0);
-        settling.ContinueWith(static (t, s) => ((ConcurrentDictionary<Task, byte>)s!).TryRemove(t, out _), _settling, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-    }
-
-    private async Task SettleAsync(Put put, Guid tenantId, Guid resultId)
+    private async Task SettleAsync(Reservation reservation, Guid tenantId, Guid resultId, ReadOnlyMemory<byte> image, StoredImage described)
     {
         using var activity = DetectorTelemetry.Source.StartActivity("detect.store_behind");
         activity?.SetTag("detector.result_id", resultId);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(options.Value.StoreBehindTimeoutSeconds));
         try
         {
             StoredImage stored;
             try
             {
-                stored = await put.Task;
+                stored = await Observe(images.PutAsync(tenantId, image, described, timeout.Token));
             }
             catch (Exception ex)
             {
@@ -159,8 +175,7 @@ internal sealed partial class StoreBehind(
                 return;
             }
 
-            // The result was deleted, never saved (its request failed after the detection), or
-            // marked interrupted meanwhile: what this put created goes again.
+            // The result was deleted, or marked interrupted meanwhile: what this put created goes again.
             if (stored.Created)
             {
                 await unheld.RemoveAsync(tenantId, stored.Sha256, CancellationToken.None);
@@ -177,7 +192,7 @@ internal sealed partial class StoreBehind(
         }
         finally
         {
-            put.Release();
+            reservation.Dispose();
         }
     }
 
@@ -193,42 +208,28 @@ internal sealed partial class StoreBehind(
     [LoggerMessage(Level = LogLevel.Information, Message = "Stopping: waiting for {Count} photo(s) still being stored after their answers")]
     private static partial void LogDraining(ILogger logger, int count);
 
-    /// <summary>One put in flight: awaited by the request, or settled behind its answer.</summary>
-    internal sealed class Put(StoreBehind owner, Task<StoredImage> task, int reservedBytes, IDisposable? lease, CancellationTokenSource? timeout)
+    /// <summary>Bytes of the budget and the upload's buffer, held until the put behind the answer ends; released once.</summary>
+    internal sealed class Reservation(StoreBehind owner, IDisposable lease, int bytes) : IDisposable
     {
         private int _released;
 
-        public Task<StoredImage> Task { get; } = task;
-
-        /// <summary>True when the answer need not wait for it.</summary>
-        public bool MayFinishBehind => reservedBytes > 0;
-
-        /// <summary>Settles <paramref name="resultId"/> (saved pending, or not saved at all) once the put ends.</summary>
-        public void SettleBehind(Guid tenantId, Guid resultId) => owner.Track(owner.SettleAsync(this, tenantId, resultId));
-
-        /// <summary>Stops a put that runs on its own timeout (one that runs on the request's token is the request's).</summary>
-        public void Cancel()
+        /// <summary>A new owner of the same hold; disposing this one afterwards releases nothing.</summary>
+        public Reservation Transfer()
         {
-            if (Volatile.Read(ref _released) == 0)
-            {
-                timeout?.Cancel();
-            }
+            Interlocked.Exchange(ref _released, 1);
+            return new Reservation(owner, lease, bytes);
         }
 
-        /// <summary>Hands back the buffer lease, the budget and the timer; once.</summary>
-        public void Release()
+        public void Dispose()
         {
             if (Interlocked.Exchange(ref _released, 1) == 1)
             {
                 return;
             }
 
-            lease?.Dispose();
-            timeout?.Dispose();
-            if (reservedBytes > 0)
-            {
-                owner.Unreserve(reservedBytes);
-            }
+            lease.Dispose();
+            Interlocked.Add(ref owner._bytes, -bytes);
+            DetectionMetrics.BehindBytes.Dec(bytes);
         }
     }
 }

@@ -26,6 +26,12 @@ public interface IImageStore
     /// </summary>
     Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// As <see cref="PutAsync(Guid, ReadOnlyMemory{byte}, CancellationToken)"/>, for bytes this
+    /// store already described (<see cref="Describe"/>), so a large photo is hashed once, not twice.
+    /// </summary>
+    Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, StoredImage described, CancellationToken cancellationToken);
+
     /// <summary>The address the store gives these bytes, storing nothing (for plans that keep no images).</summary>
     StoredImage Describe(ReadOnlyMemory<byte> image);
 

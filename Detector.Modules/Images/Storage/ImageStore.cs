@@ -17,9 +17,18 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, Ima
 {
     public StoredImage Describe(ReadOnlyMemory<byte> image) => new(ContentAddress.Of(image.Span), image.Length);
 
-    public async Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken) =>
+        PutAsync(tenantId, image, Describe(image), cancellationToken);
+
+    public async Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, StoredImage described, CancellationToken cancellationToken)
     {
-        var stored = Describe(image);
+        ArgumentNullException.ThrowIfNull(described);
+        if (described.Length != image.Length)
+        {
+            throw new ArgumentException("The description is of other bytes.", nameof(described));
+        }
+
+        var stored = described with { Created = false };
         var key = new ImageKey(tenantId, stored.Sha256);
         using var activity = DetectorTelemetry.Source.StartActivity("images.put");
         activity?.SetTag("detector.image_store", backend.Name);

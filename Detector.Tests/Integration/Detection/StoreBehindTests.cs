@@ -80,7 +80,7 @@ public sealed class StoreBehindTests(StoreBehindFactory factory) : IClassFixture
     }
 
     [Fact]
-    public async Task A_put_that_fails_after_the_answer_leaves_the_result_saying_not_stored_and_no_image()
+    public async Task A_put_failing_after_the_answer_leaves_not_stored_and_the_next_request_hears_the_failing_store()
     {
         using var tenant = await factory.NewTenantAsync("behind-failed");
         factory.Gate.Close();
@@ -91,6 +91,19 @@ public sealed class StoreBehindTests(StoreBehindFactory factory) : IClassFixture
             factory.Gate.Open(succeed: false);
             Assert.Equal(("not_stored", "store_failed"), await StoredImages.SettledAsync(tenant, answer.GetProperty("id").GetGuid()));
             Assert.Null(await ImageAsync(tenant, answer));
+
+            // The store failed last: the next photo is stored before its answer, which says so.
+            using (var refused = await tenant.PostAsync("/v1/detect", DetectorApiFactory.ImageForm(StoreBehindFactory.Photos[0])))
+            {
+                await ProblemAssert.IsProblemAsync(refused, HttpStatusCode.ServiceUnavailable, Detector.Modules.Common.ErrorCodes.StorageUnavailable);
+            }
+
+            // Healed: stored before the answer once, then behind answers again.
+            factory.Gate.Close();
+            factory.Gate.Open();
+            Assert.Equal(("stored", (string?)null), StoredImages.Of(await StoredImages.DetectAsync(tenant, StoreBehindFactory.Photos[0])));
+            factory.Gate.Close();
+            Assert.Equal("pending", StoredImages.Of(await StoredImages.DetectAsync(tenant, StoreBehindFactory.Photos[1])).Storage);
         }
         finally
         {

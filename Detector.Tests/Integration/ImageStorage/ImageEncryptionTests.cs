@@ -40,6 +40,24 @@ public sealed class ImageEncryptionTests(Xunit.Abstractions.ITestOutputHelper ou
     }
 
     [Fact]
+    public async Task A_photo_described_first_is_stored_under_that_address_and_a_description_of_other_bytes_is_refused()
+    {
+        await using var host = await ImageStoreHost.StartAsync(ConnectionString, new Dictionary<string, string?>());
+        var photo = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[3]);
+        var other = await File.ReadAllBytesAsync(JobsTestKit.CocoFiles[4]);
+        var tenant = Guid.NewGuid();
+
+        var described = host.Store.Describe(photo);
+        var stored = await host.Store.PutAsync(tenant, photo, described, CancellationToken.None);
+        Assert.Equal(described.Sha256, stored.Sha256);
+        Assert.True(stored.Created);
+        Assert.Equal(photo, await host.Store.GetAsync(tenant, described.Sha256, CancellationToken.None));
+
+        await Assert.ThrowsAsync<ArgumentException>(() => host.Store.PutAsync(tenant, other, described, CancellationToken.None));
+        Assert.Null(await host.Store.GetAsync(tenant, host.Store.Describe(other).Sha256, CancellationToken.None));
+    }
+
+    [Fact]
     public async Task Storing_a_photo_another_tenant_already_has_takes_as_long_as_storing_one_nobody_has()
     {
         // What a prober would time: a fresh tenant's first upload of a photo someone else may have.
