@@ -19,6 +19,14 @@ internal static class StoredImages
         while (true)
         {
             using var response = await client.GetAsync($"/v1/results/{resultId}");
+            if (response.StatusCode == HttpStatusCode.TooManyRequests)
+            {
+                // The polls count against the tenant's rate like any request.
+                Assert.True(Stopwatch.GetTimestamp() < deadline, $"result {resultId}: rate limited for {Bound.TotalSeconds} s");
+                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                continue;
+            }
+
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
             var (storage, reason) = Of(body.RootElement);

@@ -56,12 +56,13 @@ public sealed class FullImageStoreTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    /// <summary>Answers are fast enough to meet the plan's rate limit: a 429 is waited out and the photo sent again.</summary>
-    private static async Task<HttpResponseMessage> PostHonouringRateLimitAsync(HttpClient client, byte[] photo)
+    /// <summary>Answers are fast enough to meet the plan's rate limit: a 429 is waited out and the request sent again.</summary>
+    private static async Task<HttpResponseMessage> SendHonouringRateLimitAsync(HttpClient client, Func<HttpRequestMessage> request)
     {
         for (var attempt = 1; ; attempt++)
         {
-            var response = await client.PostAsync("/v1/detect", Jpeg(photo));
+            using var message = request();
+            var response = await client.SendAsync(message);
             if (response.StatusCode != HttpStatusCode.TooManyRequests || attempt == 20)
             {
                 return response;
@@ -71,6 +72,8 @@ public sealed class FullImageStoreTests : IAsyncLifetime
             response.Dispose();
         }
     }
+
+    private static Func<HttpRequestMessage> Detect(byte[] photo) => () => new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = Jpeg(photo) };
 
     [Fact]
     public async Task A_full_disk_answers_507_or_says_not_stored_keeps_no_partial_file_and_serves_again_once_space_is_freed()
@@ -87,7 +90,7 @@ public sealed class FullImageStoreTests : IAsyncLifetime
         var full = 0;
         foreach (var photo in photos)
         {
-            using var response = await PostHonouringRateLimitAsync(client, photo);
+            using var response = await SendHonouringRateLimitAsync(client, Detect(photo));
             if (response.StatusCode == HttpStatusCode.OK)
             {
                 // Answered: its image stored, or (stored after the answer, the first to meet the
@@ -123,11 +126,11 @@ public sealed class FullImageStoreTests : IAsyncLifetime
         // Space freed: the service stores again, with nothing restarted.
         foreach (var sha in stored.Take(4))
         {
-            using var deleted = await client.DeleteAsync("/v1/images/" + sha);
+            using var deleted = await SendHonouringRateLimitAsync(client, () => new HttpRequestMessage(HttpMethod.Delete, "/v1/images/" + sha));
             Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
         }
 
-        using var again = await client.PostAsync("/v1/detect", Jpeg(photos[^1]));
+        using var again = await SendHonouringRateLimitAsync(client, Detect(photos[^1]));
         Assert.Equal(HttpStatusCode.OK, again.StatusCode);
     }
 
