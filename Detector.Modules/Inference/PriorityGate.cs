@@ -1,3 +1,4 @@
+using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
 
 namespace Detector.Modules.Inference;
@@ -18,6 +19,32 @@ internal sealed class PriorityGate(int slots)
     private int _waitingInteractive;
 
     public Task WaitAsync(DetectionPriority priority, CancellationToken cancellationToken) => WaitAsync(priority, Guid.Empty, cancellationToken);
+
+    /// <summary>
+    /// A slot in the request's turn; a request whose <paramref name="deadline"/> passes while it
+    /// waits is refused there (504 <c>deadline_exceeded</c>) rather than decoded for nobody, as
+    /// the inference queue refuses it, and its turn passes on.
+    /// </summary>
+    public async Task WaitAsync(DetectionPriority priority, Guid tenant, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    {
+        if (deadline is not { } due)
+        {
+            await WaitAsync(priority, tenant, cancellationToken);
+            return;
+        }
+
+        var left = due - DateTimeOffset.UtcNow;
+        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+        try
+        {
+            await WaitAsync(priority, tenant, expiry.Token);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new DomainException(OutcomeKind.DeadlineExceeded, ErrorCodes.DeadlineExceeded, "Deadline exceeded", "The request's deadline passed while it waited to be decoded.");
+        }
+    }
 
     public Task WaitAsync(DetectionPriority priority, Guid tenant, CancellationToken cancellationToken)
     {

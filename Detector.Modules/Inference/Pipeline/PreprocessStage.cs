@@ -30,7 +30,7 @@ internal sealed class PreprocessStage
         var scheduler = model.Scheduler;
         float[]? input = null;
         PreprocessedImage image;
-        await WaitForSlotAsync(request, tenant, cancellationToken);
+        await _gate.WaitAsync(request.Priority, tenant, request.Deadline, cancellationToken);
         try
         {
             // Rented only once decoding can start, so requests waiting for a decode slot hold no tensor.
@@ -54,30 +54,5 @@ internal sealed class PreprocessStage
 
         model.Metrics.Decode.Observe(image.DecodeMs / 1000.0);
         return (image, input);
-    }
-
-    /// <summary>
-    /// A decode slot, in the request's turn; a request whose deadline passes while it waits is
-    /// answered 504 there, without decoding for nobody (as the inference queue does).
-    /// </summary>
-    private async Task WaitForSlotAsync(DetectionRequest request, Guid tenant, CancellationToken cancellationToken)
-    {
-        if (request.Deadline is not { } deadline)
-        {
-            await _gate.WaitAsync(request.Priority, tenant, cancellationToken);
-            return;
-        }
-
-        var left = deadline - DateTimeOffset.UtcNow;
-        using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
-        try
-        {
-            await _gate.WaitAsync(request.Priority, tenant, expiry.Token);
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            throw new DomainException(OutcomeKind.DeadlineExceeded, ErrorCodes.DeadlineExceeded, "Deadline exceeded", "The request's deadline passed while it waited to be decoded.");
-        }
     }
 }

@@ -24,6 +24,21 @@ public sealed class PriorityGateTests
     }
 
     [Fact]
+    public async Task A_waiter_whose_deadline_passes_is_refused_with_deadline_exceeded_and_its_turn_passes_on()
+    {
+        var gate = new PriorityGate(1);
+        await gate.WaitAsync(DetectionPriority.Interactive, CancellationToken.None);
+        var late = gate.WaitAsync(DetectionPriority.Interactive, Guid.NewGuid(), DateTimeOffset.UtcNow.AddMilliseconds(50), CancellationToken.None);
+        var next = gate.WaitAsync(DetectionPriority.Interactive, Guid.NewGuid(), DateTimeOffset.UtcNow.AddSeconds(30), CancellationToken.None);
+
+        var refused = await Assert.ThrowsAsync<Detector.Modules.Common.DomainException>(() => late.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.Equal(Detector.Modules.Common.ErrorCodes.DeadlineExceeded, refused.Code);
+        Assert.False(next.IsCompleted);
+        gate.Release();
+        await next.WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
     public async Task A_cancelled_waiter_passes_its_turn_on()
     {
         var gate = new PriorityGate(1);
