@@ -1,8 +1,6 @@
 using System.CommandLine;
 using Detector.Modules.Common.Database;
 using Detector.Modules.Compliance;
-using Serilog;
-using Serilog.Events;
 
 namespace Detector.Web;
 
@@ -40,13 +38,7 @@ internal static class AuditCommand
 
     private static async Task<int> VerifyAsync(string? expectHead, CancellationToken ct)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
-        builder.Services.AddSerilog(c => c.MinimumLevel.Warning()
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose));
+        var builder = CommandHost.CreateBuilder();
         builder.AddDatabase();
         builder.AddAuditVerification();
         using var host = builder.Build();

@@ -8,8 +8,6 @@ using Detector.Modules.Inference;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Models;
 using Detector.Modules.Preprocessing;
-using Serilog;
-using Serilog.Events;
 
 namespace Detector.Web;
 
@@ -69,14 +67,7 @@ internal static class EvalCommand
     /// <summary>Builds the modules the API uses (no web server, no database), waits for the model, and evaluates.</summary>
     private static async Task<int> EvaluateOnThePipelineAsync(EvaluationSettings settings, CancellationToken ct)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
-        builder.Services.AddSerilog(c => c.MinimumLevel.Warning()
-            .MinimumLevel.Override("Detector", LogEventLevel.Warning)
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose));
+        var builder = CommandHost.CreateBuilder();
         builder.AddModels();
         builder.AddPreprocessing();
         builder.AddInference();

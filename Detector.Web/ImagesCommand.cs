@@ -2,8 +2,6 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using Detector.Modules.Common.Database;
 using Detector.Modules.Images;
-using Serilog;
-using Serilog.Events;
 
 namespace Detector.Web;
 
@@ -109,13 +107,7 @@ internal static class ImagesCommand
 
     private static async Task<int> WithServiceHostAsync(Func<IServiceProvider, CancellationToken, Task<int>> command, CancellationToken ct)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
-        {
-            ContentRootPath = AppContext.BaseDirectory,
-            Args = [],
-        });
-        builder.Services.AddSerilog(c => c.MinimumLevel.Warning()
-            .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose));
+        var builder = CommandHost.CreateBuilder();
         builder.AddDatabase();
         builder.AddImages();
 

@@ -25,14 +25,27 @@ internal sealed class PriorityGate(int slots)
     /// waits is refused there (504 <c>deadline_exceeded</c>) rather than decoded for nobody, as
     /// the inference queue refuses it, and its turn passes on.
     /// </summary>
-    public async Task WaitAsync(DetectionPriority priority, Guid tenant, DateTimeOffset? deadline, CancellationToken cancellationToken)
+    public Task WaitAsync(DetectionPriority priority, Guid tenant, DateTimeOffset? deadline, CancellationToken cancellationToken)
     {
         if (deadline is not { } due)
         {
-            await WaitAsync(priority, tenant, cancellationToken);
-            return;
+            return WaitAsync(priority, tenant, cancellationToken);
         }
 
+        // A free slot is taken at once, with no timer: the deadline only matters to a waiter.
+        lock (_lock)
+        {
+            if (TakeLocked(priority))
+            {
+                return Task.CompletedTask;
+            }
+        }
+
+        return WaitUntilAsync(priority, tenant, due, cancellationToken);
+    }
+
+    private async Task WaitUntilAsync(DetectionPriority priority, Guid tenant, DateTimeOffset due, CancellationToken cancellationToken)
+    {
         var left = due - DateTimeOffset.UtcNow;
         using var expiry = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         expiry.CancelAfter(left > TimeSpan.Zero ? left : TimeSpan.Zero);
@@ -51,9 +64,8 @@ internal sealed class PriorityGate(int slots)
         TaskCompletionSource waiter;
         lock (_lock)
         {
-            if (_free > 0 && _waitingInteractive == 0 && (priority == DetectionPriority.Interactive || _background.Count == 0))
+            if (TakeLocked(priority))
             {
-                _free--;
                 return Task.CompletedTask;
             }
 
@@ -108,7 +120,19 @@ internal sealed class PriorityGate(int slots)
         }
     }
 
-    private TaskCompletionSource? NextInteractive()
+    /// <summary>Takes a free slot when no one of this priority or above waits; under the lock.</summary>
+    private bool TakeLocked(DetectionPriority priority)
+    {
+        if (_free > 0 && _waitingInteractive == 0 && (priority == DetectionPriority.Interactive || _background.Count == 0))
+        {
+            _free--;
+            return true;
+        }
+
+        return false;
+    }
+
+        private TaskCompletionSource? NextInteractive()
     {
         if (!_turns.TryDequeue(out var tenant))
         {

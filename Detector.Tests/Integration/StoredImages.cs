@@ -53,11 +53,17 @@ internal static class StoredImages
     }
 
     /// <summary>The answer as sent, pending or not (a 503 from classes running alongside is retried).</summary>
-    public static async Task<JsonElement> DetectAsync(HttpClient client, byte[] photo)
+    public static async Task<JsonElement> DetectAsync(HttpClient client, byte[] photo, string? idempotencyKey = null)
     {
         for (var attempt = 1; ; attempt++)
         {
-            using var response = await client.PostAsync("/v1/detect", DetectorApiFactory.ImageForm(photo));
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = DetectorApiFactory.ImageForm(photo) };
+            if (idempotencyKey is not null)
+            {
+                request.Headers.Add("Idempotency-Key", idempotencyKey);
+            }
+
+            using var response = await client.SendAsync(request);
             if (response.StatusCode == HttpStatusCode.ServiceUnavailable && attempt < 20)
             {
                 await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Detector.Modules.Inference.Contracts;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,10 +93,10 @@ internal static class CostPart
     {
         using var loadA = new HttpLoad(svc.BaseUrl, await svc.CreateTenantAsync(adminKey, "bench-cost-a"), svc.Proc);
         using var loadB = new HttpLoad(svc.BaseUrl, await svc.CreateTenantAsync(adminKey, "bench-cost-b"), svc.Proc);
-        var idle = await PacedAsync(loadB, photos, ctx.D(12, 6));
+        var idle = await TenancyParts.PacedAsync(loadB, _ => photos.Next(), ctx.D(12, 6));
         var flood = photos.RunAsync(loadA, 32, ctx.D(15, 8));
         await Task.Delay(1500);
-        var during = await PacedAsync(loadB, photos, ctx.D(12, 6));
+        var during = await TenancyParts.PacedAsync(loadB, _ => photos.Next(), ctx.D(12, 6));
         var a = await flood;
         var ratio = during.P(95) / idle.P(95);
         var refused = during.Samples.Count(s => s.Status != 200);
@@ -108,25 +107,6 @@ internal static class CostPart
             ["a_flood_32_clients"] = a.ToJson(),
             ["b_during_flood"] = during.ToJson(new JsonObject { ["p95_vs_idle"] = Stats.N(ratio, 3), ["refused"] = refused }),
         };
-    }
-
-    private static async Task<Phase> PacedAsync(HttpLoad load, DistinctPhotos photos, TimeSpan duration)
-    {
-        var samples = new List<Sample>();
-        var clock = Stopwatch.StartNew();
-        var next = TimeSpan.Zero;
-        while (clock.Elapsed < duration)
-        {
-            samples.Add(await load.SendAsync(photos.Next(), clock));
-            next += TimeSpan.FromMilliseconds(200);
-            var wait = next - clock.Elapsed;
-            if (wait > TimeSpan.Zero)
-            {
-                await Task.Delay(wait);
-            }
-        }
-
-        return new Phase { Samples = samples, WindowS = clock.Elapsed.TotalSeconds };
     }
 
     private static JsonObject StorageCounts(Phase phase) =>

@@ -118,15 +118,18 @@ internal static partial class TenancyParts
         return (flood, b);
     }
 
-    /// <summary>One request every 200 ms, each waited for: a tenant with light, steady traffic.</summary>
-    private static async Task<Phase> PacedAsync(HttpLoad load, IReadOnlyList<byte[]> images, TimeSpan duration)
+    private static Task<Phase> PacedAsync(HttpLoad load, IReadOnlyList<byte[]> images, TimeSpan duration) =>
+        PacedAsync(load, i => images[i % images.Count], duration);
+
+    /// <summary>One request every 200 ms, each waited for: a tenant with light, steady traffic; <paramref name="photo"/> gives the i-th photo.</summary>
+    internal static async Task<Phase> PacedAsync(HttpLoad load, Func<int, byte[]> photo, TimeSpan duration)
     {
         var samples = new List<Sample>();
         var clock = Stopwatch.StartNew();
         var next = TimeSpan.Zero;
         for (var i = 0; clock.Elapsed < duration; i++)
         {
-            samples.Add(await load.SendAsync(images[i % images.Count], clock));
+            samples.Add(await load.SendAsync(photo(i), clock));
             next += TimeSpan.FromMilliseconds(200);
             var wait = next - clock.Elapsed;
             if (wait > TimeSpan.Zero)

@@ -21,28 +21,8 @@ internal sealed partial class PendingImageSweep(
 {
     private const int Batch = 500;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.PendingImageSweepSeconds), time);
-        try
-        {
-            do
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                }
-                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
-                {
-                    LogSweepFailed(logger, ex);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(stoppingToken));
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Common.PeriodicRounds.RunAsync(
+        TimeSpan.FromSeconds(options.Value.PendingImageSweepSeconds), time, SweepAsync, ex => LogSweepFailed(logger, ex), stoppingToken);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {

@@ -119,23 +119,9 @@ internal sealed partial class OrphanSweep(
         return (orphans.Count, new ImageKey(rows[^1].Tenant, rows[^1].Sha256));
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.OrphanSweepIntervalMinutes), time);
-        do
-        {
-            try
-            {
-                await SweepOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The store or the database may be down for a moment; the next round tries again.
-                LogFailed(logger, backend.Name, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // The store or the database may be down for a moment; the next round tries again.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Common.PeriodicRounds.RunAsync(
+        TimeSpan.FromMinutes(options.Value.OrphanSweepIntervalMinutes), time, SweepOnceAsync, ex => LogFailed(logger, backend.Name, ex), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} image(s) nothing names any more from the {Backend} image store")]
     private static partial void LogRemoved(ILogger logger, int count, string backend);

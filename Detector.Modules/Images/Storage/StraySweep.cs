@@ -22,23 +22,9 @@ internal sealed partial class StraySweep(IImageBackend backend, TimeProvider tim
         return removed;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(options.Value.StraySweepIntervalMinutes), time);
-        do
-        {
-            try
-            {
-                await SweepOnceAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                // The store may be down for a moment; the next round tries again.
-                LogFailed(logger, backend.Name, ex);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(stoppingToken));
-    }
+    // The store may be down for a moment; the next round tries again.
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) => Common.PeriodicRounds.RunAsync(
+        TimeSpan.FromMinutes(options.Value.StraySweepIntervalMinutes), time, SweepOnceAsync, ex => LogFailed(logger, backend.Name, ex), stoppingToken);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Removed {Count} leftover(s) of interrupted writes from the {Backend} image store")]
     private static partial void LogRemoved(ILogger logger, int count, string backend);

@@ -268,29 +268,9 @@ internal static class JobsTestKit
     /// A sync detection that must succeed: the suite runs other classes alongside, so a 503
     /// (overloaded, model loading) is retried after its Retry-After.
     /// </summary>
-    public static async Task<JsonElement> DetectAsync(HttpClient client, byte[] image, string? idempotencyKey = null)
-    {
-        for (var attempt = 1; ; attempt++)
-        {
-            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = DetectorApiFactory.ImageForm(image) };
-            if (idempotencyKey is not null)
-            {
-                request.Headers.Add("Idempotency-Key", idempotencyKey);
-            }
-
-            using var response = await client.SendAsync(request);
-            if (response.StatusCode == System.Net.HttpStatusCode.ServiceUnavailable && attempt < 20)
-            {
-                await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
-                continue;
-            }
-
-            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
-
-            // Callers look at the store next: the image may be written just after the answer.
-            return await StoredImages.SettledAsync(client, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone());
-        }
-    }
+    public static async Task<JsonElement> DetectAsync(HttpClient client, byte[] image, string? idempotencyKey = null) =>
+        // Callers look at the store next: the image may be written just after the answer.
+        await StoredImages.SettledAsync(client, await StoredImages.DetectAsync(client, image, idempotencyKey));
 
     public static async Task<JsonElement> SubmitAsync(HttpClient client, HttpContent content, string query = "")
     {
