@@ -55,6 +55,25 @@ public sealed class DetectApiOptions : IValidatableObject
     [Range(1, 3_600)]
     public int PendingImageSweepSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// Bytes of kept candidates this instance's result cache may hold (ADR 0017); least recently
+    /// used entries go first past it. 0 turns the cache off.
+    /// </summary>
+    [Range(0, 1L << 34)]
+    public long ResultCacheMaxBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>How long a cache entry may serve after its detection, however often it is used.</summary>
+    [Range(1, 604_800)]
+    public int ResultCacheTtlSeconds { get; set; } = 3_600;
+
+    /// <summary>
+    /// The cache keeps the candidates scoring above this (before NMS): a repeat with min_score at
+    /// or above it is answered from the cache, a lower one runs the model. Lower keeps more per
+    /// entry (about 24 bytes a candidate).
+    /// </summary>
+    [Range(0.001, 1.0)]
+    public float ResultCacheScoreFloor { get; set; } = 0.05f;
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if (PendingImageExpirySeconds <= StoreBehindTimeoutSeconds)

@@ -21,6 +21,9 @@ public static class DetectionModule
         builder.Services.AddValidatedOptions<DetectApiOptions>(DetectApiOptions.SectionName, DetectApiOptions.LegacySectionName);
         builder.Services.AddScoped<IValidator<DetectObjectsRequest>, DetectObjectsValidator>();
         builder.Services.AddSingleton<IDetectionRecorder, DetectionRecorder>();
+        builder.Services.AddSingleton<ResultCache>();
+        builder.Services.AddSingleton<IResultDeletionListener>(sp => sp.GetRequiredService<ResultCache>());
+        builder.Services.AddSingleton<CachedDetection>();
         builder.Services.AddSingleton<UnheldImages>();
         builder.Services.AddSingleton<StoreBehind>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreBehind>());

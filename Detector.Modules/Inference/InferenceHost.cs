@@ -120,7 +120,7 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
                 var extras = new ExecutorOptions(wide, onCpu ? cores : null, faults);
                 var scheduler = new BatchScheduler(manifest.Name, slots, settings, new SchedulerMetrics(manifest.Name, manifest.Version), loggerFactory.CreateLogger<BatchScheduler>(), extras);
-                _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler, new PipelineMetrics(manifest.Name));
+                _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler, new PipelineMetrics(manifest.Name, manifest.Version));
                 providers.Add(runner.Provider);
                 LogWarmed(_logger, manifest.Name, settings.MaxBatchSize, slotCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
             }

@@ -65,7 +65,8 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             return null;
         }
 
-        var (served, rung) = allowDegradation ? _ladder.Choose(requested.Name) : (requested.Name, null);
+        // A pinned version is that version or a refusal, as with allow_degradation=false.
+        var (served, rung) = allowDegradation && !ModelSelector.IsPinned(model) ? _ladder.Choose(requested.Name) : (requested.Name, null);
         if (!_host.TryGet(served, out var loaded))
         {
             return null;
@@ -74,7 +75,31 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         return DetectionAdmission.Admit(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, out refusal, requested.Name, rung);
     }
 
+    public ServingIdentity? Identify(string? model) =>
+        _catalog.Find(model ?? _catalog.DefaultModel) is { } manifest && _host.TryGet(manifest.Name, out _)
+            ? new ServingIdentity(manifest.Name, manifest.Version, PreprocessingKey(manifest.Preprocess))
+            : null;
+
+    public IReadOnlyList<Detection>? Rethreshold(ServingIdentity served, CandidateSnapshot candidates, DetectionOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(served);
+        ArgumentNullException.ThrowIfNull(candidates);
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MinScore < candidates.Floor || !_host.TryGet(served.Model, out var model) || model.Manifest.Version != served.Version)
+        {
+            return null;
+        }
+
+        using var span = DetectorTelemetry.Source.StartActivity("postprocess");
+        span?.SetTag("detector.cache", "hit");
+        return Postprocessor.Rerun(model, candidates, options);
+    }
+
     public void Dispose() => _backgroundSlots.Dispose();
+
+    /// <summary>Everything that shapes the tensor from the pixels: the same image under another key would be another input.</summary>
+    private static string PreprocessingKey(PreprocessSpec p) =>
+        FormattableString.Invariant($"{p.Width}x{p.Height};{p.ColorOrder};{p.ResizeMode};{p.PadValue};{string.Join(',', p.Mean)};{string.Join(',', p.Std)}");
 
     private async Task<DetectionOutcome> DetectCoreAsync(DetectionRequest request, CancellationToken cancellationToken)
     {
@@ -98,10 +123,13 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             var (info, output) = await InferAsync(model.Scheduler, input, request, tenant, cancellationToken);
             var postStart = Stopwatch.GetTimestamp();
             Detection[] detections;
+            CandidateSnapshot? kept;
             try
             {
                 using var span = DetectorTelemetry.Source.StartActivity("postprocess");
-                detections = Postprocessor.Run(model, output, pre.Transform, request.Options);
+                // Only a full answer of the requested model is worth keeping: a stand-in's is not what a repeat asked for.
+                var keepAbove = served.Rung is null ? request.KeepCandidatesAbove : null;
+                detections = Postprocessor.Run(model, output, pre.Transform, request.Options, keepAbove, out kept);
             }
             finally
             {
@@ -122,6 +150,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             {
                 Degradation = served.Rung,
                 RequestedModel = served.Requested.Name,
+                Candidates = kept,
             };
         }
         catch (DomainException ex)

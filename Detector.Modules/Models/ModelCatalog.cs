@@ -59,7 +59,12 @@ internal sealed class ModelCatalog : IModelCatalog
 
     public IReadOnlyList<ModelManifest> Models { get; }
 
-    public ModelManifest? Find(string name) => _byName.GetValueOrDefault(name);
+    public ModelManifest? Find(string name)
+    {
+        // A pinned version is found only while it is the one served: the registry's other versions are not loaded here.
+        var selector = ModelSelector.Parse(name);
+        return _byName.GetValueOrDefault(selector.Name) is { } manifest && (!selector.Pinned || selector.Version == manifest.Version) ? manifest : null;
+    }
 
     internal static ModelManifest ToManifest(ManifestDocument doc, string name, string modelDir, string source, bool preferFp16 = false)
     {
@@ -136,10 +141,13 @@ internal sealed class ModelCatalog : IModelCatalog
             Fail("cocoCategoryIds must have one id per label");
         }
 
+        var sha256 = Sha256Of(filePath);
         return new ModelManifest
         {
             Name = name,
-            Version = HashPrefix(filePath),
+            Version = sha256[..12],
+            Sha256 = sha256,
+            Precision = filePath.EndsWith("_fp16.onnx", StringComparison.OrdinalIgnoreCase) ? "fp16" : "fp32",
             FilePath = filePath,
             Family = family,
             InputName = input.Name,
@@ -152,9 +160,9 @@ internal sealed class ModelCatalog : IModelCatalog
         };
     }
 
-    private static string HashPrefix(string path)
+    private static string Sha256Of(string path)
     {
         using var stream = File.OpenRead(path);
-        return Convert.ToHexStringLower(SHA256.HashData(stream))[..12];
+        return Convert.ToHexStringLower(SHA256.HashData(stream));
     }
 }

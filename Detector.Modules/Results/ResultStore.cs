@@ -8,8 +8,10 @@ using Npgsql;
 
 namespace Detector.Modules.Results;
 
-internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
+internal sealed class ResultStore(NpgsqlDataSource dataSource, IEnumerable<IResultDeletionListener> listeners) : IResultStore
 {
+    private readonly IResultDeletionListener[] _listeners = [.. listeners];
+
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -45,10 +47,17 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
     public async Task<bool> DeleteAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
-            "DELETE FROM results.results WHERE tenant_id = @tenantId AND id = @id",
+        var image = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
+            "DELETE FROM results.results WHERE tenant_id = @tenantId AND id = @id RETURNING image_sha256",
             new { tenantId, id },
-            cancellationToken: cancellationToken)) == 1;
+            cancellationToken: cancellationToken));
+        if (image is null)
+        {
+            return false;
+        }
+
+        Deleted(tenantId, [image.Trim()]);
+        return true;
     }
 
     public async Task<ResultsPurge> PurgeAsync(Guid tenantId, DateTimeOffset cutoff, int limit, CancellationToken cancellationToken)
@@ -65,7 +74,9 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
             """,
             new { tenantId, cutoff, limit },
             cancellationToken: cancellationToken))).AsList();
-        return new ResultsPurge(rows.Select(r => r.Id).ToList(), rows.Select(r => r.Sha256.Trim()).ToList());
+        var purge = new ResultsPurge(rows.Select(r => r.Id).ToList(), rows.Select(r => r.Sha256.Trim()).ToList());
+        Deleted(tenantId, purge.Images);
+        return purge;
     }
 
     public async Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken)
@@ -78,8 +89,25 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
     public async Task<long> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(new CommandDefinition(
+        var erased = await connection.ExecuteAsync(new CommandDefinition(
             "DELETE FROM results.results WHERE tenant_id = @tenantId", new { tenantId }, cancellationToken: cancellationToken));
+        foreach (var listener in _listeners)
+        {
+            listener.TenantErased(tenantId);
+        }
+
+        return erased;
+    }
+
+    public async Task<bool> HasResultOnImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+            """
+            SELECT EXISTS (SELECT 1 FROM results.results WHERE image_sha256 = @sha256::char(64) AND tenant_id = @tenantId)
+            """,
+            new { tenantId, sha256 },
+            cancellationToken: cancellationToken));
     }
 
     public async Task<bool> ReferencesImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken)
@@ -163,5 +191,18 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource) : IResultStore
         }
 
         throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.InvalidCursor, "Invalid cursor", "The cursor is not one this API returned.");
+    }
+
+    private void Deleted(Guid tenantId, IReadOnlyCollection<string> images)
+    {
+        if (images.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var listener in _listeners)
+        {
+            listener.ResultsDeleted(tenantId, images);
+        }
     }
 }

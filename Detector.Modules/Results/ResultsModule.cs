@@ -34,7 +34,8 @@ public static class ResultsModule
         group.MapGet("/{id:guid}", GetResultEndpoint.Handle)
             .Audited("result.read", "id")
             .WithName("GetResult")
-            .WithSummary("Returns one stored result of the calling tenant.")
+            .WithSummary("Returns one stored result of the calling tenant; If-None-Match with its ETag answers 304.")
+            .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
         group.MapDelete("/{id:guid}", DeleteResultEndpoint.Handle)

@@ -33,18 +33,23 @@ public sealed class DegradationTests : IAsyncLifetime
     public async Task A_burst_is_served_by_the_configured_stand_ins_announced_in_header_body_and_metrics_and_the_full_model_returns_after()
     {
         var (client, _) = await _factory.CreateTenantClientAsync();
-        var photos = JobsTestKit.CocoFiles.Take(8).Select(File.ReadAllBytes).ToList();
+        // Every request a distinct photo: repeats would be answered by the result cache, with no backlog to step down for.
+        var photos = DistinctPhotos.Make([.. JobsTestKit.CocoFiles.Take(8).Select(File.ReadAllBytes)], 80);
 
         // One alone first: the full model serves a request that finds no backlog.
         var first = await DetectAsync(client, photos[0]);
         Assert.Equal("picodet_s_416", first.Body.GetProperty("model").GetProperty("name").GetString());
+        var pinned = "picodet_s_416@" + first.Body.GetProperty("model").GetProperty("version").GetString();
 
-        // Every fourth request of the burst opts out (allow_degradation=false): the requested model or a refusal.
+        // Every fourth request of the burst opts out: allow_degradation=false, or every other time a
+        // pinned version (model=name@version), which is that version or a refusal all the same.
         var answers = new List<(HttpStatusCode Status, string? Header, JsonElement Body)>();
         var optedOut = new List<(HttpStatusCode Status, string? Header, JsonElement Body)>();
         for (var round = 0; round < 3; round++)
         {
-            var burst = await Task.WhenAll(Enumerable.Range(0, 24).Select(async i => (OptOut: i % 4 == 3, Answer: await DetectAsync(client, photos[i % photos.Count], allowDegradation: i % 4 != 3))));
+            var burst = await Task.WhenAll(Enumerable.Range(0, 24).Select(async i => (OptOut: i % 4 == 3, Answer: i % 8 == 7
+                ? await DetectAsync(client, photos[3 + (round * 24) + i], model: pinned)
+                : await DetectAsync(client, photos[3 + (round * 24) + i], allowDegradation: i % 4 != 3))));
             answers.AddRange(burst.Where(b => !b.OptOut).Select(b => b.Answer));
             optedOut.AddRange(burst.Where(b => b.OptOut).Select(b => b.Answer));
         }
@@ -94,11 +99,11 @@ public sealed class DegradationTests : IAsyncLifetime
         Assert.Contains("\ndetector_degradation_level ", metrics, StringComparison.Ordinal);
     }
 
-    private static async Task<(HttpStatusCode Status, string? Header, JsonElement Body)> DetectAsync(HttpClient client, byte[] photo, bool allowDegradation = true)
+    private static async Task<(HttpStatusCode Status, string? Header, JsonElement Body)> DetectAsync(HttpClient client, byte[] photo, bool allowDegradation = true, string model = "picodet_s_416")
     {
         using var content = new ByteArrayContent(photo);
         content.Headers.ContentType = new("image/jpeg");
-        using var response = await client.PostAsync("/v1/detect?model=picodet_s_416" + (allowDegradation ? "" : "&allow_degradation=false"), content);
+        using var response = await client.PostAsync($"/v1/detect?model={model}" + (allowDegradation ? "" : "&allow_degradation=false"), content);
         var header = response.Headers.TryGetValues("X-Degradation", out var values) ? values.Single() : null;
         return (response.StatusCode, header, await response.Content.ReadFromJsonAsync<JsonElement>());
     }

@@ -95,7 +95,7 @@ public sealed class HostileInputTests(DetectorApiFactory factory, Xunit.Abstract
         Assert.True(took < TimeSpan.FromSeconds(5), $"took {took.TotalMilliseconds:F0} ms");
     }
 
-    private static double CappedCount(string model) => new Detector.Modules.Inference.PipelineMetrics(model).CandidatesCapped.Value;
+    private static double CappedCount(string model) => Detector.Modules.Inference.PipelineMetrics.CappedCount(model);
 
     [Fact]
     public async Task Asking_for_a_webhook_secret_on_a_server_without_webhooks_is_a_400_not_a_500()

@@ -31,7 +31,7 @@ public sealed class OperationsTests(DetectorApiFactory factory)
         var metrics = await client.GetStringAsync("/metrics");
         Assert.Contains("http_request_duration_seconds", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_inference_duration_seconds_bucket{model=\"yolox_nano_416\"", metrics, StringComparison.Ordinal);
-        Assert.Contains("detector_images_total{model=\"yolox_nano_416\",outcome=\"ok\"}", metrics, StringComparison.Ordinal);
+        Assert.Contains("detector_images_total{model=\"yolox_nano_416\",outcome=\"ok\",version=\"", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_batch_size", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_queue_depth", metrics, StringComparison.Ordinal);
         Assert.Contains("detector_tensor_buffers_allocated_total{model=\"yolox_nano_416\"", metrics, StringComparison.Ordinal);

@@ -32,7 +32,7 @@ if (command != "all")
 var quick = args.Contains("--quick");
 var outDir = Path.GetFullPath(Opt("--out") ?? Path.Combine(root, "bench", "results", DateTime.Now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture)));
 Directory.CreateDirectory(outDir);
-var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,11,12,cost,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
+var parts = (Opt("--parts") ?? "1,2,3,4,5,6,7,8,9,10,11,12,cost,cache,micro").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
 var ctx = new BenchContext { Root = root, OutDir = outDir, Quick = quick };
 var R = ctx.Results;
 var started = Stopwatch.StartNew();
@@ -364,6 +364,15 @@ try
         var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
         Directory.CreateDirectory(dataDir);
         R["part_cost"] = await CostPart.RunAsync(ctx, adminKey, dataDir);
+        Save();
+    }
+
+    if (parts.Contains("cache"))
+    {
+        Log.Info("part cache: the per-tenant result cache at c=1, misses and hits interleaved, distinct photos (issue 23)");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Directory.CreateDirectory(dataDir);
+        R["part_cache"] = await CachePart.RunAsync(ctx, adminKey, dataDir);
         Save();
     }
 

@@ -18,3 +18,23 @@ internal static class DetectionMetrics
     public static readonly Gauge BehindBytes = Metrics.CreateGauge(
         "detector_detect_image_behind_bytes", "Bytes of photos this instance is storing after their answers.");
 }
+
+/// <summary>The per-tenant result cache (ADR 0017).</summary>
+internal static class ResultCacheMetrics
+{
+    /// <summary>
+    /// Lookups by outcome: <c>hit</c> (answered without inference), <c>miss</c>, <c>stale</c> (an
+    /// entry whose results were all deleted, found so by the store: dropped), <c>bypass</c> (a
+    /// min_score below the kept floor).
+    /// </summary>
+    public static readonly Counter Lookups = Metrics.CreateCounter(
+        "detector_result_cache_lookups_total", "Result cache lookups by outcome (hit, miss, stale, bypass) and model.", "outcome", "model");
+
+    /// <summary>Entries dropped: <c>capacity</c>, <c>expired</c>, <c>deleted</c> (their results were deleted), <c>tenant_erased</c>.</summary>
+    public static readonly Counter Evictions = Metrics.CreateCounter(
+        "detector_result_cache_evictions_total", "Result cache entries dropped, by reason.", "reason");
+
+    public static readonly Gauge Entries = Metrics.CreateGauge("detector_result_cache_entries", "Entries in this instance's result cache.");
+
+    public static readonly Gauge Bytes = Metrics.CreateGauge("detector_result_cache_bytes", "Bytes of kept candidates in this instance's result cache.");
+}

@@ -1,12 +1,11 @@
 using Detector.Modules.Detection.Contracts;
 using Detector.Modules.Images.Contracts;
-using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Results.Contracts;
 
 namespace Detector.Modules.Detection.DetectAndRecord;
 
 internal sealed class DetectionRecorder(
-    IObjectDetector detector,
+    CachedDetection detection,
     IImageStore images,
     IResultStore results,
     StoreBehind store,
@@ -18,14 +17,17 @@ internal sealed class DetectionRecorder(
         var (tenantId, image) = (command.TenantId, command.Detection.Image);
         var toStore = command.Stored is null && command.StoreImage;
 
+        // Hashed once, first: the result cache's key, the answer's image, and the put's address.
+        var described = command.Stored ?? images.Describe(image);
+
         // A sync photo is stored after the answer when it may be (ADR 0016); otherwise its put runs
         // beside the detection and the answer waits for both (ADR 0014).
         using var behind = toStore ? store.TryReserve(command.Upload) : null;
-        var put = toStore && behind is null ? store.StartBeforeAnswer(tenantId, image, cancellationToken) : null;
-        DetectionOutcome outcome;
+        var put = toStore && behind is null ? store.StartBeforeAnswer(tenantId, image, described, cancellationToken) : null;
+        Inference.Contracts.DetectionOutcome outcome;
         try
         {
-            outcome = await detector.DetectAsync(command.Detection, cancellationToken);
+            outcome = await detection.DetectAsync(tenantId, described.Sha256, command.Detection, cancellationToken);
         }
         catch
         {
@@ -37,12 +39,16 @@ internal sealed class DetectionRecorder(
             throw;
         }
 
-        // Hashed here once when the put comes later: the answer names the image it will be.
-        var described = command.Stored ?? (put is not null ? await put : images.Describe(image));
+        if (put is not null)
+        {
+            described = await put;
+        }
+
         var storage = command.Stored is not null || put is not null ? ImageStorage.Stored
             : behind is null ? ImageStorage.NotKeptByPlan : ImageStorage.Pending;
         var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, described.Sha256, storage);
         await results.SaveAsync(tenantId, document, cancellationToken);
+        detection.Keep(tenantId, described.Sha256, outcome);
         if (behind is not null)
         {
             // Saved: from here the put owns the reservation (the using above then does nothing).

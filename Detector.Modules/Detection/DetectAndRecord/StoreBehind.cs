@@ -58,13 +58,13 @@ internal sealed partial class StoreBehind(
     }
 
     /// <summary>
-    /// A put the answer waits for, started now on the thread pool (it hashes and seals before its
-    /// first await) so that it overlaps the detection.
+    /// A put the answer waits for, started now on the thread pool (it seals before its first await)
+    /// so that it overlaps the detection.
     /// </summary>
-    public Task<StoredImage> StartBeforeAnswer(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken)
+    public Task<StoredImage> StartBeforeAnswer(Guid tenantId, ReadOnlyMemory<byte> image, StoredImage described, CancellationToken cancellationToken)
     {
         DetectionMetrics.Puts.WithLabels("before_answer").Inc();
-        return Observe(Task.Run(() => images.PutAsync(tenantId, image, cancellationToken), CancellationToken.None));
+        return Observe(Task.Run(() => images.PutAsync(tenantId, image, described, cancellationToken), CancellationToken.None));
     }
 
     /// <summary>Stores the photo of <paramref name="resultId"/>, saved pending, and settles the result; owns the reservation from here.</summary>

@@ -59,6 +59,12 @@ public sealed record DetectionRequest
 
     /// <summary>Whether the degradation ladder may serve a sync request with a cheaper stand-in (the client's `allow_degradation`).</summary>
     public bool AllowDegradation { get; init; } = true;
+
+    /// <summary>
+    /// When set, the outcome also carries the candidates scoring above it, before NMS
+    /// (<see cref="DetectionOutcome.Candidates"/>), if the requested model served in full.
+    /// </summary>
+    public float? KeepCandidatesAbove { get; init; }
 }
 
 /// <summary>A place reserved in a model's queue before the upload is read; dispose to give it back (once, however often called).</summary>
@@ -100,7 +106,16 @@ public sealed record DetectionOutcome(
 
     /// <summary>The model the request named (or the default); <see cref="ModelName"/> is the one that served it.</summary>
     public string? RequestedModel { get; init; }
+
+    /// <summary>The candidates before NMS when the request asked for them (<see cref="DetectionRequest.KeepCandidatesAbove"/>) and was served in full.</summary>
+    public CandidateSnapshot? Candidates { get; init; }
+
+    /// <summary>True when the detections were re-thresholded from kept candidates, without decoding or inference.</summary>
+    public bool FromCache { get; init; }
 }
+
+/// <summary>What a request for a model would be served by in full: the model, its version, and its preprocessing, as one key.</summary>
+public sealed record ServingIdentity(string Model, string Version, string Preprocessing);
 
 /// <summary>The degradation ladder's rungs as answers name them (header <c>X-Degradation</c>, field <c>degradation.rung</c>, metrics).</summary>
 public static class DegradationRungs
@@ -129,6 +144,16 @@ public interface IObjectDetector
     /// <param name="deadline">The request's own deadline (X-Deadline-Ms); null: the default sync budget.</param>
     /// <param name="allowDegradation">false: the requested model only, never a stand-in of the ladder.</param>
     AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal);
+
+    /// <summary>The model, version and preprocessing that serve <paramref name="model"/> (null: the default) in full; null when it is unknown or not loaded.</summary>
+    ServingIdentity? Identify(string? model);
+
+    /// <summary>
+    /// Detections from candidates kept by an earlier detection of <paramref name="served"/>, equal
+    /// to a fresh run's at <paramref name="options"/> (whose min_score is at least the snapshot's
+    /// floor); null when that version no longer serves.
+    /// </summary>
+    IReadOnlyList<Detection>? Rethreshold(ServingIdentity served, CandidateSnapshot candidates, DetectionOptions options);
 }
 
 /// <summary>Whether every configured model is loaded and warmed; drives /health/ready.</summary>

@@ -21,14 +21,14 @@ internal sealed record ServedModel(ModelManifest Requested, ModelManifest Manife
     {
         var name = request.Model ?? catalog.DefaultModel;
         var requested = catalog.Find(name)
-            ?? throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.UnknownModel, "Unknown model", $"Model '{name}' is not served. GET /v1/models lists the served models.");
+            ?? throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.UnknownModel, "Unknown model", $"Model '{name}' is not served. GET /v1/models lists the served models and their versions.");
 
         // A sync request may be served by a cheaper model under backlog (the ladder); the place
         // reserved before its body was read already says which.
         var reserved = request.Ticket is { } t && t.RequestedModel == requested.Name ? t : null;
         var (servedName, rung) = reserved is not null
             ? (reserved.Model, reserved.Rung)
-            : request.Priority == DetectionPriority.Interactive && request.AllowDegradation ? ladder.Choose(requested.Name) : (requested.Name, null);
+            : request.Priority == DetectionPriority.Interactive && request.AllowDegradation && !ModelSelector.IsPinned(request.Model) ? ladder.Choose(requested.Name) : (requested.Name, null);
         var manifest = servedName == requested.Name ? requested : catalog.Find(servedName)!;
         if (!host.TryGet(manifest.Name, out var model))
         {

@@ -20,6 +20,12 @@ public sealed record ModelManifest
     /// <summary>Content version: the first 12 hex digits of the ONNX file's sha256.</summary>
     public required string Version { get; init; }
 
+    /// <summary>The ONNX file's whole sha256 (lower-case hex).</summary>
+    public string Sha256 { get; init; } = "";
+
+    /// <summary>The weights' precision: <c>fp32</c>, or <c>fp16</c> for a <c>*_fp16.onnx</c> variant.</summary>
+    public string Precision { get; init; } = "fp32";
+
     public required string FilePath { get; init; }
 
     public required ModelFamily Family { get; init; }
@@ -49,5 +55,6 @@ public interface IModelCatalog
 
     IReadOnlyList<ModelManifest> Models { get; }
 
+    /// <summary>The served model <paramref name="name"/> names, or null; <c>name@version</c> finds it only when that version is the one served.</summary>
     ModelManifest? Find(string name);
 }

@@ -12,8 +12,20 @@ public sealed record ResultDocument(
     IReadOnlyList<DetectedObject> Detections,
     ResultTimings Timings)
 {
+    /// <summary>The current shape of a stored result; additive changes only, within <c>/v1</c>.</summary>
+    public const int CurrentSchemaVersion = 2;
+
+    /// <summary>
+    /// The shape this result was stored in: 1 for results stored before the field existed (read
+    /// without it), <see cref="CurrentSchemaVersion"/> for new ones.
+    /// </summary>
+    public int SchemaVersion { get; init; } = 1;
+
     /// <summary>Null when the requested model served the request in full; else the degradation ladder's rung and the model asked for.</summary>
     public DegradationInfo? Degradation { get; init; }
+
+    /// <summary><c>hit</c> when the detections came from the tenant's result cache (no decode, no inference); null otherwise.</summary>
+    public string? Cache { get; init; }
 
     /// <summary>
     /// The stored form of one detection, shared by every path that stores one (sync API, jobs):
@@ -40,7 +52,9 @@ public sealed record ResultDocument(
             detections,
             new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize))
         {
+            SchemaVersion = CurrentSchemaVersion,
             Degradation = outcome.Degradation is { } rung ? new DegradationInfo(rung, outcome.RequestedModel ?? outcome.ModelName) : null,
+            Cache = outcome.FromCache ? "hit" : null,
         };
     }
 
@@ -126,4 +140,21 @@ public interface IResultStore
 
     /// <summary>Deletes every result of the tenant (a tenant erase); returns how many.</summary>
     Task<long> EraseTenantAsync(Guid tenantId, CancellationToken cancellationToken);
+
+    /// <summary>Whether the tenant still has a result detected on the image <paramref name="sha256"/>, whether or not the image was kept.</summary>
+    Task<bool> HasResultOnImageAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// Told, on the instance that deleted them, when results are deleted (one, by retention, or a
+/// whole tenant), after the delete committed: whatever was derived from them on this instance
+/// (a result cache) is dropped at once. Other instances learn it by asking the store.
+/// </summary>
+public interface IResultDeletionListener
+{
+    /// <summary>Results of the tenant detected on these images are gone (others of the tenant may still hold the same images).</summary>
+    void ResultsDeleted(Guid tenantId, IReadOnlyCollection<string> images);
+
+    /// <summary>Every result of the tenant is gone.</summary>
+    void TenantErased(Guid tenantId);
 }

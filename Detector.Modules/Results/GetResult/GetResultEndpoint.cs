@@ -5,11 +5,23 @@ using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Detector.Modules.Results.GetResult;
 
-/// <summary>GET /v1/results/{id}: another tenant's result answers 404 like a missing one, so ids reveal nothing.</summary>
+/// <summary>
+/// GET /v1/results/{id}: another tenant's result answers 404 like a missing one, so ids reveal
+/// nothing; the answer carries an ETag, and If-None-Match naming it answers 304.
+/// </summary>
 internal static class GetResultEndpoint
 {
-    public static async Task<Results<Ok<ResultDocument>, ProblemHttpResult>> Handle(Guid id, HttpContext http, GetResultHandler handler, CancellationToken ct) =>
-        await handler.HandleAsync(http.User.GetTenantId(), id, ct) is { } result
-            ? TypedResults.Ok(result)
-            : TypedResults.Problem(ProblemWriter.Create(http, new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Result not found", $"No result {id}.")));
+    public static async Task<Results<Ok<ResultDocument>, StatusCodeHttpResult, ProblemHttpResult>> Handle(Guid id, HttpContext http, GetResultHandler handler, CancellationToken ct)
+    {
+        if (await handler.HandleAsync(http.User.GetTenantId(), id, ct) is not { } result)
+        {
+            return TypedResults.Problem(ProblemWriter.Create(http, new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Result not found", $"No result {id}.")));
+        }
+
+        var etag = ResultETag.Of(result);
+        http.Response.Headers.ETag = etag;
+        return ResultETag.Matches(http.Request.Headers.IfNoneMatch, etag)
+            ? TypedResults.StatusCode(StatusCodes.Status304NotModified)
+            : TypedResults.Ok(result);
+    }
 }

@@ -118,7 +118,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
     [Fact]
     public void Detections_map_class_index_to_COCO_id_and_corners_to_width_and_height()
     {
-        var coco = DatasetEvaluator.ToCoco(7, [new Detection("dog", 1, 0.5f, [10, 20, 40, 60])], Manifest);
+        var coco = DatasetEvaluator.ToCoco(7, [new Modules.Inference.Contracts.Detection("dog", 1, 0.5f, [10, 20, 40, 60])], Manifest);
 
         Assert.Equal(new CocoDetection(7, 18, new CocoBox(10, 20, 30, 40), 0.5), Assert.Single(coco));
     }
@@ -220,6 +220,10 @@ public sealed class DatasetEvaluatorTests : IDisposable
             return null;
         }
 
+        public ServingIdentity? Identify(string? model) => null;
+
+        public IReadOnlyList<Modules.Inference.Contracts.Detection>? Rethreshold(ServingIdentity served, CandidateSnapshot candidates, DetectionOptions options) => null;
+
         public Task<DetectionOutcome> DetectAsync(DetectionRequest request, CancellationToken cancellationToken)
         {
             using var bitmap = SKBitmap.Decode(request.Image.ToArray());
@@ -238,7 +242,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
                     var classId = Manifest.CocoCategoryIds.ToList().IndexOf(a.CategoryId);
                     float x = (float)a.Box.X * factor, y = (float)a.Box.Y * factor;
                     float w = (float)a.Box.Width * factor, h = (float)a.Box.Height * factor;
-                    return new Detection(Manifest.Labels[classId], classId, 0.9f, [x, y, x + w, y + h]);
+                    return new Modules.Inference.Contracts.Detection(Manifest.Labels[classId], classId, 0.9f, [x, y, x + w, y + h]);
                 })
                 .ToList();
             var timings = new DetectionTimings(0, 0, 0, 0, 0, 1);
