@@ -19,7 +19,7 @@ internal static class CachePart
     public static async Task<JsonObject> RunAsync(BenchContext ctx, string adminKey, string dataDir)
     {
         var count = ctx.Quick ? 120 : 300;
-        var photos = new DistinctPhotos(ctx.LoadAllCoco().Select(i => i.Bytes).ToList(), "part cache", 2 * count);
+        var photos = new DistinctPhotos(ctx.LoadAllCoco().Select(i => i.Bytes).ToList(), "part cache", (2 * count) + 20);
         await using var svc = await ServiceProcess.StartAsync(ctx, "cache", adminKey, Path.Combine(dataDir, "cache"), new Dictionary<string, string>());
         using var a = Client(svc.BaseUrl, await svc.CreateTenantAsync(adminKey, "bench-cache-a"));
         using var b = Client(svc.BaseUrl, await svc.CreateTenantAsync(adminKey, "bench-cache-b"));
@@ -38,7 +38,7 @@ internal static class CachePart
             var miss = await SendAsync(a, photo, "");
             var hit = await SendAsync(a, photo, RepeatQuery);
             var fresh = await SendAsync(b, photo, RepeatQuery);
-            var changed = await SendAsync(a, photos.All[count + 20 + (i % (count - 20))], "");
+            var changed = await SendAsync(a, photos.All[count + 20 + i], "");
             if (miss.Body is null || hit.Body is null || fresh.Body is null || changed.Body is null)
             {
                 failed++;

@@ -120,10 +120,13 @@ internal sealed partial class ResultCache : IResultDeletionListener
     public void TenantErased(Guid tenantId)
     {
         var dropped = RemoveWhere(k => k.TenantId == tenantId, "tenant_erased");
-        LogDropped(_logger, dropped, tenantId, "tenant_erased");
+        if (dropped > 0)
+        {
+            LogDropped(_logger, dropped, tenantId, "tenant_erased");
+        }
     }
 
-    /// <summary>Entries of the tenant (tests and the erase receipt's checks); 0 when none.</summary>
+    /// <summary>Entries of the tenant on this instance; 0 when none.</summary>
     public int CountFor(Guid tenantId)
     {
         lock (_lock)

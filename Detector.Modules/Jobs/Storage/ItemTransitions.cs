@@ -134,7 +134,7 @@ internal sealed class ItemTransitions(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
         var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
-            "SELECT EXISTS (SELECT 1 FROM jobs.jobs WHERE tenant_id = @tenantId AND id = @jobId FOR UPDATE)",
+            "SELECT EXISTS (SELECT 1 FROM jobs.jobs WHERE tenant_id = @tenantId AND id = @jobId)",
             new { tenantId, jobId },
             tx,
             cancellationToken: ct));
@@ -144,10 +144,16 @@ internal sealed class ItemTransitions(NpgsqlDataSource dataSource)
             return null;
         }
 
+        // Items before the job, in index order: the order every worker's claim and finish take
+        // them in (item rows, then the job's counts). Locking the job first deadlocked with an item
+        // finishing meanwhile (40P01, answered 503 to the cancel).
         var cancelled = await connection.ExecuteAsync(new CommandDefinition(
             """
-            UPDATE jobs.items SET state = 'cancelled', error_code = 'cancelled', finished_at = now(), updated_at = now()
-            WHERE job_id = @jobId AND state = 'queued'
+            WITH queued AS (
+                SELECT idx FROM jobs.items WHERE job_id = @jobId AND state = 'queued' ORDER BY idx FOR UPDATE)
+            UPDATE jobs.items i SET state = 'cancelled', error_code = 'cancelled', finished_at = now(), updated_at = now()
+            FROM queued q
+            WHERE i.job_id = @jobId AND i.idx = q.idx AND i.state = 'queued'
             """,
             new { jobId },
             tx,
