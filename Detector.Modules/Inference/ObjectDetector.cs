@@ -25,6 +25,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
     private readonly InferenceOptions _options;
     private readonly PreprocessStage _preprocess;
     private readonly SemaphoreSlim _backgroundSlots;
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ModelManifest, ServingIdentity> _identities = [];
 
     public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, DegradationLadder ladder, IOptions<InferenceOptions> options)
     {
@@ -75,9 +76,10 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         return DetectionAdmission.Admit(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, out refusal, requested.Name, rung);
     }
 
+    // Built once per served manifest: the cache asks on every request, which should not format a key each time.
     public ServingIdentity? Identify(string? model) =>
         _catalog.Find(model ?? _catalog.DefaultModel) is { } manifest && _host.TryGet(manifest.Name, out _)
-            ? new ServingIdentity(manifest.Name, manifest.Version, PreprocessingKey(manifest.Preprocess))
+            ? _identities.GetValue(manifest, static m => new ServingIdentity(m.Name, m.Version, PreprocessingKey(m.Preprocess)))
             : null;
 
     public IReadOnlyList<Detection>? Rethreshold(ServingIdentity served, CandidateSnapshot candidates, DetectionOptions options)

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Detector.Modules.Results.Contracts;
@@ -16,7 +17,7 @@ internal static class ResultETag
     public static string Of(ResultDocument result)
     {
         var json = JsonSerializer.SerializeToUtf8Bytes(result, ResultStore.Json);
-        return $"\"{Convert.ToBase64String(SHA256.HashData(json).AsSpan(0, 16)).TrimEnd('=').Replace('+', '-').Replace('/', '_')}\"";
+        return $"\"{Base64Url.EncodeToString(SHA256.HashData(json).AsSpan(0, 16))}\"";
     }
 
     /// <summary>RFC 9110 If-None-Match: weak comparison, any listed tag or <c>*</c>; an unparsable header matches nothing.</summary>
