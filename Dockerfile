@@ -38,7 +38,7 @@ COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet \
  && groupadd --system --gid 10001 detector \
  && useradd --system --uid 10001 --gid detector --home-dir /app --no-create-home --shell /usr/sbin/nologin detector \
- && mkdir -p /data/images /models \
+ && mkdir -p /data/images /data/model-artifacts /models \
  && chown -R detector:detector /data
 
 WORKDIR /app
@@ -48,6 +48,7 @@ ENV DOTNET_RUNNING_IN_CONTAINER=true \
     DOTNET_ROOT=/usr/share/dotnet \
     ASPNETCORE_URLS=http://+:8080 \
     Models__Directory=/models \
+    Models__ArtifactDirectory=/data/model-artifacts \
     ImageStore__Path=/data/images
 
 USER detector

@@ -68,6 +68,7 @@ internal static class EvalCommand
     private static async Task<int> EvaluateOnThePipelineAsync(EvaluationSettings settings, CancellationToken ct)
     {
         var builder = CommandHost.CreateBuilder();
+        builder.Configuration["Models:Registry"] = "false"; // no database here: the seed manifests alone
         builder.AddModels();
         builder.AddPreprocessing();
         builder.AddInference();

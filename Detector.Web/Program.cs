@@ -9,6 +9,7 @@ using Detector.Modules.Models;
 using Detector.Modules.Outbound;
 using Detector.Modules.Preprocessing;
 using Detector.Modules.Results;
+using Detector.Modules.Rollouts;
 using Detector.Modules.Tenancy;
 using Detector.Modules.Webhooks;
 using Detector.Web;
@@ -45,6 +46,7 @@ builder.AddOutbound();
 builder.AddWebhooks();
 builder.AddJobs();
 builder.AddEvaluation();
+builder.AddRollouts();
 builder.AddCompliance();
 
 var app = builder.Build();
@@ -67,6 +69,7 @@ app.MapOutboundEndpoints();
 app.MapWebhooksEndpoints();
 app.MapJobsEndpoints();
 app.MapEvaluationEndpoints();
+app.MapRolloutsEndpoints();
 app.MapComplianceEndpoints();
 
 await app.RunAsync();

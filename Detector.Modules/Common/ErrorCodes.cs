@@ -48,4 +48,13 @@ public static class ErrorCodes
     public const string TenantDisabled = "tenant_disabled";
     public const string WrongRegion = "wrong_region";
     public const string RegionHasData = "region_has_data";
+    public const string InvalidManifest = "invalid_manifest";
+    public const string ArtifactNotFound = "artifact_not_found";
+    public const string ArtifactMismatch = "artifact_mismatch";
+    public const string VersionExists = "version_exists";
+    public const string VersionNotFound = "version_not_found";
+    public const string VersionNotActive = "version_not_active";
+    public const string VersionAliased = "version_aliased";
+    public const string AliasProtected = "alias_protected";
+    public const string SharesExceedOne = "shares_exceed_one";
 }

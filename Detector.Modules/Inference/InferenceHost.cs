@@ -1,31 +1,46 @@
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Loading;
 using Detector.Modules.Inference.Runtime;
 using Detector.Modules.Inference.Scheduling;
 using Detector.Modules.Models.Contracts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Prometheus;
 
 namespace Detector.Modules.Inference;
 
-/// <summary>A served model: its session and the scheduler in front of it.</summary>
-internal sealed record LoadedModel(ModelManifest Manifest, OrtModelRunner Runner, BatchScheduler Scheduler, PipelineMetrics Metrics);
+/// <summary>A served model version: its sessions and the scheduler in front of them.</summary>
+internal sealed record LoadedModel(ModelManifest Manifest, OrtModelRunner Runner, BatchScheduler Scheduler, PipelineMetrics Metrics)
+{
+    /// <summary><c>name@version</c>.</summary>
+    public string Key { get; } = ServingTable.Key(Manifest.Name, Manifest.Version);
+}
 
 /// <summary>
-/// Loads every model in the background at start (so /health/live answers at once), warms each
-/// at every batch size up to its maximum, then reports ready. One session per model version
-/// for the life of the process.
+/// Follows the model registry: loads and warms every active version in the background (so
+/// /health/live answers at once), publishes each one only once it is warm, moves aliases here
+/// when their new version is ready, and unloads versions nothing needs any more. Readiness is
+/// reached once, after the first pass, and never flips while versions come and go. A version whose
+/// artifact fails its sha256 check is refused and reported; a version that fails to load leaves
+/// everything that serves as it was.
 /// </summary>
-internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<InferenceOptions> options, IInferenceFaults faults, ILoggerFactory loggerFactory)
-    : IHostedService, IInferenceReadiness, IAsyncDisposable
+internal sealed partial class InferenceHost(IModelCatalog catalog, IModelVersionReports reports, IOptions<InferenceOptions> options, IInferenceFaults faults, ILoggerFactory loggerFactory)
+    : IHostedService, IInferenceReadiness, IInferenceLoad, IAsyncDisposable
 {
+    private static readonly Counter LoadFailures = Metrics.CreateCounter(
+        "detector_model_load_failures_total",
+        "Model versions that failed to load on this instance, by model, version and reason (artifact_mismatch, error).",
+        new CounterConfiguration { LabelNames = ["model", "version", "reason"] });
+
+
     private readonly ILogger _logger = loggerFactory.CreateLogger<InferenceHost>();
     private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly Dictionary<string, LoadedModel> _models = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LoadedModel> _loaded = new(StringComparer.Ordinal); // the loading loop's own
+    private readonly VersionUnloader _unloader = new(options.Value, loggerFactory);
+    private readonly CoreBudget _cores = new(Environment.ProcessorCount); // one budget for every version's CPU runs
+    private volatile ServingTable _table = ServingTable.Empty;
     private volatile bool _isReady;
-
-    // Set once every model is loaded and never cleared: timers read it while the host stops.
-    private LoadedModel[] _loaded = [];
     private Task? _loading;
 
     // A host stopped while it still loads (a short-lived test host, a pod killed during start-up)
@@ -40,11 +55,11 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
 
     public Task WhenReady => _ready.Task;
 
-    /// <summary>Seconds of queued and running work across every model at its measured rate (they share the machine).</summary>
+    /// <summary>Seconds of queued and running work across every version at its measured rate (they share the machine).</summary>
     public double BacklogSeconds()
     {
         var total = 0.0;
-        foreach (var m in Volatile.Read(ref _loaded))
+        foreach (var m in _table.All)
         {
             total += m.Scheduler.BacklogSeconds;
         }
@@ -52,14 +67,28 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
         return total;
     }
 
-    public IReadOnlyList<ExecutorHealth> Executors =>
-        [.. Volatile.Read(ref _loaded).Select(m => new ExecutorHealth(m.Manifest.Name, m.Scheduler.Executors, m.Scheduler.UnhealthyExecutors))];
-
-    public bool TryGet(string name, out LoadedModel model)
+    public int InteractiveInFlight
     {
-        if (_isReady && _models.TryGetValue(name, out var m))
+        get
         {
-            model = m;
+            var total = 0;
+            foreach (var m in _table.All)
+            {
+                total += m.Scheduler.InteractiveInFlight;
+            }
+
+            return total;
+        }
+    }
+
+    public IReadOnlyList<ExecutorHealth> Executors =>
+        [.. _table.All.Select(m => new ExecutorHealth(m.Key, m.Scheduler.Executors, m.Scheduler.UnhealthyExecutors))];
+
+    /// <summary>The version serving <paramref name="selector"/> here: <c>name</c> (production), <c>name@version</c> or <c>name@alias</c>.</summary>
+    public bool TryGet(string selector, out LoadedModel model)
+    {
+        if (_isReady && _table.TryGet(selector, out model))
+        {
             return true;
         }
 
@@ -67,69 +96,48 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
         return false;
     }
 
+    /// <summary>The version an unpinned request for <paramref name="name"/> from <paramref name="subject"/> gets here, and its variant (<see cref="ServingTable.TryRoute"/>).</summary>
+    public bool TryRoute(string name, string subject, out LoadedModel model, out string variant)
+    {
+        if (_isReady && _table.TryRoute(name, subject, out model, out variant))
+        {
+            return true;
+        }
+
+        (model, variant) = (null!, ModelAliases.Production);
+        return false;
+    }
+
+    /// <summary>The aliases that name <paramref name="model"/> on this instance (what a result records as its variant).</summary>
+    public IEnumerable<string> AliasesOf(LoadedModel model) => _table.AliasesOf(model);
+
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        _loading = Task.Run(() => LoadAll(_stopLoading.Token), CancellationToken.None);
+        _loading = Task.Run(() => FollowAsync(_stopLoading.Token), CancellationToken.None);
         return Task.CompletedTask;
     }
 
-    private void LoadAll(CancellationToken stop)
+    private async Task FollowAsync(CancellationToken stop)
     {
+        var loader = new VersionLoader(options.Value, _cores, faults, loggerFactory);
         try
         {
-            var o = options.Value;
-            var providers = new HashSet<string>(StringComparer.Ordinal);
-
-            // One budget of cores for every model's CPU runs (never more runtime threads than cores).
-            var cores = new CoreBudget(Environment.ProcessorCount);
-            foreach (var manifest in catalog.Models)
+            var changed = catalog.Watch(); // taken before the snapshot: a change after it is not missed
+            await ReconcileAsync(loader, catalog.Snapshot, stop);
+            if (_loaded.Count == 0)
             {
-                stop.ThrowIfCancellationRequested();
-                var started = System.Diagnostics.Stopwatch.GetTimestamp();
-                var runner = OrtModelRunner.Load(manifest, o, _logger);
-                var onCpu = runner.Provider == ProviderSelector.Cpu;
-                var settings = SchedulerSettings.For(manifest.Name, o, onCpu);
-                var slots = new List<IBatchExecutor>();
-                var slotCount = SchedulerSettings.SlotsFor(manifest.Name, o, onCpu, Environment.ProcessorCount);
-                for (var i = 0; i < slotCount; i++)
-                {
-                    if (stop.IsCancellationRequested)
-                    {
-                        runner.Dispose(); // its slots so far, and the probe session
-                        stop.ThrowIfCancellationRequested();
-                    }
-
-                    var slot = runner.CreateSlot(settings.MaxBatchSize);
-                    for (var b = 1; b <= settings.MaxBatchSize; b++)
-                    {
-                        slot.Run(b);
-                    }
-
-                    slots.Add(slot);
-                }
-
-                // Beside single-threaded slots, one all-cores session for a request that finds the
-                // machine idle: it answers in the time of one run on every core (ADR 0014).
-                IBatchExecutor? wide = null;
-                if (onCpu && o.WideRunWhenIdle && cores.Cores > 1 && o.IntraOpThreads == 1)
-                {
-                    var wideSlot = runner.CreateSlot(1, intraOpThreads: 0);
-                    wideSlot.Run(1);
-                    wide = wideSlot;
-                }
-
-                var extras = new ExecutorOptions(wide, onCpu ? cores : null, faults);
-                var scheduler = new BatchScheduler(manifest.Name, slots, settings, new SchedulerMetrics(manifest.Name, manifest.Version), loggerFactory.CreateLogger<BatchScheduler>(), extras);
-                _models[manifest.Name] = new LoadedModel(manifest, runner, scheduler, new PipelineMetrics(manifest.Name, manifest.Version));
-                providers.Add(runner.Provider);
-                LogWarmed(_logger, manifest.Name, settings.MaxBatchSize, slotCount, System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+                throw new InvalidOperationException("No model version could be loaded.");
             }
 
-            Provider = string.Join(",", providers);
-            LogReady(_logger, _models.Count, Provider);
-            Volatile.Write(ref _loaded, [.. _models.Values]);
             _isReady = true;
             _ready.TrySetResult();
+            LogReady(_logger, _loaded.Count, Provider);
+            while (true)
+            {
+                await WaitAsync(changed, stop);
+                changed = catalog.Watch();
+                await ReconcileAsync(loader, catalog.Snapshot, stop);
+            }
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
@@ -141,6 +149,54 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
             _ready.TrySetException(ex);
         }
     }
+
+    private static async Task WaitAsync(Microsoft.Extensions.Primitives.IChangeToken token, CancellationToken stop)
+    {
+        var fired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var registration = token.RegisterChangeCallback(static s => ((TaskCompletionSource)s!).TrySetResult(), fired);
+        await fired.Task.WaitAsync(stop);
+    }
+
+    /// <summary>Loads what the snapshot needs (production versions first), publishing each as it is warm, then unloads what nothing needs.</summary>
+    private async Task ReconcileAsync(VersionLoader loader, RegistrySnapshot snapshot, CancellationToken stop)
+    {
+        var wanted = snapshot.Active
+            .OrderByDescending(v => snapshot.Model(v.Manifest.Name)?.Aliases.Values.Contains(v.Version) == true)
+            .Where(v => !_loaded.ContainsKey(ServingTable.Key(v.Manifest.Name, v.Version)))
+            .ToList();
+        foreach (var version in wanted)
+        {
+            stop.ThrowIfCancellationRequested();
+            var m = version.Manifest;
+            try
+            {
+                var loaded = await Task.Run(() => loader.Load(m, stop), stop);
+                _loaded[loaded.Key] = loaded;
+                VersionUnloader.Loaded.Inc();
+                Provider = string.Join(",", _loaded.Values.Select(l => l.Runner.Provider).Distinct());
+                Publish(snapshot);
+            }
+            catch (ArtifactMismatchException ex)
+            {
+                LoadFailures.WithLabels(m.Name, m.Version, "artifact_mismatch").Inc();
+                await reports.RefuseAsync(m.Name, m.Version, ex.Message, stop);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stop.IsCancellationRequested)
+            {
+                LoadFailures.WithLabels(m.Name, m.Version, "error").Inc();
+                LogVersionFailed(_logger, m.Name, m.Version, ex);
+            }
+        }
+
+        Publish(snapshot);
+        foreach (var unneeded in _table.Unneeded(_loaded).ToList())
+        {
+            _loaded.Remove(unneeded.Key);
+            _unloader.Unload(unneeded, stop);
+        }
+    }
+
+    private void Publish(RegistrySnapshot snapshot) => _table = _table.Next(snapshot, _loaded);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
@@ -183,22 +239,25 @@ internal sealed partial class InferenceHost(IModelCatalog catalog, IOptions<Infe
             await _loading.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
-        foreach (var m in _models.Values)
+        await _unloader.WhenAllAsync();
+        foreach (var m in _loaded.Values)
         {
             await m.Scheduler.DisposeAsync();
             m.Runner.Dispose();
+            VersionUnloader.Loaded.Dec();
         }
 
-        _models.Clear();
+        _loaded.Clear();
+        _table = ServingTable.Empty;
         _stopLoading.Dispose();
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Model {Model} warmed at batch sizes 1..{MaxBatch} on {ExecutorSlots} executor slots in {ElapsedMs:F0} ms")]
-    private static partial void LogWarmed(ILogger logger, string model, int maxBatch, int executorSlots, double elapsedMs);
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Inference ready: {Count} models on {Provider}")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Inference ready: {Count} model versions on {Provider}")]
     private static partial void LogReady(ILogger logger, int count, string provider);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "Loading models failed; the service stays not-ready")]
     private static partial void LogLoadFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Model {Model} version {Version} failed to load; what serves is unchanged")]
+    private static partial void LogVersionFailed(ILogger logger, string model, string version, Exception exception);
 }

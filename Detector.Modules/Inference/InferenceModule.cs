@@ -18,6 +18,7 @@ public static class InferenceModule
         services.TryAddSingleton<IInferenceFaults>(NoInferenceFaults.Instance);
         services.AddSingleton<InferenceHost>();
         services.AddSingleton<IInferenceReadiness>(sp => sp.GetRequiredService<InferenceHost>());
+        services.AddSingleton<IInferenceLoad>(sp => sp.GetRequiredService<InferenceHost>());
         services.AddHostedService(sp => sp.GetRequiredService<InferenceHost>());
         services.AddSingleton<IValidateOptions<InferenceOptions>, DegradationValidator>();
         services.AddSingleton<DegradationLadder>();

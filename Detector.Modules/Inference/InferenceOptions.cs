@@ -101,6 +101,13 @@ public sealed class InferenceOptions
     /// </summary>
     public bool WideRunWhenIdle { get; set; } = true;
 
+    /// <summary>
+    /// How long a version no alias or registry entry needs any more stays loaded after it stops
+    /// taking new requests, so those that took it before finish (then it waits for its queue).
+    /// </summary>
+    [Range(0, 600)]
+    public int UnloadGraceSeconds { get; set; } = 30;
+
     /// <summary>Deadline for a request that names none.</summary>
     [Range(1, 3_600_000)]
     public int DefaultDeadlineMs { get; set; } = 30_000;

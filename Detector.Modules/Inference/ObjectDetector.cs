@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Inference.Degradation;
+using Detector.Modules.Inference.Loading;
 using Detector.Modules.Inference.Pipeline;
 using Detector.Modules.Inference.Postprocessing;
 using Detector.Modules.Inference.Scheduling;
@@ -26,9 +27,11 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
     private readonly PreprocessStage _preprocess;
     private readonly SemaphoreSlim _backgroundSlots;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ModelManifest, ServingIdentity> _identities = [];
+    private readonly IDetectionObserver[] _observers;
 
-    public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, DegradationLadder ladder, IOptions<InferenceOptions> options)
+    public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, DegradationLadder ladder, IOptions<InferenceOptions> options, IEnumerable<IDetectionObserver> observers)
     {
+        _observers = [.. observers];
         _catalog = catalog;
         _host = host;
         _ladder = ladder;
@@ -58,36 +61,44 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         }
     }
 
-    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal)
+    public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, string? subject, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal)
     {
         refusal = null;
-        if (_catalog.Find(model ?? _catalog.DefaultModel) is not { } requested || !_host.TryGet(requested.Name, out _))
+        var name = model ?? _catalog.DefaultModel;
+        if (!ServedModel.TryRoute(name, subject, tenantId, _catalog, _host, out var requested, out var variant))
         {
-            return null;
+            return null; // unknown or loading: the detect call itself reports it
         }
 
-        // A pinned version is that version or a refusal, as with allow_degradation=false.
-        var (served, rung) = allowDegradation && !ModelSelector.IsPinned(model) ? _ladder.Choose(requested.Name) : (requested.Name, null);
+        // A pinned version or alias, or a variant other than production, is that version or a
+        // refusal, as with allow_degradation=false: a canary's figures are the canary's own.
+        var (served, rung) = allowDegradation && variant == ModelAliases.Production && !ModelSelector.IsPinned(name) ? _ladder.Choose(requested.Manifest.Name) : (requested.Key, null);
         if (!_host.TryGet(served, out var loaded))
         {
             return null;
         }
 
-        return DetectionAdmission.Admit(loaded, served, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, out refusal, requested.Name, rung);
+        return DetectionAdmission.Admit(loaded, loaded.Key, DetectionPriority.Interactive, tenantId, maxInFlight, deadline, out refusal, name, rung, variant);
     }
 
     // Built once per served manifest: the cache asks on every request, which should not format a key each time.
-    public ServingIdentity? Identify(string? model) =>
-        _catalog.Find(model ?? _catalog.DefaultModel) is { } manifest && _host.TryGet(manifest.Name, out _)
-            ? _identities.GetValue(manifest, static m => new ServingIdentity(m.Name, m.Version, PreprocessingKey(m.Preprocess)))
-            : null;
+    public ServingIdentity? Identify(string? model, string? subject = null, Guid? tenantId = null)
+    {
+        if (!ServedModel.TryRoute(model ?? _catalog.DefaultModel, subject, tenantId, _catalog, _host, out var loaded, out var variant))
+        {
+            return null;
+        }
+
+        var identity = _identities.GetValue(loaded.Manifest, static m => new ServingIdentity(m.Name, m.Version, PreprocessingKey(m.Preprocess)));
+        return variant == identity.Variant ? identity : identity with { Variant = variant };
+    }
 
     public IReadOnlyList<Detection>? Rethreshold(ServingIdentity served, CandidateSnapshot candidates, DetectionOptions options)
     {
         ArgumentNullException.ThrowIfNull(served);
         ArgumentNullException.ThrowIfNull(candidates);
         ArgumentNullException.ThrowIfNull(options);
-        if (options.MinScore < candidates.Floor || !_host.TryGet(served.Model, out var model) || model.Manifest.Version != served.Version)
+        if (options.MinScore < candidates.Floor || !_host.TryGet(ServingTable.Key(served.Model, served.Version), out var model))
         {
             return null;
         }
@@ -110,13 +121,14 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         using var activity = DetectorTelemetry.Source.StartActivity("detect");
         activity?.SetTag("detector.model", manifest.Name);
         activity?.SetTag("detector.model_version", manifest.Version);
+        activity?.SetTag("detector.variant", served.Variant);
         var started = Stopwatch.GetTimestamp();
         var tenant = request.TenantId ?? Guid.Empty;
         // A place reserved before the upload was read is used as it is (its owner gives it back):
         // no second judgement after the body.
         using var owned = served.Reserved is not null
             ? null
-            : DetectionAdmission.AdmitOrThrow(model, manifest.Name, request.Priority, tenant, request.MaxInFlight, request.Deadline);
+            : DetectionAdmission.AdmitOrThrow(model, model.Key, request.Priority, tenant, request.MaxInFlight, request.Deadline);
 
         float[]? input = null;
         try
@@ -141,6 +153,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             var postMs = Stopwatch.GetElapsedTime(postStart).TotalMilliseconds;
             var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             RecordServed(served, served.Reserved ?? owned, request.Priority, activity, info, detections.Length, postMs, totalMs);
+            Observe(request, served, null, totalMs, detections);
             return new DetectionOutcome(
                 manifest.Name,
                 manifest.Version,
@@ -151,13 +164,16 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 new DetectionTimings(pre.DecodeMs, info.QueueMs, info.InferenceMs, postMs, totalMs, info.BatchSize))
             {
                 Degradation = served.Rung,
-                RequestedModel = served.Requested.Name,
+                RequestedModel = served.RequestedName,
+                Variant = served.Variant,
                 Candidates = kept,
             };
         }
         catch (DomainException ex)
         {
             model.Metrics.Outcome(ex.Code).Inc();
+            VariantMetrics.Failed(served, ex.Code);
+            Observe(request, served, ex.Code, Stopwatch.GetElapsedTime(started).TotalMilliseconds, []);
             activity?.SetStatus(ActivityStatusCode.Error, ex.Code);
             throw;
         }
@@ -172,6 +188,21 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             {
                 model.Scheduler.Return(input);
             }
+        }
+    }
+
+    /// <summary>Tells the observers (rollouts) of a detection that ran; off-path comparison runs are not traffic.</summary>
+    private void Observe(DetectionRequest request, ServedModel served, string? outcome, double totalMs, IReadOnlyList<Detection> detections)
+    {
+        if (request.OffPath || _observers.Length == 0)
+        {
+            return;
+        }
+
+        var observed = new ObservedDetection(served.RequestedName, served.Variant, served.Manifest.Version, request.Priority, served.Rung is not null, outcome, totalMs, detections, request.Options, request.Image, request.TenantId);
+        foreach (var observer in _observers)
+        {
+            observer.Observe(observed);
         }
     }
 
@@ -201,6 +232,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         var model = served.Model;
         model.Metrics.Postprocess.Observe(postMs / 1000.0);
         model.Metrics.Ok.Inc();
+        VariantMetrics.Served(served, totalMs, detections);
         activity?.SetTag("detector.batch_size", info.BatchSize);
         if (priority == DetectionPriority.Interactive)
         {
@@ -209,7 +241,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 model.Scheduler.ObserveCompletion(totalMs / 1000.0, place.PredictedSeconds);
             }
 
-            DegradationLadder.CountServed(served.Requested.Name, served.Rung);
+            DegradationLadder.CountServed(served.RequestedName, served.Rung);
             activity?.SetTag("detector.degradation", served.Rung ?? DegradationRungs.Full);
         }
 

@@ -6,11 +6,18 @@ public sealed class ModelsOptions
 {
     public const string SectionName = "Models";
 
-    /// <summary>Folder holding the ONNX files. Relative paths resolve against the working directory.</summary>
+    /// <summary>Folder holding the seed ONNX files (artifacts <c>shared:*</c>). Relative paths resolve against the working directory.</summary>
     [Required]
     public string Directory { get; set; } = "../shared/models";
 
-    /// <summary>Folder of model manifests (*.json); relative paths resolve against the app folder.</summary>
+    /// <summary>
+    /// Folder of registered artifacts (<c>store:*</c>), the artifact store of a single node or a
+    /// volume every instance mounts. Relative paths resolve against the working directory.
+    /// </summary>
+    [Required]
+    public string ArtifactDirectory { get; set; } = ".data/model-artifacts";
+
+    /// <summary>Folder of seed manifests (*.json), registered at start-up when absent; relative paths resolve against the app folder.</summary>
     [Required]
     public string ManifestDirectory { get; set; } = "model-manifests";
 
@@ -18,11 +25,18 @@ public sealed class ModelsOptions
     public string Default { get; set; } = "yolox_nano_416";
 
     /// <summary>
-    /// Serve `&lt;file&gt;_fp16.onnx` instead of `&lt;file&gt;.onnx` where it exists (GPU deployments).
-    /// The variant must keep float32 inputs and outputs (e.g. onnxconverter-common keep_io_types).
+    /// Whether the registry in PostgreSQL is the source of versions and aliases (the service);
+    /// false serves the seed manifests alone (the eval command, which has no database).
     /// </summary>
-    public bool PreferFp16Variant { get; set; }
+    public bool Registry { get; set; } = true;
 
-    /// <summary>Names to serve; empty serves every manifest found.</summary>
+    /// <summary>Names to serve; empty serves every registered model.</summary>
     public IList<string> Enabled { get; } = [];
+
+    /// <summary>
+    /// The registry is re-read on every change notice; this is the longest an instance goes
+    /// without re-reading it anyway (a notice lost with a dropped connection).
+    /// </summary>
+    [Range(1, 3600)]
+    public int RegistryRefreshSeconds { get; set; } = 30;
 }

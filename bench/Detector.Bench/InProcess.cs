@@ -37,7 +37,7 @@ internal static class InProcess
         });
         builder.Configuration.AddEnvironmentVariables();
         // The same BENCH_SVC_<NAME> overrides the service child process gets, so parts 1-2 measure its configuration.
-        var overrides = new Dictionary<string, string?>();
+        var overrides = new Dictionary<string, string?> { ["Models:Registry"] = "false" }; // no database: the seed manifests
         foreach (System.Collections.DictionaryEntry e in Environment.GetEnvironmentVariables())
         {
             if (e.Key is string k && k.StartsWith("BENCH_SVC_", StringComparison.Ordinal) && k.Length > 10)

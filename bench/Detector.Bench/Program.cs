@@ -376,6 +376,15 @@ try
         Save();
     }
 
+    if (parts.Contains("shadow"))
+    {
+        Log.Info("part shadow: c=1 with and without a shadow version, interleaved blocks, distinct photos (issue 23)");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Directory.CreateDirectory(dataDir);
+        R["part_shadow"] = await ShadowPart.RunAsync(ctx, adminKey, dataDir);
+        Save();
+    }
+
     if (parts.Contains("10"))
     {
         Log.Info("part 10: image store backends, added latency of a put and a get (150 KB, 3 MB)");

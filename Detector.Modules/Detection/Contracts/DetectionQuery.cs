@@ -25,7 +25,7 @@ public interface IDetectionQuery
 /// </summary>
 public abstract class DetectionQueryParameters : IDetectionQuery
 {
-    /// <summary>Model name (GET /v1/models), or <c>name@version</c> to pin a version (never served by a stand-in); the default model when absent.</summary>
+    /// <summary>Model name (GET /v1/models), or <c>name@version</c> / <c>name@alias</c> to pin a version (never served by a stand-in); the default model when absent.</summary>
     [FromQuery(Name = "model")]
     public string? Model { get; set; }
 
@@ -48,7 +48,7 @@ public sealed class DetectionQueryValidator : AbstractValidator<IDetectionQuery>
     public DetectionQueryValidator()
     {
         RuleFor(r => r.Model).MaximumLength(100).Matches("^[A-Za-z0-9_.-]+(@[A-Za-z0-9_.-]+)?$").When(r => r.Model is not null)
-            .WithMessage("model must be a model name from GET /v1/models, optionally pinned to one of its versions as name@version.");
+            .WithMessage("model must be a model name from GET /v1/models, optionally pinned to one of its versions or aliases as name@version or name@alias (name@production, name@canary).");
         RuleFor(r => r.MinScore).InclusiveBetween(0f, 1f).When(r => r.MinScore.HasValue).WithMessage("min_score must be between 0 and 1.");
         RuleFor(r => r.Iou).InclusiveBetween(0f, 1f).When(r => r.Iou.HasValue).WithMessage("iou must be between 0 and 1.");
         RuleFor(r => r.MaxDetections).InclusiveBetween(1, 1000).When(r => r.MaxDetections.HasValue).WithMessage("max_detections must be between 1 and 1000.");

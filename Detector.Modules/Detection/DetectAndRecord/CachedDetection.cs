@@ -14,7 +14,7 @@ internal sealed class CachedDetection(IObjectDetector detector, IResultStore res
 {
     public async Task<DetectionOutcome> DetectAsync(Guid tenantId, string? sha256, DetectionRequest request, CancellationToken cancellationToken)
     {
-        if (!cache.Enabled || sha256 is null || detector.Identify(request.Model) is not { } served)
+        if (!cache.Enabled || sha256 is null || detector.Identify(request.Model, request.Subject, tenantId) is not { } served)
         {
             return await detector.DetectAsync(request, cancellationToken);
         }
@@ -53,7 +53,7 @@ internal sealed class CachedDetection(IObjectDetector detector, IResultStore res
     /// </summary>
     public void Keep(Guid tenantId, string sha256, DetectionOutcome outcome)
     {
-        if (outcome.Candidates is not { } candidates || detector.Identify(outcome.ModelName) is not { } served || served.Version != outcome.ModelVersion)
+        if (outcome.Candidates is not { } candidates || detector.Identify(outcome.ModelName + "@" + outcome.ModelVersion) is not { } served)
         {
             return;
         }
@@ -74,6 +74,7 @@ internal sealed class CachedDetection(IObjectDetector detector, IResultStore res
         return new DetectionOutcome(served.Model, served.Version, kept.Width, kept.Height, kept.Format, detections, new DetectionTimings(0, 0, 0, ms, ms, 0))
         {
             RequestedModel = served.Model,
+            Variant = served.Variant,
             FromCache = true,
         };
     }

@@ -47,6 +47,8 @@ internal sealed class DetectObjectsHandler(
         var (tenantId, query) = (command.TenantId, command.Query);
         var plan = (await tenants.FindAsync(tenantId, ct))!.Plan;
         var allowDegradation = query.AllowDegradation ?? true;
+        // A subject is the tenant's own: two tenants' "user-1" are two subjects.
+        var subject = query.SubjectId is { } id ? $"{tenantId}:{id}" : null;
 
         // Refuse before reading the upload, and answer the refusal instead of throwing it: under a
         // refusal storm, unwinding an exception through every middleware for each one cost more
@@ -55,7 +57,7 @@ internal sealed class DetectObjectsHandler(
         if (!command.PrefersAsync)
         {
             // A place reserved now is the request's: nothing refuses it once its body is read.
-            ticket = detector.AdmitEarly(query.Model, tenantId, plan.MaxInFlight, command.Deadline, allowDegradation, out var refused);
+            ticket = detector.AdmitEarly(query.Model, tenantId, subject, plan.MaxInFlight, command.Deadline, allowDegradation, out var refused);
             if (refused is not null)
             {
                 return new DetectObjectsOutcome.Refused(refused);
@@ -78,6 +80,7 @@ internal sealed class DetectObjectsHandler(
                 Priority = DetectionPriority.Interactive,
                 Deadline = command.Deadline,
                 TenantId = tenantId,
+                Subject = subject,
                 MaxInFlight = plan.MaxInFlight,
                 Ticket = ticket,
                 AllowDegradation = allowDegradation,

@@ -18,4 +18,11 @@ internal sealed class DetectObjectsRequest : DetectionQueryParameters
     /// </summary>
     [FromQuery(Name = "allow_degradation")]
     public bool? AllowDegradation { get; set; }
+
+    /// <summary>
+    /// The caller's own user or device, when a model's traffic is split between variants (a
+    /// canary, an A/B test): the same subject always gets the same variant. Absent: the tenant.
+    /// </summary>
+    [FromHeader(Name = "X-Subject-Id")]
+    public string? SubjectId { get; set; }
 }

@@ -47,6 +47,12 @@ public sealed record DetectionRequest
     /// <summary>Whose request this is: the scheduler serves tenants in turns.</summary>
     public Guid? TenantId { get; init; }
 
+    /// <summary>Who the request is for when traffic is split between variants (the client's <c>X-Subject-Id</c>); null: the tenant.</summary>
+    public string? Subject { get; init; }
+
+    /// <summary>An off-path comparison run (a shadow, or production beside a canary): not observed as traffic.</summary>
+    public bool OffPath { get; init; }
+
     /// <summary>The tenant's interactive requests allowed in the pipeline at once (0: no limit); more get 429 concurrency_limited.</summary>
     public int MaxInFlight { get; init; }
 
@@ -81,6 +87,9 @@ public sealed class AdmissionTicket(string model, Action release) : IDisposable
     /// <summary>The ladder's rung (<see cref="DegradationRungs"/>); null for the full model.</summary>
     public string? Rung { get; init; }
 
+    /// <summary>The variant (alias) the request was routed to, or <see cref="DetectionOutcome.PinnedVariant"/>.</summary>
+    public string Variant { get; init; } = "production";
+
     /// <summary>Admission's expected completion when the place was reserved (its estimate is corrected against what happens).</summary>
     internal double PredictedSeconds { get; init; }
 
@@ -112,10 +121,28 @@ public sealed record DetectionOutcome(
 
     /// <summary>True when the detections were re-thresholded from kept candidates, without decoding or inference.</summary>
     public bool FromCache { get; init; }
+
+    /// <summary>
+    /// The variant that served: the alias an unpinned request was routed to (<c>production</c>,
+    /// <c>canary</c>, an A/B variant) or a pinned alias, or <see cref="PinnedVariant"/> for a
+    /// request pinned to a version.
+    /// </summary>
+    public string Variant { get; init; } = "production";
+
+    public const string PinnedVariant = "pinned";
 }
 
 /// <summary>What a request for a model would be served by in full: the model, its version, and its preprocessing, as one key.</summary>
-public sealed record ServingIdentity(string Model, string Version, string Preprocessing);
+public sealed record ServingIdentity(string Model, string Version, string Preprocessing)
+{
+    /// <summary>The variant the request is routed to: not part of the identity (the version is), so equality leaves it out.</summary>
+    public string Variant { get; init; } = "production";
+
+    public bool Equals(ServingIdentity? other) =>
+        other is not null && Model == other.Model && Version == other.Version && Preprocessing == other.Preprocessing;
+
+    public override int GetHashCode() => HashCode.Combine(Model, Version, Preprocessing);
+}
 
 /// <summary>The degradation ladder's rungs as answers name them (header <c>X-Degradation</c>, field <c>degradation.rung</c>, metrics).</summary>
 public static class DegradationRungs
@@ -143,10 +170,15 @@ public interface IObjectDetector
     /// </summary>
     /// <param name="deadline">The request's own deadline (X-Deadline-Ms); null: the default sync budget.</param>
     /// <param name="allowDegradation">false: the requested model only, never a stand-in of the ladder.</param>
-    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal);
+    /// <param name="subject">Who the request is for when traffic is split between variants (null: the tenant).</param>
+    AdmissionTicket? AdmitEarly(string? model, Guid tenantId, string? subject, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal);
 
-    /// <summary>The model, version and preprocessing that serve <paramref name="model"/> (null: the default) in full; null when it is unknown or not loaded.</summary>
-    ServingIdentity? Identify(string? model);
+    /// <summary>
+    /// The model, version and preprocessing that would serve <paramref name="model"/> (null: the
+    /// default) in full for <paramref name="subject"/> or else <paramref name="tenantId"/> (the
+    /// variant it is routed to); null when it is unknown or not loaded.
+    /// </summary>
+    ServingIdentity? Identify(string? model, string? subject = null, Guid? tenantId = null);
 
     /// <summary>
     /// Detections from candidates kept by an earlier detection of <paramref name="served"/>, equal

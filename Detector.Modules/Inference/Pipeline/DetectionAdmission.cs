@@ -17,12 +17,12 @@ internal static class DetectionAdmission
 
     /// <summary>Reserves a place in the model's queue (released when the ticket is disposed), or returns null with the refusal.</summary>
     /// <param name="requestedModel">The model the client asked for when the ladder chose <paramref name="name"/> instead; null: the same.</param>
-    public static AdmissionTicket? Admit(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline, out DomainException? refusal, string? requestedModel = null, string? rung = null)
+    public static AdmissionTicket? Admit(LoadedModel model, string name, DetectionPriority priority, Guid tenant, int maxInFlight, DateTimeOffset? deadline, out DomainException? refusal, string? requestedModel = null, string? rung = null, string variant = "production")
     {
         var scheduler = model.Scheduler;
         refusal = Refusal(model, scheduler.Admit(priority, tenant, maxInFlight, BudgetOf(deadline), out var predicted));
         return refusal is null
-            ? new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { RequestedModel = requestedModel ?? name, Rung = rung, PredictedSeconds = predicted }
+            ? new AdmissionTicket(name, () => scheduler.Release(priority, tenant)) { RequestedModel = requestedModel ?? name, Rung = rung, Variant = variant, PredictedSeconds = predicted }
             : null;
     }
 

@@ -15,11 +15,13 @@ internal sealed partial class OrtModelRunner : IDisposable
 {
     private readonly List<OrtBatchSlot> _slots = [];
     private readonly InferenceOptions _options;
+    private readonly byte[] _model;
     private InferenceSession? _spare;
 
-    private OrtModelRunner(ModelManifest manifest, InferenceSession probe, string provider, OutputLayout layout, InferenceOptions options)
+    private OrtModelRunner(ModelManifest manifest, byte[] model, InferenceSession probe, string provider, OutputLayout layout, InferenceOptions options)
     {
         Manifest = manifest;
+        _model = model;
         _spare = probe;
         Provider = provider;
         Layout = layout;
@@ -54,11 +56,17 @@ internal sealed partial class OrtModelRunner : IDisposable
 
         using var sessionOptions = CreateSessionOptions(_options, intraOpThreads);
         AppendProvider(sessionOptions, Provider, _options);
-        return new InferenceSession(Manifest.FilePath, sessionOptions);
+        return new InferenceSession(_model, sessionOptions);
     }
 
+    /// <summary>
+    /// Loads the version from its artifact's bytes, read once and checked against the registered
+    /// sha256: every session of it (a recreated slot's too) is made from exactly the bytes checked,
+    /// never from a file that may have changed since.
+    /// </summary>
     public static OrtModelRunner Load(ModelManifest manifest, InferenceOptions options, ILogger logger)
     {
+        var model = ArtifactCheck.ReadVerified(manifest);
         var available = OrtEnv.Instance().GetAvailableProviders();
         var candidates = ProviderSelector.Candidates(options.Provider, available, ProviderSelector.NvidiaDevicePresent());
         Exception? lastError = null;
@@ -68,10 +76,10 @@ internal sealed partial class OrtModelRunner : IDisposable
             try
             {
                 AppendProvider(sessionOptions, provider, options);
-                var session = new InferenceSession(manifest.FilePath, sessionOptions);
+                var session = new InferenceSession(model, sessionOptions);
                 var layout = OutputLayout.Probe(session, manifest);
                 LogLoaded(logger, manifest.Name, manifest.Version, provider);
-                return new OrtModelRunner(manifest, session, provider, layout, options);
+                return new OrtModelRunner(manifest, model, session, provider, layout, options);
             }
             catch (Exception ex) when (provider != ProviderSelector.Cpu && ex is OnnxRuntimeException or DllNotFoundException or EntryPointNotFoundException)
             {

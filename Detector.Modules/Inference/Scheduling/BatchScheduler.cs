@@ -57,6 +57,9 @@ internal sealed class BatchScheduler : IAsyncDisposable
 
     public int QueueDepth => _queue.Depth;
 
+    /// <summary>Interactive requests admitted and not yet released.</summary>
+    public int InteractiveInFlight => _admission.AdmittedInteractive;
+
     /// <summary>
     /// Interactive work holding places (decoding, queued or running) in seconds at the measured rate;
     /// 0 before the first batch. Background work is left out: it queues behind interactive work.

@@ -48,13 +48,27 @@ public sealed record ModelManifest
     public IReadOnlyList<int> CocoCategoryIds { get; init; } = [];
 }
 
-/// <summary>The models this process serves, loaded from manifests at start.</summary>
+/// <summary>
+/// The models this process knows: the registry's versions and aliases (in PostgreSQL, followed
+/// through its change feed), or the seed manifests alone where no database is configured (the
+/// <c>eval</c> command). Which of them this instance has loaded is the Inference module's.
+/// </summary>
 public interface IModelCatalog
 {
     string DefaultModel { get; }
 
+    /// <summary>The registry as last read: every model with its versions and aliases.</summary>
+    RegistrySnapshot Snapshot { get; }
+
+    /// <summary>Each model's <c>production</c> version, for what lists or evaluates "the" model.</summary>
     IReadOnlyList<ModelManifest> Models { get; }
 
-    /// <summary>The served model <paramref name="name"/> names, or null; <c>name@version</c> finds it only when that version is the one served.</summary>
+    /// <summary>
+    /// <c>name</c>: its production version; <c>name@version</c> or <c>name@alias</c>: that version
+    /// as registered, whatever its state. Null when nothing is registered under it.
+    /// </summary>
     ModelManifest? Find(string name);
+
+    /// <summary>A token that fires once the registry snapshot changes (a new one is taken after).</summary>
+    Microsoft.Extensions.Primitives.IChangeToken Watch();
 }

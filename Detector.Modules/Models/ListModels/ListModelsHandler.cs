@@ -1,23 +1,45 @@
 using Detector.Modules.Models.Contracts;
+using Detector.Modules.Models.Registry;
 
 namespace Detector.Modules.Models.ListModels;
 
-/// <summary>The served models, each with its version (and whole sha256, precision), family, input size, class count and whether it is the default.</summary>
+/// <summary>
+/// The models with a production version: its version (and whole sha256, precision), family,
+/// input size, class count and whether it is the default, as before the registry; and,
+/// additively, every version of the model and its aliases.
+/// </summary>
 internal sealed class ListModelsHandler(IModelCatalog catalog)
 {
     public ModelListResponse Handle()
     {
-        var items = new List<ModelSummary>(catalog.Models.Count);
-        foreach (var m in catalog.Models)
+        var snapshot = catalog.Snapshot;
+        var items = new List<ModelSummary>(snapshot.Models.Count);
+        foreach (var model in snapshot.Models)
         {
+            if (model.Production?.Manifest is not { } m)
+            {
+                continue;
+            }
+
             items.Add(new ModelSummary(m.Name, m.Version, m.Family.ToString().ToLowerInvariant(), m.Preprocess.Width, m.Preprocess.Height, m.Labels.Count, m.Name == catalog.DefaultModel)
             {
                 Sha256 = m.Sha256,
                 Precision = m.Precision,
+                Aliases = model.Aliases,
+                Traffic = Traffic(model),
+                Versions = [.. model.Versions.Select(v => ModelVersionView.Of(v, model.Aliases))],
             });
         }
 
         return new ModelListResponse(items);
+    }
+
+    /// <summary>The share of unpinned traffic each variant takes; production the rest.</summary>
+    private static Dictionary<string, double> Traffic(RegisteredModel model)
+    {
+        var traffic = model.Shares.Where(s => s.Value > 0).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        traffic[ModelAliases.Production] = Math.Max(0, 1 - traffic.Values.Sum());
+        return traffic;
     }
 }
 
@@ -26,6 +48,12 @@ internal sealed record ModelSummary(string Name, string Version, string Family, 
     public string Sha256 { get; init; } = "";
 
     public string Precision { get; init; } = "fp32";
+
+    public IReadOnlyDictionary<string, string> Aliases { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyDictionary<string, double> Traffic { get; init; } = new Dictionary<string, double>();
+
+    public IReadOnlyList<ModelVersionView> Versions { get; init; } = [];
 }
 
 internal sealed record ModelListResponse(IReadOnlyList<ModelSummary> Models);

@@ -13,7 +13,7 @@ public sealed record ResultDocument(
     ResultTimings Timings)
 {
     /// <summary>The current shape of a stored result; additive changes only, within <c>/v1</c>.</summary>
-    public const int CurrentSchemaVersion = 2;
+    public const int CurrentSchemaVersion = 3;
 
     /// <summary>
     /// The shape this result was stored in: 1 for results stored before the field existed (read
@@ -47,7 +47,7 @@ public sealed record ResultDocument(
             id,
             createdAt,
             source,
-            new ModelReference(outcome.ModelName, outcome.ModelVersion),
+            new ModelReference(outcome.ModelName, outcome.ModelVersion) { Variant = outcome.Variant },
             new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat) { Storage = storage.State, NotStoredReason = storage.Reason },
             detections,
             new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize))
@@ -63,7 +63,11 @@ public sealed record ResultDocument(
     private static double Round(double v) => Math.Round(v, 2);
 }
 
-public sealed record ModelReference(string Name, string Version);
+/// <summary>The model and version that served, and the variant (since schema 3): the alias the request was routed or pinned to, or <c>pinned</c>.</summary>
+public sealed record ModelReference(string Name, string Version)
+{
+    public string? Variant { get; init; }
+}
 
 /// <summary>A degraded answer: the ladder's rung (<c>lower_resolution</c>, <c>faster_model</c>) and the model the client asked for.</summary>
 public sealed record DegradationInfo(string Rung, string RequestedModel);

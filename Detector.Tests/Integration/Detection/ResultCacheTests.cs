@@ -135,7 +135,9 @@ public sealed class ResultCacheTests(ComplianceFactory factory) : IClassFixture<
         Assert.Equal(HttpStatusCode.OK, read.StatusCode);
         var etag = read.Headers.ETag;
         Assert.NotNull(etag);
-        Assert.Equal(2, JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement.GetProperty("schema_version").GetInt32());
+        var stored = JsonDocument.Parse(await read.Content.ReadAsStringAsync()).RootElement;
+        Assert.Equal(3, stored.GetProperty("schema_version").GetInt32());
+        Assert.Equal("production", stored.GetProperty("model").GetProperty("variant").GetString());
 
         using var conditional = new HttpRequestMessage(HttpMethod.Get, url);
         conditional.Headers.IfNoneMatch.Add(etag);

@@ -202,7 +202,11 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public IReadOnlyList<ModelManifest> Models => [Manifest];
 
+        public RegistrySnapshot Snapshot { get; } = new([new RegisteredModel(Manifest.Name, [new ModelVersion(Manifest, VersionState.Active, null, 1, "test", DateTimeOffset.UnixEpoch)], new Dictionary<string, string> { [ModelAliases.Production] = Manifest.Version })], 0);
+
         public ModelManifest? Find(string name) => name == Manifest.Name ? Manifest : null;
+
+        public Microsoft.Extensions.Primitives.IChangeToken Watch() => Microsoft.Extensions.FileProviders.NullChangeToken.Singleton;
     }
 
     /// <summary>Recognises each image by its aspect ratio and answers with its ground truth, scaled to the size it was sent at.</summary>
@@ -214,13 +218,13 @@ public sealed class DatasetEvaluatorTests : IDisposable
 
         public List<(int Width, int Height)> Sizes { get; } = [];
 
-        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal)
+        public AdmissionTicket? AdmitEarly(string? model, Guid tenantId, string? subject, int maxInFlight, DateTimeOffset? deadline, bool allowDegradation, out DomainException? refusal)
         {
             refusal = null;
             return null;
         }
 
-        public ServingIdentity? Identify(string? model) => null;
+        public ServingIdentity? Identify(string? model, string? subject = null, Guid? tenantId = null) => null;
 
         public IReadOnlyList<Modules.Inference.Contracts.Detection>? Rethreshold(ServingIdentity served, CandidateSnapshot candidates, DetectionOptions options) => null;
 
