@@ -71,6 +71,11 @@ public sealed class PlanSettings
 
     [Required]
     public string Region { get; set; } = "default";
+
+    /// <summary>The model requests that name none get: a model, <c>name@version</c> or <c>name@alias</c>; unset: the service's default.</summary>
+    [RegularExpression("^[A-Za-z0-9_.-]+(@[A-Za-z0-9_.-]+)?$", ErrorMessage = "DefaultModel is a model name, optionally name@version or name@alias.")]
+    [StringLength(100)]
+    public string? DefaultModel { get; set; }
 }
 
 /// <summary>Protections of the key check and the tenant limits (Tenancy:Guards:...).</summary>

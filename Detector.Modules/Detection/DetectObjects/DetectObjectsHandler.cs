@@ -47,6 +47,8 @@ internal sealed class DetectObjectsHandler(
         var (tenantId, query) = (command.TenantId, command.Query);
         var plan = (await tenants.FindAsync(tenantId, ct))!.Plan;
         var allowDegradation = query.AllowDegradation ?? true;
+        // A request that names no model gets its plan's default (a model, version or alias), else the service's.
+        var model = query.Model ?? plan.DefaultModel;
         // A subject is the tenant's own: two tenants' "user-1" are two subjects.
         var subject = query.SubjectId is { } id ? $"{tenantId}:{id}" : null;
 
@@ -57,7 +59,7 @@ internal sealed class DetectObjectsHandler(
         if (!command.PrefersAsync)
         {
             // A place reserved now is the request's: nothing refuses it once its body is read.
-            ticket = detector.AdmitEarly(query.Model, tenantId, subject, plan.MaxInFlight, command.Deadline, allowDegradation, out var refused);
+            ticket = detector.AdmitEarly(model, tenantId, subject, plan.MaxInFlight, command.Deadline, allowDegradation, out var refused);
             if (refused is not null)
             {
                 return new DetectObjectsOutcome.Refused(refused);
@@ -75,7 +77,7 @@ internal sealed class DetectObjectsHandler(
             return new DetectObjectsOutcome.Detected(await recorder.RecordAsync(new RecordDetection(tenantId, Guid.CreateVersion7(), "sync", new DetectionRequest
             {
                 Image = upload.Bytes,
-                Model = query.Model,
+                Model = model,
                 Options = detectionOptions,
                 Priority = DetectionPriority.Interactive,
                 Deadline = command.Deadline,
@@ -89,7 +91,7 @@ internal sealed class DetectObjectsHandler(
         catch (DomainException p) when (p.Kind is OutcomeKind.Overloaded or OutcomeKind.Unavailable or OutcomeKind.DeadlineExceeded && p.Code != ErrorCodes.InferenceFailed && command.PrefersAsync)
         {
             // Still counted once: the job carries the same image.
-            return new DetectObjectsOutcome.Deferred(await jobs.SubmitAsync(tenantId, [new JobImage(upload.Bytes, upload.FileName)], query.Model, detectionOptions, ct));
+            return new DetectObjectsOutcome.Deferred(await jobs.SubmitAsync(tenantId, [new JobImage(upload.Bytes, upload.FileName)], model, detectionOptions, ct));
         }
         catch
         {

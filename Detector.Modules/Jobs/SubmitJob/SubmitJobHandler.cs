@@ -53,7 +53,7 @@ internal sealed class SubmitJobHandler(
                 tenantId,
                 submission.Uploads is null ? "urls" : "upload",
                 settings.Priority ?? "normal",
-                settings.Model,
+                settings.Model ?? plan.DefaultModel,
                 settings.MinScore,
                 settings.Iou,
                 settings.MaxDetections,

@@ -13,7 +13,11 @@ public sealed record TenantPlan(
     IReadOnlyList<string> AllowedPriorities,
     int RetentionDays,
     bool StoreImages,
-    string Region);
+    string Region)
+{
+    /// <summary>What the tenant's requests that name no model get: a model, <c>name@version</c> or <c>name@alias</c>; null: the service's default.</summary>
+    public string? DefaultModel { get; init; }
+}
 
 /// <summary>A tenant as other modules see it.</summary>
 public sealed record TenantInfo(Guid Id, string Name, bool Disabled, TenantPlan Plan);

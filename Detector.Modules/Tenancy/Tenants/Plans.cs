@@ -25,5 +25,8 @@ internal sealed class Plans(IOptions<PlanOptions> options)
         s.AllowedPriorities.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries),
         s.RetentionDays,
         s.StoreImages,
-        s.Region);
+        s.Region)
+    {
+        DefaultModel = string.IsNullOrEmpty(s.DefaultModel) ? null : s.DefaultModel,
+    };
 }

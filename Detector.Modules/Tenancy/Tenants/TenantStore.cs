@@ -27,7 +27,7 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
         p.name AS Name, p.requests_per_second AS RequestsPerSecond, p.burst AS Burst, p.max_in_flight AS MaxInFlight,
         p.daily_images AS DailyImages, p.monthly_images AS MonthlyImages, p.max_image_bytes AS MaxImageBytes,
         p.max_images_per_job AS MaxImagesPerJob, p.allowed_priorities AS AllowedPriorities, p.retention_days AS RetentionDays,
-        p.store_images AS StoreImages, p.region AS Region
+        p.store_images AS StoreImages, p.region AS Region, p.default_model AS DefaultModel
         """;
 
     /// <summary>A tenant on <paramref name="plan"/> with a first API key (shown once).</summary>
@@ -113,15 +113,15 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
         connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO tenancy.plans (tenant_id, name, requests_per_second, burst, max_in_flight, daily_images, monthly_images,
-                                       max_image_bytes, max_images_per_job, allowed_priorities, retention_days, store_images, region)
+                                       max_image_bytes, max_images_per_job, allowed_priorities, retention_days, store_images, region, default_model)
             VALUES (@tenantId, @Name, @RequestsPerSecond, @Burst, @MaxInFlight, @DailyImages, @MonthlyImages,
-                    @MaxImageBytes, @MaxImagesPerJob, @priorities, @RetentionDays, @StoreImages, @Region)
+                    @MaxImageBytes, @MaxImagesPerJob, @priorities, @RetentionDays, @StoreImages, @Region, @DefaultModel)
             ON CONFLICT (tenant_id) DO UPDATE SET
                 name = excluded.name, requests_per_second = excluded.requests_per_second, burst = excluded.burst,
                 max_in_flight = excluded.max_in_flight, daily_images = excluded.daily_images, monthly_images = excluded.monthly_images,
                 max_image_bytes = excluded.max_image_bytes, max_images_per_job = excluded.max_images_per_job,
                 allowed_priorities = excluded.allowed_priorities, retention_days = excluded.retention_days,
-                store_images = excluded.store_images, region = excluded.region, updated_at = now()
+                store_images = excluded.store_images, region = excluded.region, default_model = excluded.default_model, updated_at = now()
             """,
             new
             {
@@ -138,6 +138,7 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
                 plan.RetentionDays,
                 plan.StoreImages,
                 plan.Region,
+                plan.DefaultModel,
             },
             tx,
             cancellationToken: ct));
@@ -168,6 +169,8 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
 
         public string Region { get; set; } = "";
 
-        public TenantPlan ToPlan() => new(Name, RequestsPerSecond, Burst, MaxInFlight, DailyImages, MonthlyImages, MaxImageBytes, MaxImagesPerJob, AllowedPriorities, RetentionDays, StoreImages, Region);
+        public string? DefaultModel { get; set; }
+
+        public TenantPlan ToPlan() => new(Name, RequestsPerSecond, Burst, MaxInFlight, DailyImages, MonthlyImages, MaxImageBytes, MaxImagesPerJob, AllowedPriorities, RetentionDays, StoreImages, Region) { DefaultModel = DefaultModel };
     }
 }

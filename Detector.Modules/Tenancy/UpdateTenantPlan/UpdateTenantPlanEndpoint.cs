@@ -17,7 +17,8 @@ internal sealed record UpdatePlanRequest(
     IReadOnlyList<string>? AllowedPriorities,
     int? RetentionDays,
     bool? StoreImages,
-    string? Region);
+    string? Region,
+    string? DefaultModel = null);
 
 /// <summary>PUT /v1/admin/tenants/{id}/plan.</summary>
 internal static class UpdateTenantPlanEndpoint

@@ -45,6 +45,7 @@ internal sealed class UpdateTenantPlanHandler(TenantStore store, Plans plans, Re
             RetentionDays = r.RetentionDays ?? start.RetentionDays,
             StoreImages = r.StoreImages ?? start.StoreImages,
             Region = r.Region ?? start.Region,
+            DefaultModel = r.DefaultModel ?? start.DefaultModel,
         };
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(settings, new ValidationContext(settings), results, validateAllProperties: true))

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Detector.Modules.Common;
@@ -90,7 +91,7 @@ public sealed class RegistrySafetyTests(ITestOutputHelper output) : RegistryProc
         var service = await Harness.StartAsync("host-a", extra: Settings(Artifacts));
         using var tenant = await CrashHarness.TenantClientAsync(service.BaseUri);
         using var admin = Admin(service.BaseUri);
-        var photos = DistinctPhotos.Make([File.ReadAllBytes(JobsTestKit.CocoFiles[1])], 8);
+        var photos = DistinctPhotos.Make([File.ReadAllBytes(JobsTestKit.CocoFiles[1])], 10);
         var seed = JsonDocument.Parse(await tenant.GetStringAsync("/v1/models")).RootElement.GetProperty("models")[0].GetProperty("version").GetString()!;
 
         using (var registered = await RegisterAsync(admin, "store:v3.onnx", "v3"))
@@ -114,6 +115,26 @@ public sealed class RegistrySafetyTests(ITestOutputHelper output) : RegistryProc
         Assert.Equal(seed, (await RegistryKit.DetectAsync(tenant, photos[2], "yolox_nano_416@production")).Version);
         Assert.Equal(seed, (await RegistryKit.DetectAsync(tenant, photos[3])).Version);
         Assert.Contains("detector_model_versions_loaded 2", await tenant.GetStringAsync("/metrics"), StringComparison.Ordinal);
+
+        // A plan may name the default: the tenant's requests that name no model get the alias.
+        var tenantId = JsonDocument.Parse(await admin.GetStringAsync("/v1/admin/tenants")).RootElement.GetProperty("tenants")[0].GetProperty("id").GetGuid();
+        using (var plan = await admin.PutAsJsonAsync($"/v1/admin/tenants/{tenantId}/plan", new { default_model = "yolox_nano_416@next" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, plan.StatusCode);
+        }
+
+        await EventuallyAsync(async () => (await RegistryKit.DetectAsync(tenant, photos[5])).Version == "v3", Bound, "the plan's default alias serves");
+        using (var bad = await admin.PutAsJsonAsync($"/v1/admin/tenants/{tenantId}/plan", new { default_model = "no spaces allowed" }))
+        {
+            await ProblemAssert.IsProblemAsync(bad, HttpStatusCode.BadRequest, ErrorCodes.ValidationFailed);
+        }
+
+        using (var cleared = await admin.PutAsJsonAsync($"/v1/admin/tenants/{tenantId}/plan", new { default_model = "" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, cleared.StatusCode);
+        }
+
+        await EventuallyAsync(async () => (await RegistryKit.DetectAsync(tenant, photos[6])).Version == seed, Bound, "the service's default serves again");
 
         using (var aliased = await admin.PostAsync($"/v1/admin/models/{Model}/versions/v3/archive", null))
         {
