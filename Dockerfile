@@ -38,7 +38,7 @@ COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet \
  && groupadd --system --gid 10001 detector \
  && useradd --system --uid 10001 --gid detector --home-dir /app --no-create-home --shell /usr/sbin/nologin detector \
- && mkdir -p /data/images /data/model-artifacts /models \
+ && mkdir -p /data/images /data/model-artifacts /data/model-cache /models \
  && chown -R detector:detector /data
 
 WORKDIR /app
@@ -49,6 +49,7 @@ ENV DOTNET_RUNNING_IN_CONTAINER=true \
     ASPNETCORE_URLS=http://+:8080 \
     Models__Directory=/models \
     Models__ArtifactDirectory=/data/model-artifacts \
+    Models__ArtifactCacheDirectory=/data/model-cache \
     ImageStore__Path=/data/images
 
 USER detector

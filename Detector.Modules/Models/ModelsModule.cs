@@ -7,6 +7,7 @@ using Detector.Modules.Models.MoveModelAlias;
 using Detector.Modules.Models.RegisterModelVersion;
 using Detector.Modules.Models.Registry;
 using Detector.Modules.Models.RemoveModelAlias;
+using Detector.Modules.Models.UploadModelArtifact;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.Extensions.Configuration;
@@ -39,6 +40,8 @@ public static class ModelsModule
         builder.Services.AddSingleton<IModelVersionReports, RegistryReports>();
         builder.Services.AddSingleton<IAliasChanges, AliasChanges>();
         builder.Services.AddSingleton<RegistryStore>();
+        builder.Services.AddSingleton<ArtifactCache>();
+        builder.Services.AddSingleton<UploadModelArtifactHandler>();
         // Registered before the Inference module's host, so its start (seed, first read) ends
         // before any model loads.
         builder.Services.AddSingleton<RegistryFeed>();
@@ -62,6 +65,8 @@ public static class ModelsModule
             .WithSummary("Lists the served models with their production versions and input sizes, and every version and alias of each.");
 
         var admin = app.MapGroup("/v1/admin/models").WithTags("Admin").RequireAuthorization(TenantClaims.AdminPolicy);
+        admin.MapPut("/artifacts", UploadModelArtifactEndpoint.Handle)
+            .WithName("UploadModelArtifact").WithSummary("Stores an ONNX file (the body, application/octet-stream) in PostgreSQL under its sha256 and answers the artifact to register a version with, db:<sha256>; every instance reads it into its local cache.");
         admin.MapPost("/{name}/versions", RegisterModelVersionEndpoint.Handle).Validate<RegisterVersionRequest>()
             .WithName("RegisterModelVersion").WithSummary("Registers a version from the artifact store with its manifest; every instance loads and warms it, and it takes traffic when an alias or a pinned request names it.");
         admin.MapPut("/{name}/aliases/{alias}", MoveModelAliasEndpoint.Handle).Validate<MoveAliasRequest>()

@@ -17,6 +17,14 @@ public sealed class ModelsOptions
     [Required]
     public string ArtifactDirectory { get; set; } = ".data/model-artifacts";
 
+    /// <summary>This instance's copies of artifacts kept in PostgreSQL (<c>db:</c>), each checked by sha256 before every load.</summary>
+    [Required]
+    public string ArtifactCacheDirectory { get; set; } = ".data/model-cache";
+
+    /// <summary>The largest artifact <c>PUT /v1/admin/models/artifacts</c> accepts.</summary>
+    [Range(1024, 1L << 30)]
+    public long MaxArtifactBytes { get; set; } = 256L * 1024 * 1024;
+
     /// <summary>Folder of seed manifests (*.json), registered at start-up when absent; relative paths resolve against the app folder.</summary>
     [Required]
     public string ManifestDirectory { get; set; } = "model-manifests";

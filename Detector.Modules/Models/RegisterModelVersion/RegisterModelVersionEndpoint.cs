@@ -19,7 +19,7 @@ internal sealed class RegisterVersionValidator : AbstractValidator<RegisterVersi
     public RegisterVersionValidator()
     {
         RuleFor(r => r.Artifact).Must(a => ArtifactLocation.Normalise(a) is not null)
-            .WithMessage("artifact must name an .onnx file: store:<file> (Models:ArtifactDirectory) or shared:<file> (Models:Directory).");
+            .WithMessage("artifact must name an .onnx file, store:<file> (Models:ArtifactDirectory) or shared:<file> (Models:Directory), or an uploaded one, db:<sha256>.");
         RuleFor(r => r.Manifest).Must(m => m is { ValueKind: JsonValueKind.Object })
             .WithMessage("manifest must be a model manifest object, as in model-manifests/*.json.");
         RuleFor(r => r.Version).Must(v => RegistryNames.Version().IsMatch(v!)).When(r => r.Version is not null)

@@ -27,12 +27,8 @@ internal sealed partial class RegisterModelVersionHandler(NpgsqlDataSource dataS
 
         var artifact = ArtifactLocation.Normalise(request.Artifact)!;
         var path = ArtifactLocation.Resolve(artifact, options.Value);
-        if (!File.Exists(path))
-        {
-            throw new DomainException(OutcomeKind.Unprocessable, ErrorCodes.ArtifactNotFound, "Artifact not found", $"No file '{artifact}' in the artifact store.");
-        }
-
-        var sha256 = await Task.Run(() => SeedManifests.Sha256Of(path), ct);
+        var (sha256, size) = await HashAsync(artifact, path, ct)
+            ?? throw new DomainException(OutcomeKind.Unprocessable, ErrorCodes.ArtifactNotFound, "Artifact not found", $"No artifact '{artifact}' in the artifact store.");
         if (request.Sha256 is { } expected && expected != sha256)
         {
             throw new DomainException(OutcomeKind.Unprocessable, ErrorCodes.ArtifactMismatch, "Artifact does not match", $"The artifact's sha256 is {sha256}, not the {expected} given.");
@@ -53,7 +49,7 @@ internal sealed partial class RegisterModelVersionHandler(NpgsqlDataSource dataS
         }
 
         doc.Name = model;
-        var row = new VersionRow(model, version, artifact, sha256, new FileInfo(path).Length, JsonSerializer.Serialize(doc, ManifestJsonContext.Default.ManifestDocument),
+        var row = new VersionRow(model, version, artifact, sha256, size, JsonSerializer.Serialize(doc, ManifestJsonContext.Default.ManifestDocument),
             precision, request.Metrics is { ValueKind: JsonValueKind.Object } m ? m.GetRawText() : null, actor);
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -70,6 +66,20 @@ internal sealed partial class RegisterModelVersionHandler(NpgsqlDataSource dataS
         LogRegistered(logger, model, version, sha256, artifact, actor);
         audit.Record(new AuditEvent("model.version.register", Target: $"{model}@{version}", Status: StatusCodes.Status201Created, Detail: $"sha256={sha256} precision={precision}"), logger);
         return ModelVersionView.Of(new ModelVersion(manifest, VersionState.Active, null, row.SizeBytes, actor, DateTimeOffset.UtcNow), new Dictionary<string, string>());
+    }
+
+    /// <summary>The artifact's sha256 and size: a <c>db:</c> artifact's from its row (hashed when it was stored), a file's by reading it.</summary>
+    private async Task<(string Sha256, long Size)?> HashAsync(string artifact, string path, CancellationToken ct)
+    {
+        if (ArtifactLocation.DatabaseSha256(artifact) is { } stored)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            var size = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(
+                "SELECT size_bytes FROM models.artifacts WHERE sha256 = @stored", new { stored }, cancellationToken: ct));
+            return size is { } s ? (stored, s) : null;
+        }
+
+        return File.Exists(path) ? (await Task.Run(() => SeedManifests.Sha256Of(path), ct), new FileInfo(path).Length) : null;
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Registered {Model}@{Version} (sha256 {Sha256}, artifact {Artifact}) by {Actor}")]

@@ -18,6 +18,7 @@ namespace Detector.Modules.Models.Registry;
 internal sealed partial class RegistryFeed(
     NpgsqlDataSource dataSource,
     RegistryStore store,
+    ArtifactCache artifacts,
     ModelCatalog catalog,
     IOptions<ModelsOptions> options,
     ILogger<RegistryFeed> logger) : BackgroundService, IHealthCheck
@@ -75,6 +76,7 @@ internal sealed partial class RegistryFeed(
             return;
         }
 
+        await artifacts.EnsureAsync(models, ct); // what the loads will read is here first
         _published = fingerprint;
         catalog.Publish(models);
         LogPublished(logger, models.Count, catalog.Snapshot.Generation);
