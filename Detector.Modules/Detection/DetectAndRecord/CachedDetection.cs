@@ -21,7 +21,7 @@ internal sealed class CachedDetection(IObjectDetector detector, IResultStore res
 
         if (request.Options.MinScore < cache.Floor)
         {
-            ResultCacheMetrics.Lookups.WithLabels("bypass", served.Model).Inc();
+            ResultCacheMetrics.Lookups.WithLabels("bypass", served.Model, served.Version, served.Variant).Inc();
             return await detector.DetectAsync(request, cancellationToken);
         }
 
@@ -32,16 +32,16 @@ internal sealed class CachedDetection(IObjectDetector detector, IResultStore res
             // detections derived from a deleted result are never served, on any instance.
             if (await results.HasResultOnImageAsync(tenantId, sha256, cancellationToken) && Rethreshold(served, kept, request) is { } hit)
             {
-                ResultCacheMetrics.Lookups.WithLabels("hit", served.Model).Inc();
+                ResultCacheMetrics.Lookups.WithLabels("hit", served.Model, served.Version, served.Variant).Inc();
                 return hit;
             }
 
             cache.Remove(key, "deleted");
-            ResultCacheMetrics.Lookups.WithLabels("stale", served.Model).Inc();
+            ResultCacheMetrics.Lookups.WithLabels("stale", served.Model, served.Version, served.Variant).Inc();
         }
         else
         {
-            ResultCacheMetrics.Lookups.WithLabels("miss", served.Model).Inc();
+            ResultCacheMetrics.Lookups.WithLabels("miss", served.Model, served.Version, served.Variant).Inc();
         }
 
         return await detector.DetectAsync(request with { KeepCandidatesAbove = cache.Floor }, cancellationToken);

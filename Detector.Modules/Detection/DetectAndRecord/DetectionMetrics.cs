@@ -28,9 +28,9 @@ internal static class ResultCacheMetrics
     /// min_score below the kept floor).
     /// </summary>
     public static readonly Counter Lookups = Metrics.CreateCounter(
-        "detector_result_cache_lookups_total", "Result cache lookups by outcome (hit, miss, stale, bypass) and model.", "outcome", "model");
+        "detector_result_cache_lookups_total", "Result cache lookups by outcome (hit, miss, stale, bypass), model, version and variant.", "outcome", "model", "version", "variant");
 
-    /// <summary>Entries dropped: <c>capacity</c>, <c>expired</c>, <c>deleted</c> (their results were deleted), <c>tenant_erased</c>.</summary>
+    /// <summary>Entries dropped: <c>capacity</c>, <c>expired</c>, <c>deleted</c> (their results were deleted), <c>tenant_erased</c>, <c>version_retired</c>.</summary>
     public static readonly Counter Evictions = Metrics.CreateCounter(
         "detector_result_cache_evictions_total", "Result cache entries dropped, by reason.", "reason");
 

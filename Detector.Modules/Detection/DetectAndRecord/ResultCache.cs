@@ -1,4 +1,6 @@
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Models.Contracts;
+using Microsoft.Extensions.Primitives;
 using Detector.Modules.Results.Contracts;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -16,7 +18,7 @@ internal sealed record CachedImage(CandidateSnapshot Candidates, int Width, int 
 /// preprocessing), bounded in bytes with least-recently-used eviction and a time to live. It is
 /// never shared across tenants (a fast answer would tell one tenant that another sent the same
 /// photo), and it drops what deleted results were derived from as soon as this instance deletes
-/// them; a lookup on any instance still asks the store before it serves (<see cref="CachedDetection"/>).
+/// them, and the entries of versions the registry archived or refused; a lookup on any instance still asks the store before it serves (<see cref="CachedDetection"/>).
 /// </summary>
 internal sealed partial class ResultCache : IResultDeletionListener
 {
@@ -29,7 +31,7 @@ internal sealed partial class ResultCache : IResultDeletionListener
     private readonly ILogger<ResultCache> _logger;
     private long _bytes;
 
-    public ResultCache(IOptions<DetectApiOptions> options, TimeProvider time, ILogger<ResultCache> logger)
+    public ResultCache(IOptions<DetectApiOptions> options, TimeProvider time, IModelCatalog catalog, ILogger<ResultCache> logger)
     {
         var o = options.Value;
         _maxBytes = o.ResultCacheMaxBytes;
@@ -37,6 +39,8 @@ internal sealed partial class ResultCache : IResultDeletionListener
         Floor = o.ResultCacheScoreFloor;
         _time = time;
         _logger = logger;
+        // An archived or refused version never serves again: its entries go as soon as the registry says so.
+        ChangeToken.OnChange(catalog.Watch, () => DropRetired(catalog.Snapshot));
     }
 
     public bool Enabled => _maxBytes > 0;
@@ -126,6 +130,17 @@ internal sealed partial class ResultCache : IResultDeletionListener
         }
     }
 
+    /// <summary>Drops the entries of versions the registry no longer holds active.</summary>
+    internal void DropRetired(RegistrySnapshot snapshot)
+    {
+        var active = snapshot.Active.Select(v => (v.Manifest.Name, v.Version)).ToHashSet();
+        var dropped = RemoveWhere(k => !active.Contains((k.Served.Model, k.Served.Version)), "version_retired");
+        if (dropped > 0)
+        {
+            LogRetired(_logger, dropped);
+        }
+    }
+
     /// <summary>Entries of the tenant on this instance; 0 when none.</summary>
     public int CountFor(Guid tenantId)
     {
@@ -169,6 +184,9 @@ internal sealed partial class ResultCache : IResultDeletionListener
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Result cache dropped {Entries} entries of tenant {TenantId} ({Reason})")]
     private static partial void LogDropped(ILogger logger, int entries, Guid tenantId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Result cache dropped {Entries} entries of archived or refused model versions")]
+    private static partial void LogRetired(ILogger logger, int entries);
 
     private sealed record Entry(ResultCacheKey Key, CachedImage Image, long Bytes, DateTimeOffset Added);
 }

@@ -10,7 +10,7 @@ namespace Detector.Tests.Integration.Models;
 /// <summary>
 /// A shadow version gets a copy of production's traffic off the request path, and the rollout
 /// view shows how it compares (the same weights as production: full agreement); no answer ever
-/// comes from the shadow. A canary is then promoted by an explicit call.
+/// comes from the shadow. A canary is then promoted by an explicit call, or automatically after N clean requests.
 /// </summary>
 [Collection("Jobs")]
 public sealed class ShadowAndPromotionTests(ITestOutputHelper output) : RegistryProcessTests(output)
@@ -82,5 +82,49 @@ public sealed class ShadowAndPromotionTests(ITestOutputHelper output) : Registry
         {
             await ProblemAssert.IsProblemAsync(again, HttpStatusCode.NotFound, Modules.Common.ErrorCodes.NotFound);
         }
+    }
+
+    [Fact]
+    public async Task A_canary_that_serves_its_requests_without_a_breach_is_promoted_automatically_when_configured()
+    {
+        CopySeedArtifact(Artifacts, "v2.onnx");
+        var settings = Settings(Artifacts);
+        settings["Rollouts__Guardrails__AutoPromoteAfter"] = "20";
+        settings["Rollouts__Guardrails__EvaluateEveryMs"] = "200";
+        settings["Rollouts__Guardrails__MaxP95LatencyRatio"] = "100"; // two versions of the same weights: only the count decides
+        var service = await Harness.StartAsync("host-a", extra: settings);
+        using var admin = Admin(service.BaseUri);
+        using var tenant = await CrashHarness.TenantClientAsync(service.BaseUri);
+        using (var registered = await RegisterAsync(admin, "store:v2.onnx", "v2"))
+        {
+            Assert.Equal(HttpStatusCode.Created, registered.StatusCode);
+        }
+
+        await EventuallyAsync(async () => (await tenant.GetStringAsync("/metrics")).Contains("detector_model_versions_loaded 2", StringComparison.Ordinal), Bound, "v2 loaded");
+        using (var canary = await admin.PutAsJsonAsync($"/v1/admin/models/{Model}/aliases/canary", new { version = "v2", share = 0.5, reason = "auto-promotion test" }))
+        {
+            Assert.Equal(HttpStatusCode.OK, canary.StatusCode);
+        }
+
+        var photos = DistinctPhotos.Make([.. JobsTestKit.CocoFiles.Take(6).Select(File.ReadAllBytes)], 200);
+        var sent = 0;
+        await EventuallyAsync(
+            async () =>
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = DetectorApiFactory.ImageForm(photos[sent % photos.Count]) };
+                request.Headers.Add("X-Subject-Id", $"user-{sent++}");
+                using var response = await tenant.SendAsync(request);
+                Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+                var aliases = JsonDocument.Parse(await tenant.GetStringAsync("/v1/models")).RootElement.GetProperty("models")[0].GetProperty("aliases");
+                return aliases.GetProperty("production").GetString() == "v2" && !aliases.TryGetProperty("canary", out _);
+            },
+            Bound,
+            "the canary promoted");
+
+        var moves = JsonDocument.Parse(await admin.GetStringAsync($"/v1/admin/models/{Model}/history")).RootElement.GetProperty("moves").EnumerateArray().ToList();
+        var promotion = moves.Single(m => m.GetProperty("alias").GetString() == "production" && m.GetProperty("to_version").GetString() == "v2");
+        Assert.Equal("guardrail", promotion.GetProperty("actor").GetString());
+        Assert.EndsWith("canary requests without a breach", promotion.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Output.WriteLine($"promoted after {sent} requests: {promotion}");
     }
 }

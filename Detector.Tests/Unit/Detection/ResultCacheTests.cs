@@ -2,6 +2,7 @@ using Detector.Modules.Detection;
 using Detector.Modules.Detection.DetectAndRecord;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Inference.Postprocessing;
+using Detector.Modules.Models.Contracts;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
@@ -90,8 +91,63 @@ public sealed class ResultCacheTests
         Assert.Null(cache.Find(Key(1)));
     }
 
-    private ResultCache Cache(long maxBytes = 1 << 20, int ttlSeconds = 3600) =>
-        new(Options.Create(new DetectApiOptions { ResultCacheMaxBytes = maxBytes, ResultCacheTtlSeconds = ttlSeconds }), _clock, NullLogger<ResultCache>.Instance);
+    [Fact]
+    public void Entries_of_a_version_the_registry_archives_are_dropped_at_once_and_others_stay()
+    {
+        var catalog = new Registry();
+        var cache = Cache(catalog: catalog);
+        var other = Key(2) with { Served = new ServingIdentity("yolox_nano_416", "def456", "416x416") };
+        cache.Add(Key(1), Image(5));
+        cache.Add(other, Image(5));
+
+        catalog.Publish("def456");
+
+        Assert.Null(cache.Find(Key(1)));
+        Assert.NotNull(cache.Find(other));
+    }
+
+    private ResultCache Cache(long maxBytes = 1 << 20, int ttlSeconds = 3600, Registry? catalog = null) =>
+        new(Options.Create(new DetectApiOptions { ResultCacheMaxBytes = maxBytes, ResultCacheTtlSeconds = ttlSeconds }), _clock, catalog ?? new Registry(), NullLogger<ResultCache>.Instance);
+
+    /// <summary>A registry whose active versions of YOLOX-nano the test sets.</summary>
+    private sealed class Registry : IModelCatalog
+    {
+        private CancellationTokenSource _changed = new();
+
+        public string DefaultModel => "yolox_nano_416";
+
+        public RegistrySnapshot Snapshot { get; private set; } = Of("abc123", "def456");
+
+        public IReadOnlyList<ModelManifest> Models => [];
+
+        public ModelManifest? Find(string name) => null;
+
+        public Microsoft.Extensions.Primitives.IChangeToken Watch() => new Microsoft.Extensions.Primitives.CancellationChangeToken(_changed.Token);
+
+        public void Publish(params string[] active)
+        {
+            Snapshot = Of(active);
+            var fired = _changed;
+            _changed = new CancellationTokenSource();
+            fired.Cancel();
+        }
+
+        private static RegistrySnapshot Of(params string[] active) => new(
+            [new RegisteredModel("yolox_nano_416", [.. active.Select(v => new ModelVersion(Manifest(v), VersionState.Active, null, 1, "test", DateTimeOffset.UnixEpoch))], new Dictionary<string, string>())],
+            0);
+
+        private static ModelManifest Manifest(string version) => new()
+        {
+            Name = "yolox_nano_416",
+            Version = version,
+            FilePath = "x.onnx",
+            Family = ModelFamily.Yolox,
+            InputName = "images",
+            Preprocess = new Detector.Modules.Preprocessing.Contracts.PreprocessSpec(416, 416, Detector.Modules.Preprocessing.Contracts.ColorOrder.Bgr, Detector.Modules.Preprocessing.Contracts.ResizeMode.LetterboxTopLeft, 114, [0, 0, 0], [1, 1, 1]),
+            Strides = [8],
+            Labels = ["person"],
+        };
+    }
 
     private static ResultCacheKey Key(int image) => new(Guid.Parse("00000000-0000-0000-0000-000000000001"), image.ToString("x64", System.Globalization.CultureInfo.InvariantCulture), Served);
 
