@@ -46,6 +46,11 @@ public sealed class CanarySplitTests(ITestOutputHelper output) : RegistryProcess
         var probe = Photos(1, 900_000)[0];
         await EventuallyAsync(async () => (await tenant.GetStringAsync("/metrics")).Contains("detector_model_versions_loaded 2", StringComparison.Ordinal), TimeSpan.FromSeconds(30), "v2 loaded");
 
+        // The move reaches the routing through NOTIFY: measured only once a probe subject gets the canary.
+        var probes = Photos(200, 500_000);
+        var tries = 0;
+        await EventuallyAsync(async () => await VariantAsync(tenant, probes[tries % probes.Count], $"probe-{tries++}") == "canary", TimeSpan.FromSeconds(30), "the canary takes traffic");
+
         var photos = Photos(3 * Subjects, 0);
         var first = await RoundAsync(tenant, photos, 0);
         var canaryAt20 = first.Where(kv => kv.Value.Variant == "canary").Select(kv => kv.Key).ToHashSet();
@@ -61,7 +66,16 @@ public sealed class CanarySplitTests(ITestOutputHelper output) : RegistryProcess
             Assert.Equal(HttpStatusCode.OK, raised.StatusCode);
         }
 
-        await EventuallyAsync(async () => JsonDocument.Parse(await tenant.GetStringAsync("/v1/models")).RootElement.GetProperty("models")[0].GetProperty("traffic").GetProperty("canary").GetDouble() == 0.5, TimeSpan.FromSeconds(10), "the share is read");
+        // Measured once a subject that had production at 20 % gets the canary.
+        var grown = first.Where(kv => kv.Value.Variant == "production").Select(kv => kv.Key).Take(100).ToList();
+        await EventuallyAsync(
+            async () =>
+            {
+                var subject = grown[tries % grown.Count];
+                return await VariantAsync(tenant, probes[tries++ % probes.Count], $"user-{subject}") == "canary";
+            },
+            TimeSpan.FromSeconds(30),
+            "the share of 50 % takes effect");
         var third = await RoundAsync(tenant, photos, 2 * Subjects);
         var canaryAt50 = third.Where(kv => kv.Value.Variant == "canary").Select(kv => kv.Key).ToHashSet();
         Output.WriteLine($"at 50 %: {canaryAt50.Count} of {Subjects} subjects on the canary");
@@ -74,6 +88,16 @@ public sealed class CanarySplitTests(ITestOutputHelper output) : RegistryProcess
         using var pinned = await tenant.PostAsync($"/v1/detect?model={Model}@v2", DetectorApiFactory.ImageForm(probe));
         Assert.Equal("pinned", JsonDocument.Parse(await pinned.Content.ReadAsStringAsync()).RootElement.GetProperty("model").GetProperty("variant").GetString());
         Assert.Contains("detector_variant_requests_total{model=\"yolox_nano_416\",variant=\"canary\",version=\"v2\",outcome=\"ok\"}", await tenant.GetStringAsync("/metrics"), StringComparison.Ordinal);
+    }
+
+    private static async Task<string> VariantAsync(HttpClient client, byte[] photo, string subject)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/detect") { Content = DetectorApiFactory.ImageForm(photo) };
+        request.Headers.Add("X-Subject-Id", subject);
+        using var response = await client.SendAsync(request);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("model").GetProperty("variant").GetString()!;
     }
 
     private static string SeedVersion(Dictionary<int, (string Variant, string Version, Guid Id)> round) =>
