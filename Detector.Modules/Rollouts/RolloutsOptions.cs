@@ -39,7 +39,7 @@ public sealed class GuardrailOptions
 
     /// <summary>Canary requests in the window before it is judged at all.</summary>
     [Range(1, 100_000)]
-    public int MinRequests { get; set; } = 30;
+    public int MinRequests { get; set; } = 100;
 
     /// <summary>Off-path comparisons in the window before agreement is judged.</summary>
     [Range(1, 100_000)]
@@ -51,7 +51,7 @@ public sealed class GuardrailOptions
 
     /// <summary>The canary's p95 latency may be at most this multiple of production's.</summary>
     [Range(1.0, 100.0)]
-    public double MaxP95LatencyRatio { get; set; } = 1.5;
+    public double MaxP95LatencyRatio { get; set; } = 2.0;
 
     /// <summary>The canary's mean detections per image may differ from production's by at most this fraction (of production's, or of 1).</summary>
     [Range(0.0, 100.0)]

@@ -28,6 +28,10 @@ public sealed class CanaryRollbackTests(ITestOutputHelper output) : RegistryProc
         settings["Rollouts__Guardrails__MinAgreement"] = "0.9";
         settings["Rollouts__Guardrails__MinComparisons"] = "10";
         settings["Rollouts__Guardrails__EvaluateEveryMs"] = "200";
+        // Agreement is under test: the other guardrails (NanoDet finds more boxes; a loaded
+        // machine's p95 varies) must not fire first.
+        settings["Rollouts__Guardrails__MaxP95LatencyRatio"] = "100";
+        settings["Rollouts__Guardrails__MaxDetectionsDeviation"] = "100";
         var service = await Harness.StartAsync("host-a", extra: settings);
         using var admin = Admin(service.BaseUri);
         using var tenant = await CrashHarness.TenantClientAsync(service.BaseUri);
