@@ -65,7 +65,7 @@ public sealed class GuardrailOptions
     [Range(100, 600_000)]
     public int EvaluateEveryMs { get; set; } = 1000;
 
-    /// <summary>Promote the canary to production after this many canary requests in the window without a breach; 0: only by an explicit call.</summary>
+    /// <summary>Promote the canary to production after this many canary requests in the window without a breach (never before <see cref="MinRequests"/>); 0: only by an explicit call.</summary>
     [Range(0, 10_000_000)]
     public int AutoPromoteAfter { get; set; }
 }

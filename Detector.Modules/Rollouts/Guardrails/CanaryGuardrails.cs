@@ -12,7 +12,8 @@ namespace Detector.Modules.Rollouts.Guardrails;
 /// the sliding window, every <c>Rollouts:Guardrails:EvaluateEveryMs</c>: a breach sets its share
 /// to 0 at once, in the registry (so every instance stops routing to it), with the reason in the
 /// alias history and the audit log, logged, counted and shown in the rollout view. A canary that
-/// served <c>AutoPromoteAfter</c> requests in the window without a breach is promoted, when set.
+/// served <c>AutoPromoteAfter</c> requests in the window without a breach (and at least
+/// <c>MinRequests</c>, so it was judged at all) is promoted, when set.
 /// </summary>
 internal sealed partial class CanaryGuardrails(
     IModelCatalog catalog,
@@ -77,7 +78,7 @@ internal sealed partial class CanaryGuardrails(
                         LogBreach(logger, model.Name, alias, version, b.Guardrail, b.Reason);
                     }
                 }
-                else if (g.AutoPromoteAfter > 0 && alias == ModelAliases.Canary && variant.Requests >= g.AutoPromoteAfter
+                else if (g.AutoPromoteAfter > 0 && alias == ModelAliases.Canary && variant.Requests >= Math.Max(g.AutoPromoteAfter, g.MinRequests)
                     && await aliases.PromoteAsync(model.Name, alias, version, Actor, $"{variant.Requests} canary requests without a breach", ct))
                 {
                     LogPromoted(logger, model.Name, version, variant.Requests);

@@ -90,6 +90,7 @@ public sealed class ShadowAndPromotionTests(ITestOutputHelper output) : Registry
         CopySeedArtifact(Artifacts, "v2.onnx");
         var settings = Settings(Artifacts);
         settings["Rollouts__Guardrails__AutoPromoteAfter"] = "20";
+        settings["Rollouts__Guardrails__MinRequests"] = "20";
         settings["Rollouts__Guardrails__EvaluateEveryMs"] = "200";
         settings["Rollouts__Guardrails__MaxP95LatencyRatio"] = "100"; // two versions of the same weights: only the count decides
         var service = await Harness.StartAsync("host-a", extra: settings);
