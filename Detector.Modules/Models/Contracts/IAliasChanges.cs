@@ -11,7 +11,8 @@ public interface IAliasChanges
 
     /// <summary>
     /// Points production at the version <paramref name="aliasName"/> names and removes the alias, if it
-    /// still names <paramref name="version"/>; false otherwise.
+    /// still names <paramref name="version"/> (null: whatever it names, read in the transaction);
+    /// returns the version promoted, or null when the alias is gone or moved.
     /// </summary>
-    Task<bool> PromoteAsync(string model, string aliasName, string version, string actor, string reason, CancellationToken cancellationToken);
+    Task<string?> PromoteAsync(string model, string aliasName, string? version, string actor, string reason, CancellationToken cancellationToken);
 }

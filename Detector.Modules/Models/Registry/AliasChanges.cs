@@ -25,21 +25,25 @@ internal sealed partial class AliasChanges(NpgsqlDataSource dataSource, IAuditTr
         return true;
     }
 
-    public async Task<bool> PromoteAsync(string model, string aliasName, string version, string actor, string reason, CancellationToken cancellationToken)
+    public async Task<string?> PromoteAsync(string model, string aliasName, string? version, string actor, string reason, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var tx = await connection.BeginTransactionAsync(cancellationToken);
-        if (aliasName == ModelAliases.Production || !await NamesAsync(connection, tx, model, aliasName, version, cancellationToken))
+        var current = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+            "SELECT version FROM models.aliases WHERE model = @model AND alias = @aliasName FOR UPDATE", new { model, aliasName }, tx, cancellationToken: cancellationToken));
+        if (aliasName == ModelAliases.Production || current is null || (version is not null && current != version))
         {
-            return false;
+            return null;
         }
+
+        version = current;
 
         var from = await AliasMoves.MoveAsync(connection, tx, model, ModelAliases.Production, version, 0, actor, reason, cancellationToken);
         await AliasMoves.MoveAsync(connection, tx, model, aliasName, null, null, actor, reason, cancellationToken);
         await tx.CommitAsync(cancellationToken);
         LogPromoted(logger, model, aliasName, version, from.Version, actor, reason);
         audit.Record(new AuditEvent("model.alias.promote", Target: $"{model}@{ModelAliases.Production}", Detail: $"from={from.Version ?? "-"} to={version} was={aliasName}", Actor: actor), logger);
-        return true;
+        return version;
     }
 
     private static Task<bool> NamesAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string model, string alias, string version, CancellationToken ct) =>
@@ -59,5 +63,5 @@ internal sealed class NoAliasChanges : IAliasChanges
 {
     public Task<bool> SetShareAsync(string model, string aliasName, string version, double share, string actor, string reason, CancellationToken cancellationToken) => Task.FromResult(false);
 
-    public Task<bool> PromoteAsync(string model, string aliasName, string version, string actor, string reason, CancellationToken cancellationToken) => Task.FromResult(false);
+    public Task<string?> PromoteAsync(string model, string aliasName, string? version, string actor, string reason, CancellationToken cancellationToken) => Task.FromResult<string?>(null);
 }

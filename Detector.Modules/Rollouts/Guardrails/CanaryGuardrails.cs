@@ -79,7 +79,7 @@ internal sealed partial class CanaryGuardrails(
                     }
                 }
                 else if (g.AutoPromoteAfter > 0 && alias == ModelAliases.Canary && variant.Requests >= Math.Max(g.AutoPromoteAfter, g.MinRequests)
-                    && await aliases.PromoteAsync(model.Name, alias, version, Actor, $"{variant.Requests} canary requests without a breach", ct))
+                    && await aliases.PromoteAsync(model.Name, alias, version, Actor, $"{variant.Requests} canary requests without a breach", ct) is not null)
                 {
                     LogPromoted(logger, model.Name, version, variant.Requests);
                 }

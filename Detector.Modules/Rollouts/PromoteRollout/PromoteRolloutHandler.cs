@@ -8,18 +8,15 @@ internal sealed class PromoteRolloutHandler(IModelCatalog catalog, IAliasChanges
 {
     public async Task<PromoteResponse> HandleAsync(string model, string alias, string? reason, string actor, CancellationToken ct)
     {
-        var registered = catalog.Snapshot.Model(model)
-            ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.UnknownModel, "Unknown model", $"No model '{model}' is registered.");
-        if (alias == ModelAliases.Production || !registered.Aliases.TryGetValue(alias, out var version))
+        if (catalog.Snapshot.Model(model) is null)
         {
-            throw new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Alias not found", $"Model '{model}' has no alias '{alias}' to promote.");
+            throw new DomainException(OutcomeKind.NotFound, ErrorCodes.UnknownModel, "Unknown model", $"No model '{model}' is registered.");
         }
 
-        if (!await aliases.PromoteAsync(model, alias, version, actor, reason ?? "promoted", ct))
-        {
-            throw new DomainException(OutcomeKind.Conflict, ErrorCodes.VersionAliased, "Alias moved", $"'{model}@{alias}' no longer names '{version}'; read the rollout again.");
-        }
-
+        // The alias is read in the promoting transaction: this instance's snapshot may not have
+        // heard of an alias moved a moment ago.
+        var version = await aliases.PromoteAsync(model, alias, null, actor, reason ?? "promoted", ct)
+            ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Alias not found", $"Model '{model}' has no alias '{alias}' to promote.");
         return new PromoteResponse(model, alias, version);
     }
 }
