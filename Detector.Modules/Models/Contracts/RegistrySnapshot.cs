@@ -38,6 +38,14 @@ public sealed record RegisteredModel(string Name, IReadOnlyList<ModelVersion> Ve
         Version(versionOrAlias) ?? (Aliases.TryGetValue(versionOrAlias, out var v) ? Version(v) : null);
 
     public ModelVersion? Production => Aliases.TryGetValue(ModelAliases.Production, out var v) ? Version(v) : null;
+
+    /// <summary>The share of unpinned traffic each variant takes, production the rest.</summary>
+    public IReadOnlyDictionary<string, double> Traffic()
+    {
+        var traffic = Shares.Where(s => s.Value > 0).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
+        traffic[ModelAliases.Production] = Math.Max(0, 1 - traffic.Values.Sum());
+        return traffic;
+    }
 }
 
 /// <summary>An immutable read of the registry; <see cref="Generation"/> grows with every read.</summary>

@@ -26,20 +26,12 @@ internal sealed class ListModelsHandler(IModelCatalog catalog)
                 Sha256 = m.Sha256,
                 Precision = m.Precision,
                 Aliases = model.Aliases,
-                Traffic = Traffic(model),
+                Traffic = model.Traffic(),
                 Versions = [.. model.Versions.Select(v => ModelVersionView.Of(v, model.Aliases))],
             });
         }
 
         return new ModelListResponse(items);
-    }
-
-    /// <summary>The share of unpinned traffic each variant takes; production the rest.</summary>
-    private static Dictionary<string, double> Traffic(RegisteredModel model)
-    {
-        var traffic = model.Shares.Where(s => s.Value > 0).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
-        traffic[ModelAliases.Production] = Math.Max(0, 1 - traffic.Values.Sum());
-        return traffic;
     }
 }
 

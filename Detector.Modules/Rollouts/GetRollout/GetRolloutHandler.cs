@@ -19,14 +19,12 @@ internal sealed class GetRolloutHandler(IModelCatalog catalog, RolloutState stat
             ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.UnknownModel, "Unknown model", $"No model '{model}' is registered.");
         var now = state.Now;
         var rollout = state.Find(model);
-        var traffic = registered.Shares.Where(s => s.Value > 0).ToDictionary(s => s.Key, s => s.Value, StringComparer.Ordinal);
-        traffic[ModelAliases.Production] = Math.Max(0, 1 - traffic.Values.Sum());
         var o = options.Value;
         return new RolloutView(
             model,
             Environment.MachineName,
             registered.Aliases,
-            traffic,
+            registered.Traffic(),
             rollout?.Variants(now) ?? [],
             rollout?.Comparisons(now) ?? [],
             rollout?.LastBreach,
