@@ -25,6 +25,11 @@ if (args is ["images", ..])
     return await ImagesCommand.RunAsync(args);
 }
 
+if (args is ["export", ..])
+{
+    return await ExportCommand.RunAsync(args);
+}
+
 if (args is ["audit", ..])
 {
     return await AuditCommand.RunAsync(args);

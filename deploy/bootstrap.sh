@@ -34,6 +34,8 @@ command -v flock >/dev/null 2>&1 || missing+=(util-linux)
 _detector_pg_bindir >/dev/null 2>&1 || missing+=(postgresql)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
+# ONNX's own checker and shape inference, which the tests run on the graphs `export` writes.
+/usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || missing+=(python3-onnx)
 if ((${#missing[@]})); then
   detector_log "Installing ${missing[*]} with apt-get"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -48,6 +48,7 @@ public static class ModelsModule
         builder.Services.AddHostedService(sp => sp.GetRequiredService<RegistryFeed>());
         builder.Services.AddHealthChecks().AddCheck<RegistryFeed>("model-registry", tags: ["ready"]);
         builder.Services.AddSingleton<RegisterModelVersionHandler>();
+        builder.Services.AddSingleton<IModelVersionRegistrar, DerivedVersionRegistrar>();
         builder.Services.AddSingleton<MoveModelAliasHandler>();
         builder.Services.AddSingleton<RemoveModelAliasHandler>();
         builder.Services.AddSingleton<ArchiveModelVersionHandler>();

@@ -48,7 +48,12 @@ internal sealed partial class UploadModelArtifactHandler(NpgsqlDataSource dataSo
             throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.EmptyBody, "Empty body", "The body must be the artifact's bytes (application/octet-stream).");
         }
 
-        var content = buffer.ToArray();
+        return await StoreAsync(buffer.ToArray(), actor, ct);
+    }
+
+    /// <summary>Stores an artifact's bytes (a no-op when the same bytes are stored already) and answers its location.</summary>
+    public async Task<ArtifactView> StoreAsync(byte[] content, string actor, CancellationToken ct)
+    {
         var sha256 = Convert.ToHexStringLower(SHA256.HashData(content));
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(

@@ -1,0 +1,39 @@
+using System.Text.Json;
+using Dapper;
+using Detector.Modules.Common;
+using Detector.Modules.Models.Contracts;
+using Detector.Modules.Models.UploadModelArtifact;
+using Npgsql;
+
+namespace Detector.Modules.Models.RegisterModelVersion;
+
+/// <summary>
+/// A derived version goes through the same two steps as one registered over the admin API, the
+/// artifact upload and the registration, with the source version's manifest as stored: the
+/// variant keeps its model's contract by construction.
+/// </summary>
+internal sealed class DerivedVersionRegistrar(NpgsqlDataSource dataSource, UploadModelArtifactHandler artifacts, RegisterModelVersionHandler registration) : IModelVersionRegistrar
+{
+    public async Task<string> RegisterDerivedAsync(DerivedVersion version, string actor, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(version);
+        string? manifest;
+        await using (var connection = await dataSource.OpenConnectionAsync(ct))
+        {
+            manifest = await connection.QuerySingleOrDefaultAsync<string?>(new CommandDefinition(
+                "SELECT manifest::text FROM models.versions WHERE model = @Model AND version = @SourceVersion",
+                new { version.Model, version.SourceVersion }, cancellationToken: ct));
+        }
+
+        if (manifest is null)
+        {
+            throw new DomainException(OutcomeKind.NotFound, ErrorCodes.VersionNotFound, "Version not found", $"Model '{version.Model}' has no version '{version.SourceVersion}'.");
+        }
+
+        var stored = await artifacts.StoreAsync(version.Artifact, actor, ct);
+        using var document = JsonDocument.Parse(manifest);
+        var request = new RegisterVersionRequest(stored.Artifact, document.RootElement.Clone(), version.Version, stored.Sha256, version.Precision, version.Metrics);
+        var view = await registration.HandleAsync(version.Model, request, actor, ct);
+        return view.Version;
+    }
+}
