@@ -84,6 +84,7 @@ internal static class ExportCommand
         if (settings.Register)
         {
             builder.Configuration["Compliance:RetentionEnabled"] = "false";
+            builder.Services.AddSingleton(TimeProvider.System);
             builder.AddDatabase();
             builder.AddCompliance(); // the registration is audited like one over the admin API
         }
