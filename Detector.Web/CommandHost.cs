@@ -1,3 +1,5 @@
+using Detector.Modules.Common.Database;
+using Detector.Modules.Compliance;
 using Serilog;
 using Serilog.Events;
 
@@ -15,6 +17,20 @@ internal static class CommandHost
         });
         builder.Services.AddSerilog(c => c.MinimumLevel.Warning()
             .WriteTo.Console(standardErrorFromLevel: LogEventLevel.Verbose));
+        return builder;
+    }
+
+    /// <summary>
+    /// For commands that read or change the model registry: its database, and the audit trail the
+    /// registry's writes go through (registrations, refused loads), as in the service. The
+    /// command never schedules retention.
+    /// </summary>
+    public static HostApplicationBuilder AddRegistryDatabase(this HostApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Configuration["Compliance:RetentionEnabled"] = "false";
+        builder.AddDatabase();
+        builder.AddCompliance();
         return builder;
     }
 }

@@ -64,11 +64,25 @@ internal static class EvalCommand
         return await parsed.InvokeAsync(invocation, ct);
     }
 
-    /// <summary>Builds the modules the API uses (no web server, no database), waits for the model, and evaluates.</summary>
+    /// <summary>
+    /// Builds the modules the API uses (no web server), waits for the model, and evaluates. A seed
+    /// model needs no database; a registered version (<c>name@version</c> or <c>name@alias</c>)
+    /// is read from the registry (Database:ConnectionString), and only that model's versions load.
+    /// </summary>
     private static async Task<int> EvaluateOnThePipelineAsync(EvaluationSettings settings, CancellationToken ct)
     {
         var builder = CommandHost.CreateBuilder();
-        builder.Configuration["Models:Registry"] = "false"; // no database here: the seed manifests alone
+        if (settings.Model?.Split('@') is [var name, _])
+        {
+            builder.Configuration["Models:Enabled:0"] = name;
+            builder.Configuration["Models:Default"] = name;
+            builder.AddRegistryDatabase();
+        }
+        else
+        {
+            builder.Configuration["Models:Registry"] = "false"; // no database here: the seed manifests alone
+        }
+
         builder.AddModels();
         builder.AddPreprocessing();
         builder.AddInference();

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Detector.Modules.Common.Database;
-using Detector.Modules.Compliance;
 using Detector.Modules.Models;
 using Detector.Modules.Preprocessing;
 using Detector.Modules.Variants;
@@ -83,10 +82,7 @@ internal static class ExportCommand
         var builder = CommandHost.CreateBuilder();
         if (settings.Register)
         {
-            builder.Configuration["Compliance:RetentionEnabled"] = "false";
-            builder.Services.AddSingleton(TimeProvider.System);
-            builder.AddDatabase();
-            builder.AddCompliance(); // the registration is audited like one over the admin API
+            builder.AddRegistryDatabase(); // the registration is audited like one over the admin API
         }
         else
         {

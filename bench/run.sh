@@ -2,7 +2,7 @@
 # Detector benchmark (issue 3), YOLOX-nano on CPU. One command:
 #   ./bench/run.sh            full run (about 11 minutes)
 #   ./bench/run.sh --quick    shorter windows, 4,000-request soak (about 4 minutes)
-#   ./bench/run.sh --parts 1,3,micro [--quick]    only some parts (1-12, cost, cache, shadow, micro, ab)
+#   ./bench/run.sh --parts 1,3,micro [--quick]    only some parts (1-12, cost, cache, shadow, variants, micro, ab)
 #   BENCH_AB_ROOT=../before ./bench/run.sh --parts ab   a Release build of another checkout against this one
 #   ./bench/run.sh micro      BenchmarkDotNet memory-diagnoser run of the batch loop only
 # Builds Release, starts the private PostgreSQL (deploy/dev-env.sh) with a fresh database

@@ -55,7 +55,7 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
                     new DetectionRequest
                     {
                         Image = bytes,
-                        Model = manifest.Name,
+                        Model = modelName, // the selector as given: name@version evaluates that version, not production
                         Options = options,
                         Priority = DetectionPriority.Background,
                     },

@@ -96,7 +96,8 @@ internal sealed class HttpLoad : IDisposable
     private readonly string _key;
     private readonly ProcStats _proc;
 
-    public HttpLoad(string baseUrl, string apiKey, ProcStats proc)
+    /// <param name="model">A model selector for every request (<c>?model=</c>), e.g. a pinned version; null: the plan's default.</param>
+    public HttpLoad(string baseUrl, string apiKey, ProcStats proc, string? model = null)
     {
         var uri = new Uri(baseUrl);
         if (!IPAddress.TryParse(uri.Host, out var ip) || !IPAddress.IsLoopback(ip))
@@ -113,7 +114,7 @@ internal sealed class HttpLoad : IDisposable
         {
             Timeout = TimeSpan.FromSeconds(60),
         };
-        _detect = new Uri(uri, "/v1/detect");
+        _detect = new Uri(uri, model is null ? "/v1/detect" : "/v1/detect?model=" + Uri.EscapeDataString(model));
         _key = apiKey;
         _proc = proc;
     }

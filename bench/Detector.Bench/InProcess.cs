@@ -24,16 +24,17 @@ namespace Detector.Bench;
 internal static class InProcess
 {
     /// <summary>A host wired like Detector.Web's eval command: AddModels, AddPreprocessing, AddInference.</summary>
-    public static IHost BuildHost(BenchContext ctx)
+    public static IHost BuildHost(BenchContext ctx, string? model = null)
     {
+        model ??= ctx.Model;
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [], ContentRootPath = ctx.WebDir, DisableDefaults = true });
         builder.Configuration.AddJsonFile(Path.Combine(ctx.WebDir, "appsettings.json"), optional: false);
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Models:Directory"] = ctx.ModelsDir,
             ["Models:ManifestDirectory"] = Path.Combine(ctx.WebDir, "model-manifests"),
-            ["Models:Enabled:0"] = ctx.Model,
-            ["Models:Default"] = ctx.Model,
+            ["Models:Enabled:0"] = model,
+            ["Models:Default"] = model,
         });
         builder.Configuration.AddEnvironmentVariables();
         // The same BENCH_SVC_<NAME> overrides the service child process gets, so parts 1-2 measure its configuration.

@@ -385,6 +385,15 @@ try
         Save();
     }
 
+    if (parts.Contains("variants"))
+    {
+        Log.Info("part variants: INT8 and FP16 variants made by export, scored on val2017, raw ceiling and HTTP against the float models (issue 24)");
+        var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
+        Directory.CreateDirectory(dataDir);
+        R["part_variants"] = await VariantsPart.RunAsync(ctx, adminKey, dataDir);
+        Save();
+    }
+
     if (parts.Contains("10"))
     {
         Log.Info("part 10: image store backends, added latency of a put and a get (150 KB, 3 MB)");

@@ -21,14 +21,23 @@ internal sealed class RawSession : IAsyncDisposable
     private readonly OrtModelRunner _runner;
     private readonly OrtBatchSlot[] _slots;
 
-    public RawSession(BenchContext ctx)
+    /// <param name="model">The seed model (default: the benchmark's).</param>
+    /// <param name="artifact">Another ONNX file with that model's contract (a compressed variant).</param>
+    public RawSession(BenchContext ctx, string? model = null, string? artifact = null)
     {
-        _host = InProcess.BuildHost(ctx);
+        model ??= ctx.Model;
+        _host = InProcess.BuildHost(ctx, model);
         var options = _host.Services.GetRequiredService<IOptions<InferenceOptions>>().Value;
         var pre = _host.Services.GetRequiredService<IImagePreprocessor>();
-        var manifest = _host.Services.GetRequiredService<IModelCatalog>().Find(ctx.Model) ?? throw new InvalidOperationException($"model {ctx.Model} not found");
+        var manifest = _host.Services.GetRequiredService<IModelCatalog>().Find(model) ?? throw new InvalidOperationException($"model {model} not found");
+        if (artifact is not null)
+        {
+            using var file = File.OpenRead(artifact);
+            manifest = manifest with { FilePath = artifact, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(file)) };
+        }
+
         _runner = OrtModelRunner.Load(manifest, options, NullLogger.Instance);
-        _slots = new OrtBatchSlot[Detector.Modules.Inference.Scheduling.SchedulerSettings.SlotsFor(ctx.Model, options, _runner.Provider == ProviderSelector.Cpu, Environment.ProcessorCount)];
+        _slots = new OrtBatchSlot[Detector.Modules.Inference.Scheduling.SchedulerSettings.SlotsFor(model, options, _runner.Provider == ProviderSelector.Cpu, Environment.ProcessorCount)];
         var images = ctx.LoadImages();
         for (var s = 0; s < _slots.Length; s++)
         {

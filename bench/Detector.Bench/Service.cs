@@ -44,6 +44,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The audit subject key of this run's services, for commands that write to the same audit log.</summary>
+    public static string AuditKey(string adminKey) => "bench-audit-subject-key-" + adminKey;
+
     public static async Task<ServiceProcess> StartAsync(BenchContext ctx, string name, string adminKey, string dataDir, IReadOnlyDictionary<string, string> extraEnv, string? root = null)
     {
         // root: another checkout's build (the A/B part runs a build from before a change beside this one).
@@ -69,7 +72,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         // One master key for the whole run: the services of one run share its database, and a second
         // service under another key could not open the data keys the first one stored (not ready).
         psi.Environment["ImageStore__Encryption__MasterKey"] = RunMasterKey;
-        psi.Environment["Compliance__AuditSubjectKey"] = "bench-audit-subject-key-" + adminKey;
+        psi.Environment["Compliance__AuditSubjectKey"] = AuditKey(adminKey);
         psi.Environment["Models__Directory"] = ctx.ModelsDir;
         psi.Environment["Models__Enabled__0"] = ctx.Model;
         psi.Environment["Models__Default"] = ctx.Model;
