@@ -21,6 +21,7 @@ public sealed class DegradationTests : IAsyncLifetime
         _factory.Overrides["Models:Enabled:2"] = "yolox_nano_416";
         _factory.Overrides["Models:Default"] = "yolox_nano_416";
         _factory.Overrides["Inference:Degradation:Enabled"] = "true";
+        _factory.Overrides["Inference:Degradation:CompressedAt"] = "0.03";
         _factory.Overrides["Inference:Degradation:LowerResolutionAt"] = "0.05";
         _factory.Overrides["Inference:Degradation:FasterModelAt"] = "0.3";
         _factory.Overrides["Inference:Degradation:ReleaseAfterMs"] = "300";

@@ -5,33 +5,61 @@ using System.Text.RegularExpressions;
 namespace Detector.Bench;
 
 /// <summary>
-/// Part 11: the degradation ladder under a load ramp. A service serving PicoDet-416 (default) with
-/// its configured stand-ins (PicoDet-320, then YOLOX-nano) takes closed-loop load ramping up and
-/// back down; per phase, which rung served the 200s (from detector_degradation_served_total), and
-/// every rung change the service logged with the backlog it saw, checked against the thresholds:
-/// up only at or above a rung's threshold, down only below half of it. Then each rung's mAP with
-/// the evaluation command.
+/// Part 11: the degradation ladder under a load ramp. A service serving a full model (default) with
+/// its configured stand-ins takes closed-loop load ramping up and back down; per phase, which rung
+/// served the 200s (from detector_degradation_served_total), and every rung change the service
+/// logged with the backlog it saw, checked against the thresholds: up only at or above a rung's
+/// threshold, down only below half of it. Then each rung's mAP with the evaluation command. Two
+/// ladders: PicoDet-416 -> PicoDet-320 -> YOLOX-nano, and NanoDet-m -> its INT8 version (made by
+/// `export` into the bench database first) -> YOLOX-nano.
 /// </summary>
 internal static partial class LadderPart
 {
-    public const string Full = "picodet_s_416";
-    public const string Lower = "picodet_s_320";
-    public const string Faster = "yolox_nano_416";
-
-    public static IReadOnlyDictionary<string, string> ServiceEnv => new Dictionary<string, string>
+    /// <summary>A ladder: the full model and its stand-ins by rung (null: none configured).</summary>
+    public sealed record Setup(string Name, string Full, string? Compressed, string? Lower, string Faster)
     {
-        ["Models__Enabled__0"] = Full,
-        ["Models__Enabled__1"] = Lower,
-        ["Models__Enabled__2"] = Faster,
-        ["Models__Default"] = Full,
-        ["Serilog__MinimumLevel__Override__Detector.Modules.Inference.Degradation"] = "Warning",
-    };
+        public IReadOnlyDictionary<string, string> ServiceEnv
+        {
+            get
+            {
+                var env = new Dictionary<string, string>
+                {
+                    ["Models__Enabled__0"] = Full,
+                    ["Models__Enabled__1"] = Faster,
+                    ["Models__Default"] = Full,
+                    ["Inference__Degradation__Models__" + Full + "__FasterModel"] = Faster,
+                    ["Serilog__MinimumLevel__Override__Detector.Modules.Inference.Degradation"] = "Warning",
+                };
+                if (Lower is not null)
+                {
+                    env["Models__Enabled__2"] = Lower;
+                    env["Inference__Degradation__Models__" + Full + "__LowerResolution"] = Lower;
+                }
 
-    public static async Task<JsonObject> RunAsync(BenchContext ctx, ServiceProcess svc, HttpLoad load, IReadOnlyList<byte[]> images)
+                if (Compressed is not null)
+                {
+                    env["Inference__Degradation__Models__" + Full + "__Compressed"] = Compressed;
+                }
+
+                return env;
+            }
+        }
+
+        public IEnumerable<string> Models => new[] { Full, Compressed, Lower, Faster }.OfType<string>();
+    }
+
+    public static readonly Setup PicoDet = new("picodet", "picodet_s_416", null, "picodet_s_320", "yolox_nano_416");
+
+    public static readonly Setup NanoDetInt8 = new("nanodet_int8", "nanodet_m_416", "nanodet_m_416@int8", null, "yolox_nano_416");
+
+    private static readonly string[] Rungs = ["full", "compressed", "lower_resolution", "faster_model"];
+
+    public static async Task<JsonObject> RunAsync(BenchContext ctx, Setup setup, ServiceProcess svc, HttpLoad load, IReadOnlyList<byte[]> images, IReadOnlyDictionary<string, string> evalEnv)
     {
         int[] ramp = [1, 2, 4, 8, 16, 32, 16, 8, 4, 2, 1];
         var seconds = ctx.Quick ? 4 : 8;
-        const double budgetMs = 500, lowerAt = 0.3, fasterAt = 0.5, releaseFactor = 0.5;
+        const double budgetMs = 500, releaseFactor = 0.5;
+        double[] thresholds = [0.2, 0.3, 0.5]; // compressed, lower resolution, faster model (appsettings)
         using var http = new HttpClient();
         var phases = new JsonArray();
         var before = await ServedAsync(http, svc.BaseUrl);
@@ -40,14 +68,14 @@ internal static partial class LadderPart
             var p = await load.ClosedAsync(images, c, TimeSpan.FromSeconds(seconds));
             var after = await ServedAsync(http, svc.BaseUrl);
             var served = new JsonObject();
-            foreach (var rung in new[] { "full", "lower_resolution", "faster_model" })
+            foreach (var rung in Rungs)
             {
                 served[rung] = after.GetValueOrDefault(rung) - before.GetValueOrDefault(rung);
             }
 
             before = after;
             phases.Add(p.ToJson(new JsonObject { ["concurrency"] = c, ["served_by_rung"] = served }));
-            Log.Info($"part 11 ladder: c={c,2}: {p.Throughput,6:F1} img/s, p95 {p.P(95),6:F1} ms, served full {served["full"]}, lower_resolution {served["lower_resolution"]}, faster_model {served["faster_model"]}, refused {p.Samples.Count(s => s.Status != 200)}");
+            Log.Info($"part 11 ladder {setup.Name}: c={c,2}: {p.Throughput,6:F1} img/s, p95 {p.P(95),6:F1} ms, served {string.Join(", ", Rungs.Select(r => $"{r} {served[r]}"))}, refused {p.Samples.Count(s => s.Status != 200)}");
         }
 
         // Rung changes as the service logged them, with the backlog it judged them on.
@@ -58,32 +86,31 @@ internal static partial class LadderPart
             var from = int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
             var to = int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture);
             var backlog = double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture);
-            var threshold = budgetMs * (Math.Max(from, to) == 2 ? fasterAt : lowerAt);
-            var ok = to > from ? backlog >= budgetMs * (to == 2 ? fasterAt : lowerAt) : backlog < threshold * releaseFactor;
+            var ok = to > from ? backlog >= budgetMs * thresholds[to - 1] : backlog < budgetMs * thresholds[from - 1] * releaseFactor;
             wrong += ok ? 0 : 1;
             transitions.Add(new JsonObject { ["from"] = from, ["to"] = to, ["backlog_ms"] = backlog, ["within_thresholds"] = ok });
         }
 
         var engaged = transitions.Select(t => t!["to"]!.GetValue<int>()).ToHashSet();
         var released = transitions.Where(t => t!["to"]!.GetValue<int>() < t["from"]!.GetValue<int>()).Select(t => t!["from"]!.GetValue<int>()).ToHashSet();
-        Log.Info($"part 11 ladder: {transitions.Count} rung changes, {wrong} outside the thresholds; rungs engaged {string.Join(",", engaged.Order())}, released {string.Join(",", released.Order())}");
+        Log.Info($"part 11 ladder {setup.Name}: {transitions.Count} rung changes, {wrong} outside the thresholds; rungs engaged {string.Join(",", engaged.Order())}, released {string.Join(",", released.Order())}");
 
         var map = new JsonObject();
-        foreach (var model in new[] { Full, Lower, Faster })
+        foreach (var model in setup.Models)
         {
-            map[model] = await EvalRunner.RunAsync(ctx, model, 1);
-            Log.Info($"part 11 ladder: mAP of {model}: {map[model]}");
+            map[model] = await EvalRunner.RunAsync(ctx, model, 1, evalEnv);
+            Log.Info($"part 11 ladder {setup.Name}: mAP of {model}: {map[model]}");
         }
 
         return new JsonObject
         {
-            ["models"] = new JsonObject { ["full"] = Full, ["lower_resolution"] = Lower, ["faster_model"] = Faster },
-            ["thresholds"] = new JsonObject { ["budget_ms"] = budgetMs, ["lower_resolution_at_ms"] = budgetMs * lowerAt, ["faster_model_at_ms"] = budgetMs * fasterAt, ["release_factor"] = releaseFactor, ["release_after_ms"] = 2000 },
+            ["models"] = new JsonObject { ["full"] = setup.Full, ["compressed"] = setup.Compressed, ["lower_resolution"] = setup.Lower, ["faster_model"] = setup.Faster },
+            ["thresholds"] = new JsonObject { ["budget_ms"] = budgetMs, ["compressed_at_ms"] = budgetMs * thresholds[0], ["lower_resolution_at_ms"] = budgetMs * thresholds[1], ["faster_model_at_ms"] = budgetMs * thresholds[2], ["release_factor"] = releaseFactor, ["release_after_ms"] = 2000 },
             ["phase_seconds"] = seconds,
             ["phases"] = phases,
             ["transitions"] = transitions,
             ["transitions_outside_thresholds"] = wrong,
-            ["each_rung_engaged_and_released"] = engaged.IsSupersetOf([1, 2]) && released.IsSupersetOf([1, 2]),
+            ["each_rung_engaged_and_released"] = engaged.IsSupersetOf([1, 2, 3]) && released.IsSupersetOf([1, 2, 3]),
             ["map"] = map,
         };
     }

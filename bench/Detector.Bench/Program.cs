@@ -334,12 +334,21 @@ try
 
     if (parts.Contains("11"))
     {
-        Log.Info("part 11: the degradation ladder under a load ramp (PicoDet-416 -> PicoDet-320 -> YOLOX-nano)");
-        R["part11_ladder"] = await WithOwnServiceAsync("ladder", LadderPart.ServiceEnv, async (svc, load, _, coco) =>
+        Log.Info("part 11: the degradation ladder under a load ramp (PicoDet-416 -> PicoDet-320 -> YOLOX-nano; NanoDet-m -> its INT8 version -> YOLOX-nano)");
+        var ladders = new JsonObject();
+        foreach (var setup in (LadderPart.Setup[])[LadderPart.PicoDet, LadderPart.NanoDetInt8])
         {
-            await Task.Delay(TimeSpan.FromSeconds(6)); // the warm-up's backlog engaged rungs: let them release first
-            return await LadderPart.RunAsync(ctx, svc, load, coco);
-        });
+            var evalEnv = new Dictionary<string, string>();
+            ladders[setup.Name] = await WithOwnServiceAsync("ladder-" + setup.Name, setup.ServiceEnv, async (svc, load, _, coco) =>
+            {
+                evalEnv["Compliance__AuditSubjectKey"] = svc.AuditSubjectKey;
+
+                await Task.Delay(TimeSpan.FromSeconds(6)); // the warm-up's backlog engaged rungs: let them release first
+                return await LadderPart.RunAsync(ctx, setup, svc, load, coco, evalEnv);
+            }, before: setup.Compressed is null ? null : key => VariantsPart.ExportInt8Async(ctx, "nanodet_m_416", "int8", key));
+        }
+
+        R["part11_ladder"] = ladders;
         Save();
     }
 
@@ -441,10 +450,15 @@ Log.Info($"done in {started.Elapsed.TotalMinutes:F1} min: {Path.Combine(outDir, 
 return exitCode;
 
 // A part with a service of its own (its own settings): started, given a tenant, warmed at c=4, stopped after.
-async Task<JsonObject> WithOwnServiceAsync(string name, IReadOnlyDictionary<string, string> env, Func<ServiceProcess, HttpLoad, string, List<byte[]>, Task<JsonObject>> run)
+async Task<JsonObject> WithOwnServiceAsync(string name, IReadOnlyDictionary<string, string> env, Func<ServiceProcess, HttpLoad, string, List<byte[]>, Task<JsonObject>> run, Func<string, Task>? before = null)
 {
     var adminKey = "adm_bench_" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     Directory.CreateDirectory(dataDir);
+    if (before is not null)
+    {
+        await before(adminKey);
+    }
+
     var coco = ctx.LoadAllCoco().Select(i => i.Bytes).ToList();
     await using var svc = await ServiceProcess.StartAsync(ctx, name, adminKey, dataDir, env);
     var key = await svc.CreateTenantAsync(adminKey, "bench-" + name);

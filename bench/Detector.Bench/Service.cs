@@ -38,6 +38,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
 
     public string LogPath { get; }
 
+    /// <summary>This service's audit subject key, for commands that write to its audit log.</summary>
+    public string AuditSubjectKey { get; private init; } = "";
+
     public ProcStats Proc { get; }
 
     public int Pid => _process.Id;
@@ -113,7 +116,7 @@ internal sealed class ServiceProcess : IAsyncDisposable
         var process = Process.Start(psi) ?? throw new InvalidOperationException("could not start the service");
         var pidFile = Path.Combine(ctx.OutDir, "service.pid");
         await File.WriteAllTextAsync(pidFile, process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        var service = new ServiceProcess(process, baseUrl, logPath, pidFile);
+        var service = new ServiceProcess(process, baseUrl, logPath, pidFile) { AuditSubjectKey = AuditKey(adminKey) };
         lock (Live)
         {
             Live.Add(service);

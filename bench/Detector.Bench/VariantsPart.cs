@@ -62,6 +62,10 @@ internal static partial class VariantsPart
         return result;
     }
 
+    /// <summary>Exports and registers an INT8 version of <paramref name="model"/> as <paramref name="label"/> (the default float regions).</summary>
+    public static Task ExportInt8Async(BenchContext ctx, string model, string label, string adminKey) =>
+        ExportAsync(ctx, new Variant(model, label, "int8", 0, 1), new Dictionary<string, string> { ["Compliance__AuditSubjectKey"] = ServiceProcess.AuditKey(adminKey) });
+
     private static async Task<(string File, string Line)> ExportAsync(BenchContext ctx, Variant v, IReadOnlyDictionary<string, string> env)
     {
         var file = Path.Combine(ctx.OutDir, $"{v.Model}_{v.Label}.onnx");
@@ -131,7 +135,7 @@ internal static partial class VariantsPart
             ["Models__Enabled__1"] = "nanodet_m_416",
         });
         var key = await svc.CreateTenantAsync(adminKey, "bench-variants");
-        var photos = new DistinctPhotos(ctx.LoadAllCoco().Select(i => i.Bytes).ToList(), "part variants", 40_000);
+        var photos = new DistinctPhotos(ctx.LoadAllCoco().Select(i => i.Bytes).ToList(), "part variants", 10_000);
         var result = new JsonObject();
         foreach (var model in (string[])["nanodet_m_416", "yolox_nano_416"])
         {

@@ -148,6 +148,7 @@ public sealed record ServingIdentity(string Model, string Version, string Prepro
 public static class DegradationRungs
 {
     public const string Full = "full";
+    public const string Compressed = "compressed";
     public const string LowerResolution = "lower_resolution";
     public const string FasterModel = "faster_model";
 }

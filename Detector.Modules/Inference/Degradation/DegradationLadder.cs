@@ -18,7 +18,7 @@ namespace Detector.Modules.Inference.Degradation;
 /// </summary>
 internal sealed partial class DegradationLadder : IDisposable
 {
-    private static readonly Gauge Level = Metrics.CreateGauge("detector_degradation_level", "Degradation ladder rung in force: 0 full model, 1 lower resolution, 2 faster model.");
+    private static readonly Gauge Level = Metrics.CreateGauge("detector_degradation_level", "Degradation ladder rung in force: 0 full model, 1 compressed variant, 2 lower resolution, 3 faster model.");
 
     private static readonly Gauge Backlog = Metrics.CreateGauge("detector_degradation_backlog_seconds", "Queued and running work across models, in seconds, as the ladder measures it.");
 
@@ -41,7 +41,7 @@ internal sealed partial class DegradationLadder : IDisposable
         _options = options.Value.Degradation;
         _budgetSeconds = options.Value.SyncBudgetMs / 1000.0;
         _logger = logger;
-        _ladder = new LadderLevel(_options.LowerResolutionAt, _options.FasterModelAt, _options.ReleaseFactor, TimeSpan.FromMilliseconds(_options.ReleaseAfterMs));
+        _ladder = new LadderLevel([_options.CompressedAt, _options.LowerResolutionAt, _options.FasterModelAt], _options.ReleaseFactor, TimeSpan.FromMilliseconds(_options.ReleaseAfterMs));
         foreach (var (model, steps) in _options.Models)
         {
             if (catalog.Find(model) is null)
@@ -49,7 +49,7 @@ internal sealed partial class DegradationLadder : IDisposable
                 continue;
             }
 
-            foreach (var standIn in (ReadOnlySpan<string?>)[steps.LowerResolution, steps.FasterModel])
+            foreach (var (standIn, _) in Rungs(steps))
             {
                 if (standIn is not null && catalog.Find(standIn) is null)
                 {
@@ -74,14 +74,22 @@ internal sealed partial class DegradationLadder : IDisposable
             return (requested, null);
         }
 
-        (string Model, string? Rung) choice = Volatile.Read(ref _level) switch
+        // The rung in force, or the nearest lower one this model has a stand-in for (loaded here).
+        var rungs = Rungs(steps);
+        for (var level = Volatile.Read(ref _level); level >= 1; level--)
         {
-            >= 2 when Loaded(steps.FasterModel) => (steps.FasterModel!, DegradationRungs.FasterModel),
-            >= 1 when Loaded(steps.LowerResolution) => (steps.LowerResolution!, DegradationRungs.LowerResolution),
-            _ => (requested, null),
-        };
-        return choice;
+            if (Loaded(rungs[level - 1].Model))
+            {
+                return (rungs[level - 1].Model!, rungs[level - 1].Rung);
+            }
+        }
+
+        return (requested, null);
     }
+
+    /// <summary>A model's stand-ins by rung: 1 compressed, 2 lower resolution, 3 faster model.</summary>
+    private static (string? Model, string Rung)[] Rungs(DegradationSteps steps) =>
+        [(steps.Compressed, DegradationRungs.Compressed), (steps.LowerResolution, DegradationRungs.LowerResolution), (steps.FasterModel, DegradationRungs.FasterModel)];
 
     /// <summary>Counts a sync request served (not merely routed: refusals and failures are not served).</summary>
     public static void CountServed(string requested, string? rung) => Served.WithLabels(requested, rung ?? DegradationRungs.Full).Inc();

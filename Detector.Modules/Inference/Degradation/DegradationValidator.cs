@@ -12,8 +12,8 @@ internal sealed class DegradationValidator : IValidateOptions<InferenceOptions>
     public ValidateOptionsResult Validate(string? name, InferenceOptions options)
     {
         var ladder = options.Degradation;
-        return ladder.Enabled && ladder.FasterModelAt <= ladder.LowerResolutionAt
-            ? ValidateOptionsResult.Fail($"Inference:Degradation:FasterModelAt ({ladder.FasterModelAt}) must be above LowerResolutionAt ({ladder.LowerResolutionAt}).")
+        return ladder.Enabled && !(ladder.CompressedAt < ladder.LowerResolutionAt && ladder.LowerResolutionAt < ladder.FasterModelAt)
+            ? ValidateOptionsResult.Fail($"Inference:Degradation thresholds must rise rung by rung: CompressedAt ({ladder.CompressedAt}) < LowerResolutionAt ({ladder.LowerResolutionAt}) < FasterModelAt ({ladder.FasterModelAt}).")
             : ValidateOptionsResult.Success;
     }
 }

@@ -3,10 +3,11 @@ namespace Detector.Modules.Inference.Degradation;
 /// <summary>
 /// The ladder's rung from the backlog over time, with hysteresis: up at once when the backlog
 /// (as a share of the sync budget) crosses a rung's threshold; down one rung only after it stayed
-/// below <c>threshold x releaseFactor</c> for <c>releaseAfter</c>. Pure, so its thresholds are
-/// unit-tested; not thread-safe (the ladder evaluates it under a lock).
+/// below <c>threshold x releaseFactor</c> for <c>releaseAfter</c>. Rung i (1-based) engages at
+/// <c>thresholds[i - 1]</c>, in ascending order. Pure, so its thresholds are unit-tested; not
+/// thread-safe (the ladder evaluates it under a lock).
 /// </summary>
-internal sealed class LadderLevel(double lowerResolutionAt, double fasterModelAt, double releaseFactor, TimeSpan releaseAfter)
+internal sealed class LadderLevel(IReadOnlyList<double> thresholds, double releaseFactor, TimeSpan releaseAfter)
 {
     private TimeSpan? _belowSince;
 
@@ -15,7 +16,12 @@ internal sealed class LadderLevel(double lowerResolutionAt, double fasterModelAt
     /// <summary>Folds in one backlog reading taken at <paramref name="now"/>; true when the level changed.</summary>
     public bool Update(double share, TimeSpan now)
     {
-        var target = share >= fasterModelAt ? 2 : share >= lowerResolutionAt ? 1 : 0;
+        var target = 0;
+        while (target < thresholds.Count && share >= thresholds[target])
+        {
+            target++;
+        }
+
         if (target > Level)
         {
             Level = target;
@@ -28,7 +34,7 @@ internal sealed class LadderLevel(double lowerResolutionAt, double fasterModelAt
             return false;
         }
 
-        var release = (Level == 2 ? fasterModelAt : lowerResolutionAt) * releaseFactor;
+        var release = thresholds[Level - 1] * releaseFactor;
         if (share >= release)
         {
             _belowSince = null;

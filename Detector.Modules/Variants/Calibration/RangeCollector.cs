@@ -43,11 +43,15 @@ internal static class RangeCollector
         var max = tensors.ToDictionary(t => t, _ => float.NegativeInfinity, StringComparer.Ordinal);
         Run(session, inputName, tensors, set, width, height, (name, values) =>
         {
+            float lo = float.PositiveInfinity, hi = float.NegativeInfinity;
             foreach (var v in values)
             {
-                min[name] = Math.Min(min[name], v);
-                max[name] = Math.Max(max[name], v);
+                lo = Math.Min(lo, v);
+                hi = Math.Max(hi, v);
             }
+
+            min[name] = Math.Min(min[name], lo);
+            max[name] = Math.Max(max[name], hi);
         });
         if (method.Percentile >= 100)
         {

@@ -4,7 +4,7 @@ namespace Detector.Tests.Unit.Inference;
 
 public sealed class LadderLevelTests
 {
-    private static LadderLevel Ladder() => new(lowerResolutionAt: 0.3, fasterModelAt: 0.5, releaseFactor: 0.5, releaseAfter: TimeSpan.FromSeconds(2));
+    private static LadderLevel Ladder() => new([0.3, 0.5], releaseFactor: 0.5, releaseAfter: TimeSpan.FromSeconds(2));
 
     private static TimeSpan S(double seconds) => TimeSpan.FromSeconds(seconds);
 
@@ -70,6 +70,31 @@ public sealed class LadderLevelTests
 
         Assert.Equal(1, ladder.Level);
         ladder.Update(0.1, S(5));
+        Assert.Equal(0, ladder.Level);
+    }
+
+    [Fact]
+    public void With_a_compressed_rung_below_the_others_each_of_three_rungs_engages_at_its_own_threshold_and_releases_at_half_of_it()
+    {
+        var ladder = new LadderLevel([0.2, 0.3, 0.5], releaseFactor: 0.5, releaseAfter: TimeSpan.FromSeconds(2));
+
+        Assert.True(ladder.Update(0.2, S(0)));
+        Assert.Equal(1, ladder.Level);
+        Assert.True(ladder.Update(0.35, S(0.1)));
+        Assert.Equal(2, ladder.Level);
+        Assert.True(ladder.Update(0.5, S(0.2)));
+        Assert.Equal(3, ladder.Level);
+
+        ladder.Update(0.2, S(1));
+        Assert.True(ladder.Update(0.2, S(3))); // below 0.25 for 2 s
+        Assert.Equal(2, ladder.Level);
+        ladder.Update(0.12, S(3.5));
+        Assert.True(ladder.Update(0.12, S(5.5))); // below 0.15 for 2 s
+        Assert.Equal(1, ladder.Level);
+        ladder.Update(0.12, S(6));
+        Assert.Equal(1, ladder.Level); // not below 0.1
+        ladder.Update(0.05, S(6.5));
+        Assert.True(ladder.Update(0.05, S(8.5)));
         Assert.Equal(0, ladder.Level);
     }
 }
