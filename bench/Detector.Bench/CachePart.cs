@@ -20,7 +20,7 @@ internal static class CachePart
     {
         var count = ctx.Quick ? 120 : 300;
         var photos = new DistinctPhotos(ctx.LoadAllCoco().Select(i => i.Bytes).ToList(), "part cache", (2 * count) + 20);
-        await using var svc = await ServiceProcess.StartAsync(ctx, "cache", adminKey, Path.Combine(dataDir, "cache"), new Dictionary<string, string>());
+        await using var svc = await ServiceProcess.StartAsync(ctx, "cache", adminKey, Path.Combine(dataDir, "cache"), new Dictionary<string, string> { ["Detection__ResultCacheMaxBytes"] = (64L * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) });
         using var a = Client(svc.BaseUrl, await svc.CreateTenantAsync(adminKey, "bench-cache-a"));
         using var b = Client(svc.BaseUrl, await svc.CreateTenantAsync(adminKey, "bench-cache-b"));
 

@@ -62,10 +62,12 @@ internal static partial class LadderPart
         double[] thresholds = [0.2, 0.3, 0.5]; // compressed, lower resolution, faster model (appsettings)
         using var http = new HttpClient();
         var phases = new JsonArray();
+        // Distinct photos: a repeated one would be answered from the result cache, not by a rung.
+        var photos = new DistinctPhotos(images, "part 11 " + setup.Name, ctx.Quick ? 5_000 : 9_000);
         var before = await ServedAsync(http, svc.BaseUrl);
         foreach (var c in ramp)
         {
-            var p = await load.ClosedAsync(images, c, TimeSpan.FromSeconds(seconds));
+            var p = await photos.RunAsync(load, c, TimeSpan.FromSeconds(seconds));
             var after = await ServedAsync(http, svc.BaseUrl);
             var served = new JsonObject();
             foreach (var rung in Rungs)
@@ -112,6 +114,7 @@ internal static partial class LadderPart
             ["transitions_outside_thresholds"] = wrong,
             ["each_rung_engaged_and_released"] = engaged.IsSupersetOf([1, 2, 3]) && released.IsSupersetOf([1, 2, 3]),
             ["map"] = map,
+            ["distinct_photos"] = new JsonObject { ["sent"] = photos.Used, ["repeats"] = photos.Repeats },
         };
     }
 

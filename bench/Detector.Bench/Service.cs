@@ -83,6 +83,9 @@ internal sealed class ServiceProcess : IAsyncDisposable
         // Tenants of the benchmark are unmetered by default: its parts measure the service, not the
         // plan; the parts about plans (8, 9) set plans of their own.
         psi.Environment["Tenancy__DefaultPlan"] = "unmetered";
+        // Parts that replay the COCO photos round-robin would measure the result cache (ADR 0017)
+        // answering their repeats, not the pipeline: off unless a part turns it on (part cache).
+        psi.Environment["Detection__ResultCacheMaxBytes"] = "0";
         psi.Environment["Tenancy__Plans__unmetered__RequestsPerSecond"] = "100000";
         psi.Environment["Tenancy__Plans__unmetered__Burst"] = "100000";
         psi.Environment["Tenancy__Plans__unmetered__MaxInFlight"] = "100000";
