@@ -86,7 +86,7 @@ internal static class EvalCommand
         builder.AddModels();
         builder.AddPreprocessing();
         builder.AddInference();
-        builder.AddEvaluation();
+        builder.AddDatasetEvaluation();
 
         using var host = builder.Build();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -1,21 +1,60 @@
+using Detector.Modules.Common;
 using Detector.Modules.Evaluation.Contracts;
+using Detector.Modules.Evaluation.GetEvaluation;
+using Detector.Modules.Evaluation.ListEvaluations;
+using Detector.Modules.Evaluation.RunEvaluation;
+using Detector.Modules.Evaluation.StartEvaluation;
+using Detector.Modules.Tenancy.Contracts;
+using FluentValidation;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 
 namespace Detector.Modules.Evaluation;
 
-/// <summary>COCO-style accuracy evaluation of a served model, in-process or as the `eval` command.</summary>
+/// <summary>
+/// COCO-style accuracy evaluation of a served model: as the `eval` command, and as evaluation jobs
+/// (`/v1/admin/evaluations`) run on the job queue with stored reports (schema <c>evaluation</c>).
+/// </summary>
 public static class EvaluationModule
 {
-    /// <summary>Registers <see cref="IDatasetEvaluator"/>; needs the inference and model modules for IObjectDetector and IModelCatalog.</summary>
+    /// <summary>
+    /// The service's evaluation: <see cref="AddDatasetEvaluation"/> and the evaluation jobs (they
+    /// need the database and the Jobs module's queue).
+    /// </summary>
     public static IHostApplicationBuilder AddEvaluation(this IHostApplicationBuilder builder)
+    {
+        builder.AddDatasetEvaluation();
+        builder.Services.AddValidatedOptions<EvaluationOptions>(EvaluationOptions.SectionName);
+        builder.Services.AddSingleton<EvaluationStore>();
+        builder.Services.AddSingleton<StartEvaluationHandler>();
+        builder.Services.AddTransient<EvaluationRunner>();
+        builder.Services.AddSingleton<IValidator<StartEvaluationRequest>, StartEvaluationValidator>();
+        return builder;
+    }
+
+    /// <summary>What the `eval` command needs, and no more: <see cref="IDatasetEvaluator"/> over Inference and Models, no database.</summary>
+    public static IHostApplicationBuilder AddDatasetEvaluation(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddTransient<IDatasetEvaluator, DatasetEvaluator>();
         return builder;
     }
 
-    /// <summary>No endpoints: evaluation runs as the `eval` command and in tests.</summary>
-    public static IEndpointRouteBuilder MapEvaluationEndpoints(this IEndpointRouteBuilder app) => app;
+    public static IEndpointRouteBuilder MapEvaluationEndpoints(this IEndpointRouteBuilder app)
+    {
+        var admin = app.MapGroup("/v1/admin/evaluations").WithTags("Admin").RequireAuthorization(TenantClaims.AdminPolicy);
+        admin.MapPost("/", StartEvaluationEndpoint.Handle).Validate<StartEvaluationRequest>()
+            .WithName("StartEvaluation").WithSummary("Scores a model version (name, name@version or name@alias) on a COCO dataset under Evaluation:DatasetRoot as a background job; answers 202 with the evaluation to poll.");
+        admin.MapGet("/", ListEvaluationsEndpoint.Handle)
+            .WithName("ListEvaluations").WithSummary("The latest evaluations, newest first, without their reports.");
+        admin.MapGet("/{id:guid}", GetEvaluationEndpoint.Handle)
+            .WithName("GetEvaluation").WithSummary("An evaluation's state and progress, and once it succeeded its report: COCO mAP, per-class AP and precision-recall curves, the class confusion matrix, calibration (reliability and ECE), per-image latency and the version's sha256.");
+        admin.ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        return app;
+    }
 
     /// <summary>
     /// The `eval` command's use case, its line already parsed by the host: evaluates and prints the

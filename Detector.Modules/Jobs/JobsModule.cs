@@ -70,6 +70,7 @@ public static class JobsModule
         services.AddScoped<IValidator<SubmitJobRequest>, SubmitJobValidator>();
         services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
         builder.AddJobsHangfire();
+        builder.Services.AddSingleton<IBackgroundWork, HangfireBackgroundWork>();
         return builder;
     }
 

@@ -1,7 +1,7 @@
 namespace Detector.Modules.Evaluation.Coco;
 
 /// <summary>The twelve COCOeval.summarize() numbers in their usual order, plus AP@[.5:.95] per category.</summary>
-internal sealed record CocoEvaluation(double[] Stats, IReadOnlyDictionary<int, double> PerCategoryAp, int ImageCount, int DetectionCount)
+internal sealed record CocoEvaluation(double[] Stats, IReadOnlyDictionary<int, double> PerCategoryAp, int ImageCount, int DetectionCount, CocoAccumulation Accumulation, int[] CategoryIds)
 {
     public const int StatCount = 12;
 }
@@ -111,7 +111,7 @@ internal static class CocoEvaluator
         var accumulation = CocoAccumulation.Accumulate(evalImgs, K, A, I);
         var stats = CocoSummary.Summarize(accumulation);
         var perCategory = CocoSummary.PerCategoryAp(accumulation, catIds);
-        return new CocoEvaluation(stats, perCategory, imgIds.Length, detectionCount);
+        return new CocoEvaluation(stats, perCategory, imgIds.Length, detectionCount, accumulation, catIds);
     }
 
     /// <summary>np.mean(s[s &gt; -1]), or -1 when nothing is defined.</summary>

@@ -184,7 +184,7 @@ public sealed class DatasetEvaluatorTests : IDisposable
         builder.Services.AddSingleton<IObjectDetector>(new OracleDetector(CocoDataset.Load(AnnotationsPath)));
         builder.Services.AddSingleton<IModelCatalog>(new Catalog());
         builder.AddPreprocessing();
-        builder.AddEvaluation();
+        builder.AddDatasetEvaluation();
         return builder.Services.BuildServiceProvider(new ServiceProviderOptions { ValidateScopes = true, ValidateOnBuild = true });
     }
 

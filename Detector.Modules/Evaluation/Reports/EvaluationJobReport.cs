@@ -1,0 +1,24 @@
+using Detector.Modules.Evaluation.Contracts;
+
+namespace Detector.Modules.Evaluation.Reports;
+
+/// <summary>One class: its AP, AP at IoU 0.5, its ground-truth count, and its precision at the 101 COCO recall points (IoU 0.5, all areas, 100 detections; -1 where undefined).</summary>
+internal sealed record ClassReport(string Name, int CategoryId, double Ap, double Ap50, int GroundTruth, IReadOnlyList<double> PrecisionAtRecall);
+
+/// <summary>Each image's detection through the pipeline as measured by the evaluation (queue, decode, inference, postprocess).</summary>
+internal sealed record LatencySummary(double P50Ms, double P95Ms, double MeanMs, double MaxMs);
+
+/// <summary>The stored report of an evaluation job (JSON, snake_case like every answer).</summary>
+internal sealed record EvaluationJobReport(
+    string Model,
+    string Version,
+    string Sha256,
+    string Annotations,
+    string Images,
+    int ImageCount,
+    int DetectionCount,
+    EvaluationStats Stats,
+    IReadOnlyList<ClassReport> Classes,
+    ConfusionMatrix Confusion,
+    CalibrationSummary Calibration,
+    LatencySummary Latency);
