@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Installs what Detector's scripts need and is missing, and nothing else: curl, flock
-# (util-linux), PostgreSQL and Node.js from Debian's packages, s3rver (the S3-compatible server the
-# tests start, pinned by deploy/s3rver/package-lock.json) from npm, and, when run as root, the `postgres`
-# system user that owns the private cluster (initdb refuses to run as root). Checks for the
-# .NET 10 SDK and says how to install it. Quiet and quick when everything is there; run by
-# run.sh, test.sh, bench/ and .ci/ scripts before they start anything.
+# (util-linux), PostgreSQL, Node.js, ONNX's Python checker and promtool from Debian's packages,
+# s3rver (the S3-compatible server the tests start, pinned by deploy/s3rver/package-lock.json)
+# from npm, and, when run as root, the `postgres` system user that owns the private cluster
+# (initdb refuses to run as root). Checks for the .NET 10 SDK and says how to install it. Quiet
+# and quick when everything is there; run by run.sh, test.sh, bench/ and .ci/ scripts before
+# they start anything.
 set -euo pipefail
 # shellcheck source=deploy/dev-env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/dev-env.sh"
@@ -36,6 +37,10 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 # ONNX's own checker and shape inference, which the tests run on the graphs `export` writes.
 /usr/bin/python3 -c 'import onnx' >/dev/null 2>&1 || missing+=(python3-onnx)
+# promtool, which checks and unit-tests the alert rules (deploy/observability/prometheus). Debian
+# ships it only inside the server's package; on a systemd host that also starts a Prometheus on
+# :9090 (`systemctl disable --now prometheus` if you do not want it).
+command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 if ((${#missing[@]})); then
   detector_log "Installing ${missing[*]} with apt-get"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq

@@ -83,7 +83,7 @@ internal static partial class Pipeline
             };
             o.GetLevel = RequestLogLevel;
         });
-        app.UseHttpMetrics();
+        app.UseDetectorHttpMetrics();
         app.UseHttpsPolicy();
         app.UseDrainingConnectionClose();
         app.UseExceptionHandler();
