@@ -6,6 +6,7 @@ using Detector.Modules.Detection;
 using Detector.Modules.Inference;
 using Detector.Modules.Jobs;
 using Detector.Modules.Models;
+using Detector.Modules.Monitoring;
 using Detector.Modules.Outbound;
 using Detector.Modules.Preprocessing;
 using Detector.Modules.Results;
@@ -52,6 +53,7 @@ builder.AddWebhooks();
 builder.AddJobs();
 builder.AddEvaluation();
 builder.AddRollouts();
+builder.AddMonitoring();
 builder.AddCompliance();
 
 var app = builder.Build();
@@ -74,6 +76,7 @@ app.MapOutboundEndpoints();
 app.MapWebhooksEndpoints();
 app.MapJobsEndpoints();
 app.MapEvaluationEndpoints();
+app.MapMonitoringEndpoints();
 app.MapRolloutsEndpoints();
 app.MapComplianceEndpoints();
 

@@ -134,6 +134,9 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         try
         {
             (var pre, input) = await _preprocess.RunAsync(request, model, tenant, cancellationToken);
+            ObservedImage? observedInput = request.OffPath || _observers.Length == 0
+                ? null
+                : new ObservedImage(pre.Header.Width, pre.Header.Height, InputBrightness.Of(input.AsSpan(0, model.Scheduler.InputLength), manifest.Preprocess, pre.Transform));
             var (info, output) = await InferAsync(model.Scheduler, input, request, tenant, cancellationToken);
             var postStart = Stopwatch.GetTimestamp();
             Detection[] detections;
@@ -153,7 +156,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
             var postMs = Stopwatch.GetElapsedTime(postStart).TotalMilliseconds;
             var totalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             RecordServed(served, served.Reserved ?? owned, request.Priority, activity, info, detections.Length, postMs, totalMs);
-            Observe(request, served, null, totalMs, detections);
+            Observe(request, served, null, totalMs, detections, observedInput);
             return new DetectionOutcome(
                 manifest.Name,
                 manifest.Version,
@@ -192,14 +195,14 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
     }
 
     /// <summary>Tells the observers (rollouts) of a detection that ran; off-path comparison runs are not traffic.</summary>
-    private void Observe(DetectionRequest request, ServedModel served, string? outcome, double totalMs, IReadOnlyList<Detection> detections)
+    private void Observe(DetectionRequest request, ServedModel served, string? outcome, double totalMs, IReadOnlyList<Detection> detections, ObservedImage? input = null)
     {
         if (request.OffPath || _observers.Length == 0)
         {
             return;
         }
 
-        var observed = new ObservedDetection(served.RequestedName, served.Variant, served.Manifest.Version, request.Priority, served.Rung is not null, outcome, totalMs, detections, request.Options, request.Image, request.TenantId);
+        var observed = new ObservedDetection(served.RequestedName, served.Variant, served.Manifest.Version, request.Priority, served.Rung is not null, outcome, totalMs, detections, request.Options, request.Image, request.TenantId, input);
         foreach (var observer in _observers)
         {
             observer.Observe(observed);

@@ -5,6 +5,7 @@ namespace Detector.Modules.Inference.Contracts;
 /// variants on it. <see cref="Image"/> is the request's buffer: valid only during the call.
 /// </summary>
 /// <param name="Outcome">null when it succeeded; else the problem code it failed with.</param>
+/// <param name="Input">The photo as decoded (null when it failed before): what drift monitoring compares.</param>
 public sealed record ObservedDetection(
     string Model,
     string Variant,
@@ -16,7 +17,11 @@ public sealed record ObservedDetection(
     IReadOnlyList<Detection> Detections,
     DetectionOptions Options,
     ReadOnlyMemory<byte> Image,
-    Guid? TenantId);
+    Guid? TenantId,
+    ObservedImage? Input = null);
+
+/// <summary>The decoded photo's size (oriented) and mean brightness (0..255) as the model saw it.</summary>
+public readonly record struct ObservedImage(int Width, int Height, double Brightness);
 
 /// <summary>Told of every detection the pipeline ran, on the request's path: an implementation does little and never throws.</summary>
 public interface IDetectionObserver
