@@ -30,7 +30,7 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS aspnet
 # ---- runtime ------------------------------------------------------------------------------
 FROM ${RUNTIME_BASE} AS runtime
 # Native dependencies of .NET (InvariantGlobalization is on, so no ICU), curl for HEALTHCHECK and
-# the font of the evaluation report's plots (ScottPlot draws no text without one).
+# the font of the evaluation report's plots (ScottPlot draws text with an installed font).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
       ca-certificates curl fonts-dejavu-core libstdc++6 tzdata zlib1g \

@@ -42,7 +42,7 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 # ships it only inside the server's package; on a systemd host that also starts a Prometheus on
 # :9090 (`systemctl disable --now prometheus` if you do not want it).
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
-# DejaVu, the font of the evaluation report's plots (ScottPlot finds no text font without one), and
+# DejaVu, the font of the evaluation report's plots (ScottPlot draws text with an installed font), and
 # headless Chromium, in which a test renders that report page and takes its screenshot.
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)

@@ -12,8 +12,8 @@ internal sealed record PlotImage(string Id, string Alt, byte[] Png, int Width, i
 /// <summary>
 /// The report's plots, drawn by ScottPlot 5 (through SkiaSharp) as PNG: precision-recall curves,
 /// the reliability diagram, the confusion matrix as a heatmap and per-class AP bars. Text is drawn
-/// in DejaVu Sans (Debian's fonts-dejavu-core, installed by deploy/bootstrap.sh and the image);
-/// without it ScottPlot takes the first font it finds, and with no font at all the plots lose their text.
+/// with a font installed on the machine, DejaVu Sans (Debian's fonts-dejavu-core, installed by
+/// deploy/bootstrap.sh and the image) where there is one, else the first font ScottPlot finds.
 /// </summary>
 internal static class ReportPlots
 {

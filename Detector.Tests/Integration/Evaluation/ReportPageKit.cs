@@ -7,7 +7,7 @@ namespace Detector.Tests.Integration.Evaluation;
 /// <summary>One inlined plot of a report page: its id, its alt text and its PNG.</summary>
 internal sealed record PagePlot(string Id, string Alt, byte[] Png);
 
-/// <summary>How much was drawn in an image: its size, distinct colours, and pixels that are not white or that have colour.</summary>
+/// <summary>How much was drawn in an image: its size, distinct colours, pixels that are not white or that have colour, and whether text (a title) is drawn at its top.</summary>
 internal sealed record Ink(int Width, int Height, int DistinctColours, double NonWhiteShare, int ColouredPixels, bool TopBandHasDarkText)
 {
     public override string ToString() =>
@@ -34,10 +34,11 @@ internal static partial class ReportPageKit
         var colours = new HashSet<uint>();
         long nonWhite = 0;
         var coloured = 0;
-        var darkOnTop = false;
+        var textOnTop = 0;
         var topBand = Math.Max(1, bitmap.Height / 12);
         for (var y = 0; y < bitmap.Height; y++)
         {
+            var dark = 0;
             for (var x = 0; x < bitmap.Width; x++)
             {
                 var c = bitmap.GetPixel(x, y);
@@ -52,11 +53,14 @@ internal static partial class ReportPageKit
                     coloured++;
                 }
 
-                darkOnTop |= y < topBand && c.Red < 100 && c.Green < 100 && c.Blue < 100;
+                dark += c.Red < 100 && c.Green < 100 && c.Blue < 100 ? 1 : 0;
             }
+
+            // Dark pixels of the top band in rows that are not a line across (a frame): a title's glyphs.
+            textOnTop += y < topBand && dark < bitmap.Width / 2 ? dark : 0;
         }
 
-        return new Ink(bitmap.Width, bitmap.Height, colours.Count, nonWhite / (double)(bitmap.Width * bitmap.Height), coloured, darkOnTop);
+        return new Ink(bitmap.Width, bitmap.Height, colours.Count, nonWhite / (double)(bitmap.Width * bitmap.Height), coloured, textOnTop > 100);
     }
 
     /// <summary>
