@@ -29,10 +29,11 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS aspnet
 
 # ---- runtime ------------------------------------------------------------------------------
 FROM ${RUNTIME_BASE} AS runtime
-# Native dependencies of .NET (InvariantGlobalization is on, so no ICU) and curl for HEALTHCHECK.
+# Native dependencies of .NET (InvariantGlobalization is on, so no ICU), curl for HEALTHCHECK and
+# the font of the evaluation report's plots (ScottPlot draws text with an installed font).
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      ca-certificates curl libstdc++6 tzdata zlib1g \
+      ca-certificates curl fonts-dejavu-core libstdc++6 tzdata zlib1g \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=aspnet /usr/share/dotnet /usr/share/dotnet
 RUN ln -sf /usr/share/dotnet/dotnet /usr/bin/dotnet \

@@ -53,6 +53,8 @@ public static class ErrorCodes
     public const string ArtifactMismatch = "artifact_mismatch";
     public const string DatasetNotFound = "dataset_not_found";
     public const string EvaluationNotFound = "evaluation_not_found";
+    public const string EvaluationNotFinished = "evaluation_not_finished";
+    public const string EvaluationFailed = "evaluation_failed";
     public const string VersionExists = "version_exists";
     public const string VersionNotFound = "version_not_found";
     public const string VersionNotActive = "version_not_active";

@@ -1,6 +1,7 @@
 using Detector.Modules.Common;
 using Detector.Modules.Evaluation.Contracts;
 using Detector.Modules.Evaluation.GetEvaluation;
+using Detector.Modules.Evaluation.GetEvaluationReportPage;
 using Detector.Modules.Evaluation.ListEvaluations;
 using Detector.Modules.Evaluation.RunEvaluation;
 using Detector.Modules.Evaluation.StartEvaluation;
@@ -27,6 +28,7 @@ public static class EvaluationModule
         builder.Services.AddValidatedOptions<EvaluationOptions>(EvaluationOptions.SectionName);
         builder.Services.AddSingleton<EvaluationStore>();
         builder.Services.AddSingleton<StartEvaluationHandler>();
+        builder.Services.AddSingleton<GetEvaluationReportPageHandler>();
         builder.Services.AddTransient<EvaluationRunner>();
         builder.Services.AddSingleton<IValidator<StartEvaluationRequest>, StartEvaluationValidator>();
         return builder;
@@ -48,6 +50,10 @@ public static class EvaluationModule
             .WithName("ListEvaluations").WithSummary("The latest evaluations, newest first, without their reports.");
         admin.MapGet("/{id:guid}", GetEvaluationEndpoint.Handle)
             .WithName("GetEvaluation").WithSummary("An evaluation's state and progress, and once it succeeded its report: COCO mAP, per-class AP and precision-recall curves, the class confusion matrix, calibration (reliability and ECE), per-image latency and the version's sha256.");
+        admin.MapGet("/{id:guid}/report.html", GetEvaluationReportPageEndpoint.Handle)
+            .Produces<string>(StatusCodes.Status200OK, "text/html")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .WithName("GetEvaluationReportPage").WithSummary("A succeeded evaluation's report as one self-contained HTML page: what was scored, the COCO numbers, per-class AP, latency and calibration tables, and plots drawn with ScottPlot (precision-recall curves, per-class AP, the reliability diagram, the confusion matrix); 409 evaluation_not_finished while it runs, evaluation_failed when it has no report.");
         admin.ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)

@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using Detector.Modules.Common;
 using Detector.Tests.Integration.Models;
 using Xunit.Abstractions;
+using static Detector.Tests.Integration.Evaluation.EvaluationKit;
 
 namespace Detector.Tests.Integration.Evaluation;
 
@@ -15,8 +16,6 @@ namespace Detector.Tests.Integration.Evaluation;
 [Collection("Jobs")]
 public sealed class EvaluationJobTests(ITestOutputHelper output) : RegistryProcessTests(output)
 {
-    private static readonly TimeSpan Bound = TimeSpan.FromMinutes(3);
-
     [Theory]
     [InlineData("yolox_nano_416", 0.318, "9dc044b5eef13d66659056049cb1b970aaac7dd7a0b72381b00fa7b1d9a83c01")]
     [InlineData("picodet_s_320", 0.333, "f1c2a04655c30dfdfd26c4d5116ab6a07dae10aaadb3581524c6107c10eaa5b3")]
@@ -97,36 +96,6 @@ public sealed class EvaluationJobTests(ITestOutputHelper output) : RegistryProce
         using var notFound = await admin.GetAsync($"/v1/admin/evaluations/{Guid.NewGuid()}");
         await ProblemAssert.IsProblemAsync(notFound, HttpStatusCode.NotFound, ErrorCodes.EvaluationNotFound);
     }
-
-    private static Dictionary<string, string> Settings(string datasetRoot, string model) => new()
-    {
-        ["Evaluation__DatasetRoot"] = datasetRoot,
-        ["Evaluation__Concurrency"] = "1",
-        ["Models__Enabled__0"] = model,
-        ["Models__Default"] = model,
-    };
-
-    private static async Task<JsonNode> RunAsync(HttpClient admin, string model, string annotations, string images) =>
-        await WaitAsync(admin, await StartAsync(admin, model, annotations, images));
-
-    private static async Task<Guid> StartAsync(HttpClient admin, string model, string annotations, string images)
-    {
-        using var response = await admin.PostAsJsonAsync("/v1/admin/evaluations", new { model, annotations, images });
-        var body = await response.Content.ReadAsStringAsync();
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, body);
-        return JsonNode.Parse(body)!["id"]!.GetValue<Guid>();
-    }
-
-    private static async Task<JsonNode> WaitAsync(HttpClient admin, Guid id)
-    {
-        JsonNode evaluation = null!;
-        await RegistryKit.EventuallyAsync(async () => (evaluation = await GetAsync(admin, id))["state"]!.GetValue<string>() is "succeeded" or "failed", Bound, $"evaluation {id} ends");
-        Assert.True(evaluation["state"]!.GetValue<string>() == "succeeded", evaluation.ToJsonString());
-        return evaluation["report"]!;
-    }
-
-    private static async Task<JsonNode> GetAsync(HttpClient admin, Guid id) =>
-        JsonNode.Parse(await admin.GetStringAsync($"/v1/admin/evaluations/{id}"))!;
 
     /// <summary>The dataset <paramref name="times"/> over: every image and annotation again under new ids.</summary>
     private static string Repeated(string json, int times)
