@@ -55,6 +55,7 @@ public static class ErrorCodes
     public const string EvaluationNotFound = "evaluation_not_found";
     public const string EvaluationNotFinished = "evaluation_not_finished";
     public const string EvaluationFailed = "evaluation_failed";
+    public const string EvaluationsNotComparable = "evaluations_not_comparable";
     public const string VersionExists = "version_exists";
     public const string VersionNotFound = "version_not_found";
     public const string VersionNotActive = "version_not_active";

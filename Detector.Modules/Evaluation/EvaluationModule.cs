@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Evaluation.CompareEvaluations;
 using Detector.Modules.Evaluation.Contracts;
 using Detector.Modules.Evaluation.GetEvaluation;
 using Detector.Modules.Evaluation.GetEvaluationReportPage;
@@ -29,6 +30,7 @@ public static class EvaluationModule
         builder.Services.AddSingleton<EvaluationStore>();
         builder.Services.AddSingleton<StartEvaluationHandler>();
         builder.Services.AddSingleton<GetEvaluationReportPageHandler>();
+        builder.Services.AddSingleton<CompareEvaluationsHandler>();
         builder.Services.AddTransient<EvaluationRunner>();
         builder.Services.AddSingleton<IValidator<StartEvaluationRequest>, StartEvaluationValidator>();
         return builder;
@@ -54,6 +56,8 @@ public static class EvaluationModule
             .Produces<string>(StatusCodes.Status200OK, "text/html")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .WithName("GetEvaluationReportPage").WithSummary("A succeeded evaluation's report as one self-contained HTML page: what was scored, the COCO numbers, per-class AP, latency and calibration tables, and plots drawn with ScottPlot (precision-recall curves, per-class AP, the reliability diagram, the confusion matrix); 409 evaluation_not_finished while it runs, evaluation_failed when it has no report.");
+        admin.MapGet("/{a:guid}/compare/{b:guid}", CompareEvaluationsEndpoint.Handle)
+            .WithName("CompareEvaluations").WithSummary("Compares two succeeded evaluations of the same dataset, B against A: mAP and per-class AP, each with the difference's 95% interval and the share of bootstrap resamples over images (?samples=, default 200, fixed seed) where B is not better.");
         admin.ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
