@@ -26,6 +26,11 @@ if (args is ["images", ..])
     return await ImagesCommand.RunAsync(args);
 }
 
+if (args is ["calibrate", ..])
+{
+    return await CalibrateCommand.RunAsync(args);
+}
+
 if (args is ["export", ..])
 {
     return await ExportCommand.RunAsync(args);

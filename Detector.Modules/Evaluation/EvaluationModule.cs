@@ -1,4 +1,5 @@
 using Detector.Modules.Common;
+using Detector.Modules.Evaluation.CalibrateScores;
 using Detector.Modules.Evaluation.CompareEvaluations;
 using Detector.Modules.Evaluation.Contracts;
 using Detector.Modules.Evaluation.GetEvaluation;
@@ -36,12 +37,21 @@ public static class EvaluationModule
         return builder;
     }
 
-    /// <summary>What the `eval` command needs, and no more: <see cref="IDatasetEvaluator"/> over Inference and Models, no database.</summary>
+    /// <summary>What the `eval` and `calibrate` commands need, and no more: <see cref="IDatasetEvaluator"/> over Inference and Models, no database.</summary>
     public static IHostApplicationBuilder AddDatasetEvaluation(this IHostApplicationBuilder builder)
     {
         builder.Services.TryAddTransient<IDatasetEvaluator, DatasetEvaluator>();
+        builder.Services.TryAddTransient<CalibrateScoresHandler>();
         return builder;
     }
+
+    /// <summary>
+    /// The `calibrate` command's use case: fits the version's score calibration, prints ECE before
+    /// and after (and the check set's), and with Register keeps it with the version. Returns 0 on
+    /// success, 2 for an unknown model, 1 when registering is not possible.
+    /// </summary>
+    public static Task<int> RunCalibrationAsync(IServiceProvider services, CalibrationSettings settings, TextWriter output, CancellationToken ct) =>
+        services.GetRequiredService<CalibrateScoresHandler>().RunAsync(settings, output, ct);
 
     public static IEndpointRouteBuilder MapEvaluationEndpoints(this IEndpointRouteBuilder app)
     {

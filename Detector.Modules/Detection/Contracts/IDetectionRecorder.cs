@@ -15,6 +15,9 @@ public sealed record RecordDetection(Guid TenantId, Guid ResultId, string Source
     /// ends. Null (job items) stores the image before the result.
     /// </summary>
     public UploadedImage? Upload { get; init; }
+
+    /// <summary>Adds each detection's calibrated score when the serving version has a calibration (<c>calibrated=true</c>).</summary>
+    public bool Calibrated { get; init; }
 }
 
 /// <summary>

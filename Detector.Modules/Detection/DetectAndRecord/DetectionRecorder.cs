@@ -1,5 +1,6 @@
 using Detector.Modules.Detection.Contracts;
 using Detector.Modules.Images.Contracts;
+using Detector.Modules.Models.Contracts;
 using Detector.Modules.Results.Contracts;
 
 namespace Detector.Modules.Detection.DetectAndRecord;
@@ -9,6 +10,7 @@ internal sealed class DetectionRecorder(
     IImageStore images,
     IResultStore results,
     StoreBehind store,
+    IModelCatalog catalog,
     TimeProvider time) : IDetectionRecorder
 {
     public async Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken)
@@ -47,6 +49,11 @@ internal sealed class DetectionRecorder(
         var storage = command.Stored is not null || put is not null ? ImageStorage.Stored
             : behind is null ? ImageStorage.NotKeptByPlan : ImageStorage.Pending;
         var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, described.Sha256, storage);
+        if (command.Calibrated && catalog.Find($"{document.Model.Name}@{document.Model.Version}")?.Calibration is { } calibration)
+        {
+            document = document with { Detections = [.. document.Detections.Select(d => d with { CalibratedScore = MathF.Round(calibration.Apply(d.ClassId, d.Score), 4) })] };
+        }
+
         await results.SaveAsync(tenantId, document, cancellationToken);
         detection.Keep(tenantId, described.Sha256, outcome);
         if (behind is not null)

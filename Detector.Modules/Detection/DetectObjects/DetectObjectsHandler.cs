@@ -86,7 +86,7 @@ internal sealed class DetectObjectsHandler(
                 MaxInFlight = plan.MaxInFlight,
                 Ticket = ticket,
                 AllowDegradation = allowDegradation,
-            }, StoreImage: plan.StoreImages) { Upload = upload }, ct));
+            }, StoreImage: plan.StoreImages) { Upload = upload, Calibrated = query.Calibrated == true }, ct));
         }
         catch (DomainException p) when (p.Kind is OutcomeKind.Overloaded or OutcomeKind.Unavailable or OutcomeKind.DeadlineExceeded && p.Code != ErrorCodes.InferenceFailed && command.PrefersAsync)
         {

@@ -25,4 +25,12 @@ internal sealed class DetectObjectsRequest : DetectionQueryParameters
     /// </summary>
     [FromHeader(Name = "X-Subject-Id")]
     public string? SubjectId { get; set; }
+
+    /// <summary>
+    /// true: each detection also carries <c>calibrated_score</c>, the serving version's calibrated
+    /// probability of being right (fitted by `calibrate`), when the version has a calibration.
+    /// The scores, the thresholds and everything else are unchanged. Default false.
+    /// </summary>
+    [FromQuery(Name = "calibrated")]
+    public bool? Calibrated { get; set; }
 }

@@ -8,7 +8,7 @@ internal sealed record ClassReport(string Name, int CategoryId, double Ap, doubl
 /// <summary>Each image's detection through the pipeline as measured by the evaluation (queue, decode, inference, postprocess).</summary>
 internal sealed record LatencySummary(double P50Ms, double P95Ms, double MeanMs, double MaxMs);
 
-/// <summary>The stored report of an evaluation job (JSON, snake_case like every answer).</summary>
+/// <summary>The stored report of an evaluation job (JSON, snake_case like every answer). <c>CalibratedScores</c>: the same detections' calibration with the version's calibrated scores, when it has a calibration.</summary>
 internal sealed record EvaluationJobReport(
     string Model,
     string Version,
@@ -21,4 +21,5 @@ internal sealed record EvaluationJobReport(
     IReadOnlyList<ClassReport> Classes,
     ConfusionMatrix Confusion,
     CalibrationSummary Calibration,
-    LatencySummary Latency);
+    LatencySummary Latency,
+    CalibrationSummary? CalibratedScores = null);

@@ -12,10 +12,10 @@ internal static class ReportBuilder
     /// <summary>The serving threshold: the confusion matrix is what users would see.</summary>
     public const double ConfusionMinScore = 0.25;
 
-    /// <summary>Scores below this are left out of the calibration (see <see cref="ScoreCalibration"/>).</summary>
+    /// <summary>Scores below this are left out of the calibration (see <see cref="CalibrationMeasure"/>).</summary>
     public const double CalibrationMinScore = 0.05;
 
-    public static EvaluationJobReport Build(ReportSubject subject, CocoDataset dataset, IReadOnlyList<long> imageIds, IReadOnlyList<CocoDetection> detections, IReadOnlyList<double> latenciesMs)
+    public static EvaluationJobReport Build(ReportSubject subject, CocoDataset dataset, IReadOnlyList<long> imageIds, IReadOnlyList<CocoDetection> detections, IReadOnlyList<double> latenciesMs, Models.Contracts.ScoreCalibration? calibration = null, IReadOnlyList<int>? cocoCategoryIds = null)
     {
         // Only the images that were scored: a missing file is neither a miss nor a false alarm.
         var included = imageIds.ToHashSet();
@@ -53,8 +53,17 @@ internal static class ReportBuilder
             new EvaluationStats(s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7], s[8], s[9], s[10], s[11]),
             classes,
             ClassConfusion.Measure(dataset, detections, ConfusionMinScore),
-            ScoreCalibration.Measure(dataset, detections, CalibrationMinScore),
-            new LatencySummary(Percentile(sorted, 50), Percentile(sorted, 95), sorted.Count == 0 ? 0 : sorted.Average(), sorted.Count == 0 ? 0 : sorted[^1]));
+            CalibrationMeasure.Measure(dataset, detections, CalibrationMinScore),
+            new LatencySummary(Percentile(sorted, 50), Percentile(sorted, 95), sorted.Count == 0 ? 0 : sorted.Average(), sorted.Count == 0 ? 0 : sorted[^1]),
+            calibration is null || cocoCategoryIds is null ? null : Calibrated(dataset, detections, calibration, cocoCategoryIds));
+    }
+
+    /// <summary>The same detections (raw score at or above the threshold), right or wrong as before, with calibrated scores.</summary>
+    public static CalibrationSummary Calibrated(CocoDataset dataset, IReadOnlyList<CocoDetection> detections, Models.Contracts.ScoreCalibration calibration, IReadOnlyList<int> cocoCategoryIds)
+    {
+        var classOf = cocoCategoryIds.Select((id, index) => (id, index)).ToDictionary(x => x.id, x => x.index);
+        var labelled = CalibrationMeasure.Label(dataset, detections, CalibrationMinScore);
+        return CalibrationMeasure.Summarise([.. labelled.Select(l => ((double)calibration.Apply(classOf.GetValueOrDefault(l.CategoryId, -1), (float)l.Score), l.Right))], CalibrationMinScore);
     }
 
     private static double Percentile(List<double> sorted, double p) =>

@@ -81,7 +81,9 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
             dataset,
             [.. rows.Select(r => r.ImageId)],
             detections,
-            [.. rows.Select(r => r.LatencyMs)]);
+            [.. rows.Select(r => r.LatencyMs)],
+            catalog.Find(selector)?.Calibration ?? manifest.Calibration,
+            manifest.CocoCategoryIds);
         await store.FinishAsync(evaluationId, EvaluationStates.Succeeded, JsonSerializer.Serialize(report, Json), null, CancellationToken.None);
         LogSucceeded(logger, evaluationId, selector, report.Stats.MapAll, report.Calibration.ExpectedCalibrationError);
     }

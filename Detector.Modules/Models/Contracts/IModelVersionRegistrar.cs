@@ -16,4 +16,7 @@ public interface IModelVersionRegistrar
 {
     /// <summary>Stores the artifact and registers the version, active and without alias; answers its label.</summary>
     Task<string> RegisterDerivedAsync(DerivedVersion version, string actor, CancellationToken ct);
+
+    /// <summary>Keeps a version's score calibration with it (replacing any earlier one); every instance reads it within seconds.</summary>
+    Task SetCalibrationAsync(string model, string version, ScoreCalibration calibration, string actor, CancellationToken ct);
 }

@@ -46,6 +46,9 @@ public sealed record ModelManifest
 
     /// <summary>COCO category id per class index, for COCO-format result files; empty when the model is not COCO.</summary>
     public IReadOnlyList<int> CocoCategoryIds { get; init; } = [];
+
+    /// <summary>The version's score calibration, fitted by `calibrate`; null when it has none.</summary>
+    public ScoreCalibration? Calibration { get; init; }
 }
 
 /// <summary>

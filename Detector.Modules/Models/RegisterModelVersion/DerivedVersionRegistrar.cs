@@ -1,8 +1,10 @@
 using System.Text.Json;
 using Dapper;
 using Detector.Modules.Common;
+using Detector.Modules.Common.Auditing;
 using Detector.Modules.Models.Contracts;
 using Detector.Modules.Models.UploadModelArtifact;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Detector.Modules.Models.RegisterModelVersion;
@@ -12,8 +14,25 @@ namespace Detector.Modules.Models.RegisterModelVersion;
 /// artifact upload and the registration, with the source version's manifest as stored: the
 /// variant keeps its model's contract by construction.
 /// </summary>
-internal sealed class DerivedVersionRegistrar(NpgsqlDataSource dataSource, UploadModelArtifactHandler artifacts, RegisterModelVersionHandler registration) : IModelVersionRegistrar
+internal sealed class DerivedVersionRegistrar(NpgsqlDataSource dataSource, UploadModelArtifactHandler artifacts, RegisterModelVersionHandler registration, IAuditTrail audit, ILogger<DerivedVersionRegistrar> logger) : IModelVersionRegistrar
 {
+    public async Task SetCalibrationAsync(string model, string version, ScoreCalibration calibration, string actor, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE models.versions SET calibration = @json::jsonb WHERE model = @model AND version = @version",
+            new { model, version, json = JsonSerializer.Serialize(calibration, ScoreCalibration.Json) }, tx, cancellationToken: ct));
+        if (updated == 0)
+        {
+            throw new DomainException(OutcomeKind.NotFound, ErrorCodes.VersionNotFound, "Version not found", $"Model '{model}' has no version '{version}'.");
+        }
+
+        await Registry.RegistryStore.NotifyAsync(connection, tx, model, ct);
+        await tx.CommitAsync(ct);
+        audit.Record(new AuditEvent("model.version.calibrate", Target: $"{model}@{version}", Status: StatusCodes.Status200OK, Detail: FormattableString.Invariant($"T={calibration.Temperature:F3} classes={calibration.ClassTemperatures.Count} ece={calibration.EceBefore:F4}->{calibration.EceAfter:F4} by {actor}")), logger);
+    }
+
     public async Task<string> RegisterDerivedAsync(DerivedVersion version, string actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(version);

@@ -70,7 +70,7 @@ internal sealed partial class RegistryFeed(
     {
         var models = await store.ReadAsync(ct);
         var fingerprint = string.Join('\n', models.Select(m =>
-            m.Name + ':' + string.Join(',', m.Versions.Select(v => $"{v.Version}/{v.State}/{v.Manifest.Sha256}")) + ':' + string.Join(',', m.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => FormattableString.Invariant($"{a.Key}={a.Value}/{m.Shares.GetValueOrDefault(a.Key)}")))));
+            m.Name + ':' + string.Join(',', m.Versions.Select(v => $"{v.Version}/{v.State}/{v.Manifest.Sha256}/{v.Manifest.Calibration?.FittedOn}/{v.Manifest.Calibration?.Temperature}")) + ':' + string.Join(',', m.Aliases.OrderBy(a => a.Key, StringComparer.Ordinal).Select(a => FormattableString.Invariant($"{a.Key}={a.Value}/{m.Shares.GetValueOrDefault(a.Key)}")))));
         if (fingerprint == _published)
         {
             return;

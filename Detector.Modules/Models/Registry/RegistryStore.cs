@@ -63,7 +63,8 @@ internal sealed partial class RegistryStore(NpgsqlDataSource dataSource, IOption
         var versions = await connection.QueryAsync<StoredVersion>(new CommandDefinition(
             """
             SELECT model, version, artifact, sha256, size_bytes AS SizeBytes, manifest::text AS Manifest, precision,
-                   registered_by AS RegisteredBy, registered_at AS RegisteredAt, state, state_reason AS StateReason
+                   registered_by AS RegisteredBy, registered_at AS RegisteredAt, state, state_reason AS StateReason,
+                   calibration::text AS Calibration
             FROM models.versions ORDER BY model, registered_at, version
             """,
             cancellationToken: ct));
@@ -97,7 +98,10 @@ internal sealed partial class RegistryStore(NpgsqlDataSource dataSource, IOption
         {
             var doc = JsonSerializer.Deserialize(v.Manifest, ManifestJsonContext.Default.ManifestDocument)!;
             var path = ArtifactLocation.Resolve(v.Artifact, options.Value);
-            var manifest = ManifestReader.Read(doc, v.Model, v.Version, path, v.Sha256.Trim(), v.Precision, $"{v.Model}@{v.Version}");
+            var manifest = ManifestReader.Read(doc, v.Model, v.Version, path, v.Sha256.Trim(), v.Precision, $"{v.Model}@{v.Version}") with
+            {
+                Calibration = v.Calibration is null ? null : JsonSerializer.Deserialize<ScoreCalibration>(v.Calibration, ScoreCalibration.Json),
+            };
             var state = Enum.Parse<VersionState>(v.State, ignoreCase: true);
             return new ModelVersion(manifest, state, v.StateReason, v.SizeBytes, v.RegisteredBy, new DateTimeOffset(DateTime.SpecifyKind(v.RegisteredAt, DateTimeKind.Utc)));
         }
@@ -112,7 +116,7 @@ internal sealed partial class RegistryStore(NpgsqlDataSource dataSource, IOption
     [LoggerMessage(Level = LogLevel.Error, Message = "Registered version {Model}@{Version} cannot be read and is not served")]
     private static partial void LogUnreadable(ILogger logger, string model, string version, Exception exception);
 
-    private sealed record StoredVersion(string Model, string Version, string Artifact, string Sha256, long SizeBytes, string Manifest, string Precision, string RegisteredBy, DateTime RegisteredAt, string State, string? StateReason);
+    private sealed record StoredVersion(string Model, string Version, string Artifact, string Sha256, long SizeBytes, string Manifest, string Precision, string RegisteredBy, DateTime RegisteredAt, string State, string? StateReason, string? Calibration);
 }
 
 /// <summary>A version row as inserted.</summary>

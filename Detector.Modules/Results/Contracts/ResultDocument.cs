@@ -106,7 +106,12 @@ public sealed record ImageStorage(string State, string? Reason = null)
 }
 
 /// <summary>Box is [x1, y1, x2, y2] in pixels of the oriented original image.</summary>
-public sealed record DetectedObject(string Label, int ClassId, float Score, float[] Box);
+public sealed record DetectedObject(string Label, int ClassId, float Score, float[] Box)
+{
+    /// <summary>The version's calibrated score (a probability of being right), when the request asked for it (<c>calibrated=true</c>) and the version has a calibration; absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public float? CalibratedScore { get; init; }
+}
 
 public sealed record ResultTimings(double DecodeMs, double QueueMs, double InferenceMs, double PostprocessMs, double TotalMs, int BatchSize);
 

@@ -38,7 +38,7 @@ public sealed class ReportMeasuresTests
     [Fact]
     public void The_expected_calibration_error_weighs_each_bins_gap_between_accuracy_and_mean_score_by_its_share()
     {
-        var calibration = ScoreCalibration.Measure(Dataset, Detections, minScore: 0.05);
+        var calibration = CalibrationMeasure.Measure(Dataset, Detections, minScore: 0.05);
 
         // Right: 0.95 (cat on A), 0.32 (first dog on B). Wrong: 0.85, 0.60, 0.35, 0.10 (B taken already).
         Assert.Equal(6, calibration.Detections);

@@ -15,14 +15,18 @@ internal sealed record CalibrationSummary(double MinScore, int Detections, doubl
 /// below <see cref="CalibrationSummary.MinScore"/> are left out: the evaluation keeps everything
 /// above 0.01, whose mass of near-zero scores would hide the calibration of the scores users see.
 /// </summary>
-internal static class ScoreCalibration
+internal static class CalibrationMeasure
 {
     public const int BinCount = 10;
 
-    public static CalibrationSummary Measure(CocoDataset dataset, IReadOnlyList<CocoDetection> detections, double minScore)
+    public static CalibrationSummary Measure(CocoDataset dataset, IReadOnlyList<CocoDetection> detections, double minScore) =>
+        Summarise([.. Label(dataset, detections, minScore).Select(l => (l.Score, l.Right))], minScore);
+
+    /// <summary>Each detection at or above <paramref name="minScore"/> with whether it is right (see the class summary).</summary>
+    public static List<(double Score, int CategoryId, bool Right)> Label(CocoDataset dataset, IReadOnlyList<CocoDetection> detections, double minScore)
     {
         var truth = ReportMatching.GroundTruthByImage(dataset);
-        var scores = new List<(double Score, bool Right)>();
+        var scores = new List<(double Score, int CategoryId, bool Right)>();
         foreach (var group in detections.Where(d => d.Score >= minScore).GroupBy(d => (d.ImageId, d.CategoryId)))
         {
             var candidates = truth[group.Key.ImageId].Where(g => g.CategoryId == group.Key.CategoryId).ToList();
@@ -45,10 +49,16 @@ internal static class ScoreCalibration
                     taken[best] = true;
                 }
 
-                scores.Add((detection.Score, best >= 0));
+                scores.Add((detection.Score, detection.CategoryId, best >= 0));
             }
         }
 
+        return scores;
+    }
+
+    /// <summary>The reliability diagram and ECE of scores already labelled right or wrong.</summary>
+    public static CalibrationSummary Summarise(IReadOnlyList<(double Score, bool Right)> scores, double minScore)
+    {
         var bins = new List<ReliabilityBin>(BinCount);
         double ece = 0;
         for (var b = 0; b < BinCount; b++)
