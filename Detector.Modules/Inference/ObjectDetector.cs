@@ -164,7 +164,10 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
                 pre.Header.Height,
                 pre.Header.Format,
                 detections,
-                new DetectionTimings(pre.DecodeMs, info.QueueMs, info.InferenceMs, postMs, totalMs, info.BatchSize))
+                new DetectionTimings(pre.DecodeMs, info.QueueMs, info.InferenceMs, postMs, totalMs, info.BatchSize)
+                {
+                    CoreMs = pre.DecodeMs + (info.InferenceMs * info.Threads / Math.Max(1, info.BatchSize)) + postMs,
+                })
             {
                 Degradation = served.Rung,
                 RequestedModel = served.RequestedName,

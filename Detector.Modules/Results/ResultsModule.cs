@@ -18,6 +18,7 @@ public static class ResultsModule
     public static IHostApplicationBuilder AddResults(this IHostApplicationBuilder builder)
     {
         builder.Services.AddSingleton<IResultStore, ResultStore>();
+        builder.Services.AddSingleton<IUsageComputeSource, UsageCompute>();
         builder.Services.AddSingleton<IResultImageStorage, PendingImages.ResultImageStorage>();
         builder.Services.AddSingleton<GetResultHandler>();
         builder.Services.AddSingleton<ListResultsHandler>();

@@ -23,7 +23,13 @@ internal static class TenancyMetrics
     public static readonly Counter ImagesRefunded = Metrics.CreateCounter(
         "detector_tenant_images_refunded_total", "Images given back to each tenant's quotas (refused after they were counted).", new CounterConfiguration { LabelNames = ["tenant"] });
 
-    private static readonly Counter[] PerTenant = [TenantRequests, Refusals, ImagesCounted, ImagesRefunded];
+    public static readonly Counter CoreSeconds = Metrics.CreateCounter(
+        "detector_tenant_core_seconds_total", "Core-seconds each tenant's served requests held (decode, their share of batch runs, postprocess), by model version.", new CounterConfiguration { LabelNames = ["tenant", "model", "version"] });
+
+    public static readonly Counter Cost = Metrics.CreateCounter(
+        "detector_tenant_cost_total", "What each tenant's served requests cost (core-seconds x Tenancy:Cost:PricePerCoreSecond, in Tenancy:Cost:Currency), by model version.", new CounterConfiguration { LabelNames = ["tenant", "model", "version"] });
+
+    private static readonly Counter[] PerTenant = [TenantRequests, Refusals, ImagesCounted, ImagesRefunded, CoreSeconds, Cost];
 
     public static readonly Counter AuthFailures = Metrics.CreateCounter(
         "detector_auth_failures_total", "API keys refused, by reason (unknown_key, inactive_key, malformed, address_throttled, lookup_busy).", new CounterConfiguration { LabelNames = ["reason"] });

@@ -62,6 +62,8 @@ public static class TenancyModule
         services.AddHealthChecks().AddCheck<TenancyChangeFeed>("tenancy_changes", tags: ["ready"]);
 
         services.AddSingleton<IUsageMeter, UsageMeter>();
+        services.AddValidatedOptions<CostOptions>(CostOptions.SectionName);
+        services.AddSingleton<IRequestCost, RequestCost>();
         services.AddSingleton<RateBucketStore>();
         services.AddSingleton<TenantBuckets>();
         services.AddRateLimiter(o => o.AddPolicy<Guid, TenantRateLimitPolicy>(TenantClaims.RateLimitPolicy));

@@ -2,6 +2,7 @@ using Detector.Modules.Detection.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Models.Contracts;
 using Detector.Modules.Results.Contracts;
+using Detector.Modules.Tenancy.Contracts;
 
 namespace Detector.Modules.Detection.DetectAndRecord;
 
@@ -11,6 +12,7 @@ internal sealed class DetectionRecorder(
     IResultStore results,
     StoreBehind store,
     IModelCatalog catalog,
+    IRequestCost cost,
     TimeProvider time) : IDetectionRecorder
 {
     public async Task<ResultDocument> RecordAsync(RecordDetection command, CancellationToken cancellationToken)
@@ -55,6 +57,7 @@ internal sealed class DetectionRecorder(
         }
 
         await results.SaveAsync(tenantId, document, cancellationToken);
+        cost.Record(tenantId, outcome.ModelName, outcome.ModelVersion, outcome.Timings.CoreMs / 1000);
         detection.Keep(tenantId, described.Sha256, outcome);
         if (behind is not null)
         {

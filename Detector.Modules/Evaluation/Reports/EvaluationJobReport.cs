@@ -8,6 +8,9 @@ internal sealed record ClassReport(string Name, int CategoryId, double Ap, doubl
 /// <summary>Each image's detection through the pipeline as measured by the evaluation (queue, decode, inference, postprocess).</summary>
 internal sealed record LatencySummary(double P50Ms, double P95Ms, double MeanMs, double MaxMs);
 
+/// <summary>What scoring an image cost: core-milliseconds it held through the pipeline, at the configured price (Tenancy:Cost).</summary>
+internal sealed record CostSummary(string Currency, double PricePerCoreSecond, double CoreMsPerImage, double CostPerThousandImages);
+
 /// <summary>The stored report of an evaluation job (JSON, snake_case like every answer). <c>CalibratedScores</c>: the same detections' calibration with the version's calibrated scores, when it has a calibration.</summary>
 internal sealed record EvaluationJobReport(
     string Model,
@@ -22,4 +25,7 @@ internal sealed record EvaluationJobReport(
     ConfusionMatrix Confusion,
     CalibrationSummary Calibration,
     LatencySummary Latency,
-    CalibrationSummary? CalibratedScores = null);
+    CalibrationSummary? CalibratedScores = null)
+{
+    public CostSummary? Cost { get; init; }
+}

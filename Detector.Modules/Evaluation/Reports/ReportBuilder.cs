@@ -66,6 +66,12 @@ internal static class ReportBuilder
         return CalibrationMeasure.Summarise([.. labelled.Select(l => ((double)calibration.Apply(classOf.GetValueOrDefault(l.CategoryId, -1), (float)l.Score), l.Right))], CalibrationMinScore);
     }
 
+    public static CostSummary CostOf(IReadOnlyList<double> coreMs, double pricePerCoreSecond, string currency)
+    {
+        var mean = coreMs.Count == 0 ? 0 : coreMs.Average();
+        return new CostSummary(currency, pricePerCoreSecond, mean, mean / 1000 * pricePerCoreSecond * 1000);
+    }
+
     private static double Percentile(List<double> sorted, double p) =>
         sorted.Count == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p / 100 * sorted.Count) - 1, 0, sorted.Count - 1)];
 }

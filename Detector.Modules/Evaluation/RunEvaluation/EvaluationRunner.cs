@@ -16,7 +16,7 @@ namespace Detector.Modules.Evaluation.RunEvaluation;
 /// image order, is the same as an uninterrupted run's. It scores the version resolved when the job
 /// was accepted, whatever the aliases say since.
 /// </summary>
-internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDetector detector, IModelCatalog catalog, IOptions<EvaluationOptions> options, ILogger<EvaluationRunner> logger)
+internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDetector detector, IModelCatalog catalog, Tenancy.Contracts.IRequestCost cost, IOptions<EvaluationOptions> options, ILogger<EvaluationRunner> logger)
 {
     internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -70,7 +70,7 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
             var latency = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             var coco = DatasetEvaluator.ToCoco(item.Image.Id, outcome.Detections, manifest);
             var compact = JsonSerializer.Serialize(coco.Select(d => new[] { d.CategoryId, d.Box.X, d.Box.Y, d.Box.Width, d.Box.Height, d.Score }));
-            await store.AddImageAsync(evaluationId, item.Image.Id, compact, latency, token);
+            await store.AddImageAsync(evaluationId, item.Image.Id, compact, latency, outcome.Timings.CoreMs, token);
         });
 
         var rows = await store.ReadImagesAsync(evaluationId, ct);
@@ -83,7 +83,11 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
             detections,
             [.. rows.Select(r => r.LatencyMs)],
             catalog.Find(selector)?.Calibration ?? manifest.Calibration,
-            manifest.CocoCategoryIds);
+            manifest.CocoCategoryIds)
+        with
+        {
+            Cost = ReportBuilder.CostOf([.. rows.Select(r => r.CoreMs)], cost.PricePerCoreSecond, cost.Currency),
+        };
         await store.FinishAsync(evaluationId, EvaluationStates.Succeeded, JsonSerializer.Serialize(report, Json), null, CancellationToken.None);
         LogSucceeded(logger, evaluationId, selector, report.Stats.MapAll, report.Calibration.ExpectedCalibrationError);
     }

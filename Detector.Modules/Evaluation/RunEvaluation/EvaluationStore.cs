@@ -16,7 +16,7 @@ internal sealed record EvaluationRow(
     int ImagesTotal, int ImagesDone, int Runs, string? Report, string? Error, string RequestedBy,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt); // timestamptz, read by Npgsql as UTC DateTime
 
-internal sealed record ImageRow(long ImageId, string Detections, double LatencyMs);
+internal sealed record ImageRow(long ImageId, string Detections, double LatencyMs, double CoreMs);
 
 /// <summary>The <c>evaluation</c> schema: evaluations and each scored image's detections.</summary>
 internal sealed class EvaluationStore(NpgsqlDataSource dataSource)
@@ -65,24 +65,24 @@ internal sealed class EvaluationStore(NpgsqlDataSource dataSource)
             "SELECT image_id FROM evaluation.evaluation_images WHERE evaluation_id = @id", new { id }, cancellationToken: ct))];
     }
 
-    public async Task AddImageAsync(Guid id, long imageId, string detections, double latencyMs, CancellationToken ct)
+    public async Task AddImageAsync(Guid id, long imageId, string detections, double latencyMs, double coreMs, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             WITH added AS (
-                INSERT INTO evaluation.evaluation_images (evaluation_id, image_id, detections, latency_ms)
-                VALUES (@id, @imageId, @detections::jsonb, @latencyMs)
+                INSERT INTO evaluation.evaluation_images (evaluation_id, image_id, detections, latency_ms, core_ms)
+                VALUES (@id, @imageId, @detections::jsonb, @latencyMs, @coreMs)
                 ON CONFLICT DO NOTHING RETURNING 1)
             UPDATE evaluation.evaluations SET images_done = images_done + (SELECT count(*) FROM added) WHERE id = @id
-            """, new { id, imageId, detections, latencyMs }, cancellationToken: ct));
+            """, new { id, imageId, detections, latencyMs, coreMs }, cancellationToken: ct));
     }
 
     public async Task<IReadOnlyList<ImageRow>> ReadImagesAsync(Guid id, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return [.. await connection.QueryAsync<ImageRow>(new CommandDefinition(
-            "SELECT image_id AS ImageId, detections::text AS Detections, latency_ms AS LatencyMs FROM evaluation.evaluation_images WHERE evaluation_id = @id ORDER BY image_id",
+            "SELECT image_id AS ImageId, detections::text AS Detections, latency_ms AS LatencyMs, core_ms AS CoreMs FROM evaluation.evaluation_images WHERE evaluation_id = @id ORDER BY image_id",
             new { id }, cancellationToken: ct))];
     }
 

@@ -99,7 +99,15 @@ public sealed class AdmissionTicket(string model, Action release) : IDisposable
 /// <summary>One detected object. Box is [x1, y1, x2, y2] in pixels of the oriented original image.</summary>
 public sealed record Detection(string Label, int ClassId, float Score, float[] Box);
 
-public sealed record DetectionTimings(double DecodeMs, double QueueMs, double InferenceMs, double PostprocessMs, double TotalMs, int BatchSize);
+public sealed record DetectionTimings(double DecodeMs, double QueueMs, double InferenceMs, double PostprocessMs, double TotalMs, int BatchSize)
+{
+    /// <summary>
+    /// Core-milliseconds the request held: its decode and postprocess (one core each) and its share
+    /// of the batch run (the run's time x the cores it held / the images in it). The basis of the
+    /// request's cost; 0 for an answer from the result cache.
+    /// </summary>
+    public double CoreMs { get; init; }
+}
 
 public sealed record DetectionOutcome(
     string ModelName,

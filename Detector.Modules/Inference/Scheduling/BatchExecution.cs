@@ -103,7 +103,7 @@ internal sealed partial class BatchExecution(string model, int executors, Admiss
             executor.CopyOutput(i, output);
             item.Output = output;
             item.Registration.Dispose();
-            if (!item.Completion.TrySetResult(new BatchInfo(count, queueMs, inferenceMs)))
+            if (!item.Completion.TrySetResult(new BatchInfo(count, queueMs, inferenceMs, executor.Threads)))
             {
                 item.Output = null;
                 outputs.Return(output);

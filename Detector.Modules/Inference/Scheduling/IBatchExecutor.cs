@@ -29,4 +29,5 @@ internal interface IBatchExecutor
 }
 
 /// <summary>What a request learns about the batch it ran in.</summary>
-internal readonly record struct BatchInfo(int BatchSize, double QueueMs, double InferenceMs);
+/// <param name="Threads">Runtime threads the run held (the executor's cores), for the request's share of compute.</param>
+internal readonly record struct BatchInfo(int BatchSize, double QueueMs, double InferenceMs, int Threads = 1);

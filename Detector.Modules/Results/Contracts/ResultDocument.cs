@@ -50,7 +50,7 @@ public sealed record ResultDocument(
             new ModelReference(outcome.ModelName, outcome.ModelVersion) { Variant = outcome.Variant },
             new ImageReference(outcome.ImageWidth, outcome.ImageHeight, sha256, outcome.ImageFormat) { Storage = storage.State, NotStoredReason = storage.Reason },
             detections,
-            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize))
+            new ResultTimings(Round(t.DecodeMs), Round(t.QueueMs), Round(t.InferenceMs), Round(t.PostprocessMs), Round(t.TotalMs), t.BatchSize) { CoreMs = Round(t.CoreMs) })
         {
             SchemaVersion = CurrentSchemaVersion,
             Degradation = outcome.Degradation is { } rung ? new DegradationInfo(rung, outcome.RequestedModel ?? outcome.ModelName) : null,
@@ -113,7 +113,11 @@ public sealed record DetectedObject(string Label, int ClassId, float Score, floa
     public float? CalibratedScore { get; init; }
 }
 
-public sealed record ResultTimings(double DecodeMs, double QueueMs, double InferenceMs, double PostprocessMs, double TotalMs, int BatchSize);
+public sealed record ResultTimings(double DecodeMs, double QueueMs, double InferenceMs, double PostprocessMs, double TotalMs, int BatchSize)
+{
+    /// <summary>Core-milliseconds the detection held (decode, its share of the batch run, postprocess): what its cost is reckoned on.</summary>
+    public double CoreMs { get; init; }
+}
 
 public sealed record ResultPage(IReadOnlyList<ResultDocument> Items, string? NextCursor);
 

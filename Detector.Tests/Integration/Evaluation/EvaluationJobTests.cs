@@ -39,6 +39,8 @@ public sealed class EvaluationJobTests(ITestOutputHelper output) : RegistryProce
         Assert.Equal(10, report["calibration"]!["bins"]!.AsArray().Count);
         Assert.InRange(report["calibration"]!["expected_calibration_error"]!.GetValue<double>(), 0.0, 1.0);
         Assert.True(report["latency"]!["p50_ms"]!.GetValue<double>() > 0);
+        Assert.True(report["cost"]!["core_ms_per_image"]!.GetValue<double>() > 0);
+        Assert.True(report["cost"]!["cost_per_thousand_images"]!.GetValue<double>() > 0);
     }
 
     [Fact]
