@@ -39,6 +39,8 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
 
         var options = new DetectionOptions { MinScore = settings.MinScore, Iou = settings.Iou, MaxDetections = settings.MaxDetections };
         var perImage = new List<CocoDetection>[images.Count];
+        var latencyMs = new double[images.Count];
+        var coreMs = new double[images.Count];
         await Parallel.ForEachAsync(
             Enumerable.Range(0, images.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, settings.Concurrency), CancellationToken = ct },
@@ -51,6 +53,7 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
                     bytes = scaler.Scale(bytes, settings.Scale);
                 }
 
+                var started = Stopwatch.GetTimestamp();
                 var outcome = await detector.DetectAsync(
                     new DetectionRequest
                     {
@@ -60,6 +63,8 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
                         Priority = DetectionPriority.Background,
                     },
                     token);
+                latencyMs[index] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+                coreMs[index] = outcome.Timings.CoreMs;
                 perImage[index] = ToCoco(image.Id, outcome.Detections, manifest);
             });
 
@@ -90,7 +95,29 @@ internal sealed class DatasetEvaluator(IObjectDetector detector, IModelCatalog c
             Elapsed = stopwatch.Elapsed,
             Scale = settings.Scale,
             ResultsPath = settings.ResultsPath,
+            Extras = Extras(groundTruth, detections, latencyMs, coreMs, manifest),
         };
+    }
+
+    private static EvaluationExtras Extras(CocoDataset groundTruth, List<CocoDetection> detections, double[] latencyMs, double[] coreMs, ModelManifest manifest)
+    {
+        var confusion = Reports.ClassConfusion.Measure(groundTruth, detections, Reports.ReportBuilder.ConfusionMinScore);
+        var top = confusion.Counts
+            .SelectMany((row, r) => row.Select((count, c) => (Row: r, Column: c, Count: count)))
+            .Where(x => x.Row != x.Column && x.Count > 0)
+            .OrderByDescending(x => x.Count).ThenBy(x => x.Row).ThenBy(x => x.Column)
+            .Take(5)
+            .Select(x => $"{confusion.Labels[x.Row]} -> {confusion.Labels[x.Column]}: {x.Count}")
+            .ToList();
+        var sorted = latencyMs.Order().ToArray();
+        double At(double p) => sorted.Length == 0 ? 0 : sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Length) - 1, 0, sorted.Length - 1)];
+        return new EvaluationExtras(
+            Reports.CalibrationMeasure.Measure(groundTruth, detections, Reports.ReportBuilder.CalibrationMinScore).ExpectedCalibrationError,
+            manifest.Calibration is { } calibration ? Reports.ReportBuilder.Calibrated(groundTruth, detections, calibration, manifest.CocoCategoryIds).ExpectedCalibrationError : null,
+            At(0.5),
+            At(0.95),
+            coreMs.Length == 0 ? 0 : coreMs.Average(),
+            top);
     }
 
     internal static List<CocoDetection> ToCoco(long imageId, IReadOnlyList<Detection> detections, ModelManifest manifest)

@@ -74,6 +74,17 @@ internal static class EvaluationCommand
             }
         }
 
+        if (report.Extras is { } extras)
+        {
+            Line(text, string.Empty);
+            Line(text, $"Calibration: ECE {extras.ExpectedCalibrationError:0.0000} (detections at or above 0.05){(extras.CalibratedExpectedCalibrationError is { } after ? FormattableString.Invariant($", calibrated {after:0.0000}") : "")}");
+            Line(text, $"Latency per image: p50 {extras.LatencyP50Ms:0.0} ms, p95 {extras.LatencyP95Ms:0.0} ms; {extras.CoreMsPerImage:0.0} core-ms per image");
+            if (extras.TopConfusions.Count > 0)
+            {
+                Line(text, $"Most frequent confusions (IoU 0.5, score >= 0.25): {string.Join("; ", extras.TopConfusions)}");
+            }
+        }
+
         return text.ToString();
     }
 

@@ -63,7 +63,17 @@ public sealed record EvaluationReport
     public double Scale { get; init; } = 1.0;
 
     public string? ResultsPath { get; init; }
+
+    /// <summary>The same parts an evaluation job's report has beyond the COCO numbers (the job's report, printed by `eval`).</summary>
+    public EvaluationExtras? Extras { get; init; }
 }
+
+/// <summary>
+/// Calibration (ECE over detections at or above 0.05; calibrated when the version has a
+/// calibration), per-image latency and core-milliseconds, and the most frequent class confusions
+/// at IoU 0.5 over detections at or above 0.25 ("true → predicted: count").
+/// </summary>
+public sealed record EvaluationExtras(double ExpectedCalibrationError, double? CalibratedExpectedCalibrationError, double LatencyP50Ms, double LatencyP95Ms, double CoreMsPerImage, IReadOnlyList<string> TopConfusions);
 
 /// <summary>Runs a model over a COCO-annotated image folder through the real detection pipeline and scores it like pycocotools.</summary>
 public interface IDatasetEvaluator
