@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Detector.Modules.Common;
 using Detector.Modules.Evaluation.Coco;
 using Detector.Modules.Evaluation.Reports;
@@ -28,7 +27,7 @@ internal sealed class CompareEvaluationsHandler(EvaluationStore store, IOptions<
         var dataset = CocoDataset.Load(DatasetPaths.Resolve(options.Value, rowA.Annotations));
         var (imagesA, imagesB) = (await store.ReadImagesAsync(a, ct), await store.ReadImagesAsync(b, ct));
         var shared = imagesA.Select(r => r.ImageId).Intersect(imagesB.Select(r => r.ImageId)).Order().ToList();
-        var result = await Task.Run(() => BootstrapComparison.Compare(dataset, shared, Detections(imagesA), Detections(imagesB), samples, Seed), ct);
+        var result = await Task.Run(() => BootstrapComparison.Compare(dataset, shared, ImageRow.AllDetections(imagesA), ImageRow.AllDetections(imagesB), samples, Seed), ct);
         return new EvaluationComparison(Side(rowA), Side(rowB), rowA.Annotations, rowA.Images, result);
     }
 
@@ -43,8 +42,6 @@ internal sealed class CompareEvaluationsHandler(EvaluationStore store, IOptions<
         };
     }
 
-    private static List<CocoDetection> Detections(IReadOnlyList<ImageRow> rows) =>
-        [.. rows.SelectMany(r => JsonSerializer.Deserialize<double[][]>(r.Detections)!.Select(d => new CocoDetection(r.ImageId, (int)d[0], new CocoBox(d[1], d[2], d[3], d[4]), d[5])))];
 
     private static EvaluationSide Side(EvaluationRow row) => new(row.Id, row.ModelName, row.Version, row.Sha256);
 }

@@ -74,8 +74,7 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
         });
 
         var rows = await store.ReadImagesAsync(evaluationId, ct);
-        var detections = rows.SelectMany(r => JsonSerializer.Deserialize<double[][]>(r.Detections)!
-            .Select(d => new CocoDetection(r.ImageId, (int)d[0], new CocoBox(d[1], d[2], d[3], d[4]), d[5]))).ToList();
+        var detections = ImageRow.AllDetections(rows);
         var report = ReportBuilder.Build(
             new ReportSubject(row.Model, row.Version, row.Sha256, row.Annotations, row.Images),
             dataset,

@@ -16,7 +16,14 @@ internal sealed record EvaluationRow(
     int ImagesTotal, int ImagesDone, int Runs, string? Report, string? Error, string RequestedBy,
     DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt); // timestamptz, read by Npgsql as UTC DateTime
 
-internal sealed record ImageRow(long ImageId, string Detections, double LatencyMs, double CoreMs);
+/// <param name="Detections">[[category_id, x, y, w, h, score], ...] as the runner stored them.</param>
+internal sealed record ImageRow(long ImageId, string Detections, double LatencyMs, double CoreMs)
+{
+    /// <summary>Every row's detections, in the rows' order (image order as read).</summary>
+    public static List<Coco.CocoDetection> AllDetections(IEnumerable<ImageRow> rows) =>
+        [.. rows.SelectMany(r => System.Text.Json.JsonSerializer.Deserialize<double[][]>(r.Detections)!
+            .Select(d => new Coco.CocoDetection(r.ImageId, (int)d[0], new Coco.CocoBox(d[1], d[2], d[3], d[4]), d[5])))];
+}
 
 /// <summary>The <c>evaluation</c> schema: evaluations and each scored image's detections.</summary>
 internal sealed class EvaluationStore(NpgsqlDataSource dataSource)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Detector.Tests.Integration.Jobs;
@@ -57,27 +56,13 @@ public sealed class CalibrationTests(ITestOutputHelper output) : RegistryProcess
 
     private async Task<(int Code, string Output)> CalibrateAsync(IReadOnlyDictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         var annotations = Path.Combine(TestPaths.Coco, "annotations");
-        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"), "calibrate", "--model", Model,
-            "--annotations", Path.Combine(annotations, "instances_train2017.json"), "--images", Path.Combine(TestPaths.Coco, "train2017"),
-            "--check-annotations", Path.Combine(annotations, "instances_val2017.json"), "--check-images", Path.Combine(TestPaths.Coco, "val2017"), "--register"])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await stdout + await stderr;
+        var (code, text) = await WebCommand.RunAsync(
+            ["calibrate", "--model", Model, "--annotations", Path.Combine(annotations, "instances_train2017.json"), "--images", Path.Combine(TestPaths.Coco, "train2017"),
+                "--check-annotations", Path.Combine(annotations, "instances_val2017.json"), "--check-images", Path.Combine(TestPaths.Coco, "val2017"), "--register"],
+            environment,
+            TimeSpan.FromMinutes(3));
         Output.WriteLine(text);
-        return (process.ExitCode, text);
+        return (code, text);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Text.Json;
 using Detector.Tests.Integration.Jobs;
@@ -62,26 +61,12 @@ public sealed class ServedVariantTests(ITestOutputHelper output) : RegistryProce
 
     private async Task<(int Code, string Output)> ExportProcessAsync(string calibration)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in (string[])[Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"), "export", "--model", Model, "--precision", "int8",
-            "--calibration", calibration, "--out", Path.Combine(Artifacts, "int8.onnx"), "--register", "--version-label", Label])
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        foreach (var (key, value) in Harness.Settings("export"))
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        var text = await stdout + await stderr;
+        var (code, text) = await WebCommand.RunAsync(
+            ["export", "--model", Model, "--precision", "int8", "--calibration", calibration, "--out", Path.Combine(Artifacts, "int8.onnx"), "--register", "--version-label", Label],
+            Harness.Settings("export"),
+            TimeSpan.FromMinutes(3));
         Output.WriteLine(text);
-        return (process.ExitCode, text);
+        return (code, text);
     }
 
     private static async Task<List<(string Label, float Score, float[] Box)>> DetectionsAsync(HttpClient client, string model)
