@@ -28,10 +28,12 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
     private readonly SemaphoreSlim _backgroundSlots;
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<ModelManifest, ServingIdentity> _identities = [];
     private readonly IDetectionObserver[] _observers;
+    private readonly bool _observeInput;
 
     public ObjectDetector(IModelCatalog catalog, IImagePreprocessor preprocessor, InferenceHost host, DegradationLadder ladder, IOptions<InferenceOptions> options, IEnumerable<IDetectionObserver> observers)
     {
         _observers = [.. observers];
+        _observeInput = _observers.Any(o => o.WantsInput);
         _catalog = catalog;
         _host = host;
         _ladder = ladder;
@@ -134,7 +136,7 @@ internal sealed class ObjectDetector : IObjectDetector, IDisposable
         try
         {
             (var pre, input) = await _preprocess.RunAsync(request, model, tenant, cancellationToken);
-            ObservedImage? observedInput = request.OffPath || _observers.Length == 0
+            ObservedImage? observedInput = request.OffPath || !_observeInput
                 ? null
                 : new ObservedImage(pre.Header.Width, pre.Header.Height, InputBrightness.Of(input.AsSpan(0, model.Scheduler.InputLength), manifest.Preprocess, pre.Transform));
             var (info, output) = await InferAsync(model.Scheduler, input, request, tenant, cancellationToken);

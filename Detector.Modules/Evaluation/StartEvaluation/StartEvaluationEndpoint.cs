@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -22,7 +23,7 @@ internal static class StartEvaluationEndpoint
 {
     public static async Task<Accepted<EvaluationView>> Handle(StartEvaluationRequest request, ClaimsPrincipal user, StartEvaluationHandler handler, CancellationToken ct)
     {
-        var view = await handler.HandleAsync(request, user.Identity?.Name ?? "admin", ct);
+        var view = await handler.HandleAsync(request, user.AdminActor(), ct);
         return TypedResults.Accepted($"/v1/admin/evaluations/{view.Id}", view);
     }
 }

@@ -26,6 +26,9 @@ public readonly record struct ObservedImage(int Width, int Height, double Bright
 /// <summary>Told of every detection the pipeline ran, on the request's path: an implementation does little and never throws.</summary>
 public interface IDetectionObserver
 {
+    /// <summary>Whether this observer reads <see cref="ObservedDetection.Input"/>: the pipeline reads the photo's brightness back from the tensor only when one does.</summary>
+    bool WantsInput => false;
+
     void Observe(ObservedDetection detection);
 }
 

@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Detector.Modules.Models.ArchiveModelVersion;
@@ -8,7 +9,7 @@ internal static class ArchiveModelVersionEndpoint
 {
     public static async Task<NoContent> Handle(string name, string version, ClaimsPrincipal user, ArchiveModelVersionHandler handler, CancellationToken ct)
     {
-        await handler.HandleAsync(name, version, user.Identity?.Name ?? "admin", ct);
+        await handler.HandleAsync(name, version, user.AdminActor(), ct);
         return TypedResults.NoContent();
     }
 }

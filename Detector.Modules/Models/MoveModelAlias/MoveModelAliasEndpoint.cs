@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -27,5 +28,5 @@ internal sealed class MoveAliasValidator : AbstractValidator<MoveAliasRequest>
 internal static class MoveModelAliasEndpoint
 {
     public static async Task<Ok<AliasView>> Handle(string name, string alias, MoveAliasRequest request, ClaimsPrincipal user, MoveModelAliasHandler handler, CancellationToken ct) =>
-        TypedResults.Ok(await handler.HandleAsync(name, alias, request.Version!, request.Share, request.Reason, user.Identity?.Name ?? "admin", ct));
+        TypedResults.Ok(await handler.HandleAsync(name, alias, request.Version!, request.Share, request.Reason, user.AdminActor(), ct));
 }

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using System.Text.Json;
 using Detector.Modules.Models.Registry;
+using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -38,7 +39,7 @@ internal static class RegisterModelVersionEndpoint
 {
     public static async Task<Created<ModelVersionView>> Handle(string name, RegisterVersionRequest request, ClaimsPrincipal user, RegisterModelVersionHandler handler, CancellationToken ct)
     {
-        var view = await handler.HandleAsync(name, request, user.Identity?.Name ?? "admin", ct);
+        var view = await handler.HandleAsync(name, request, user.AdminActor(), ct);
         return TypedResults.Created($"/v1/models/{view.Model}@{view.Version}", view);
     }
 }

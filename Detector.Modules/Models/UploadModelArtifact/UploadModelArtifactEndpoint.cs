@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Detector.Modules.Models.UploadModelArtifact;
@@ -10,7 +11,7 @@ internal static class UploadModelArtifactEndpoint
 {
     public static async Task<Created<ArtifactView>> Handle(HttpRequest request, ClaimsPrincipal user, UploadModelArtifactHandler handler, CancellationToken ct)
     {
-        var view = await handler.HandleAsync(request, user.Identity?.Name ?? "admin", ct);
+        var view = await handler.HandleAsync(request, user.AdminActor(), ct);
         return TypedResults.Created($"/v1/admin/models/artifacts/{view.Sha256}", view);
     }
 }

@@ -23,6 +23,8 @@ internal sealed partial class DriftMonitor(IOptions<MonitoringOptions> options, 
     private readonly ConcurrentDictionary<(string Model, string Version), VersionDrift> _versions = new();
     private readonly DriftOptions _options = options.Value.Drift;
 
+    public bool WantsInput => _options.Enabled;
+
     public void Observe(ObservedDetection detection)
     {
         if (!_options.Enabled || detection.Outcome is not null || detection.Input is not { } input || detection.Priority == DetectionPriority.Background)

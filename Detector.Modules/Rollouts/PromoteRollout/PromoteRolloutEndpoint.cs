@@ -1,4 +1,5 @@
 using System.Security.Claims;
+using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Detector.Modules.Rollouts.PromoteRollout;
@@ -12,5 +13,5 @@ internal sealed record PromoteResponse(string Model, string Alias, string Versio
 internal static class PromoteRolloutEndpoint
 {
     public static async Task<Ok<PromoteResponse>> Handle(string model, PromoteRequest? request, ClaimsPrincipal user, PromoteRolloutHandler handler, CancellationToken ct) =>
-        TypedResults.Ok(await handler.HandleAsync(model, request?.Alias ?? "canary", request?.Reason, user.Identity?.Name ?? "admin", ct));
+        TypedResults.Ok(await handler.HandleAsync(model, request?.Alias ?? "canary", request?.Reason, user.AdminActor(), ct));
 }

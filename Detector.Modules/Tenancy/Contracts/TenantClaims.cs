@@ -27,6 +27,9 @@ public static class TenantClaims
 
     public static Guid? TryGetTenantId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(TenantIdClaim), out var id) ? id : null;
+
+    /// <summary>Who an admin action is recorded as (the registry's history, the audit log): the admin identity's name.</summary>
+    public static string AdminActor(this ClaimsPrincipal user) => user.Identity?.Name ?? "admin";
 }
 
 /// <summary>Checks a presented secret against the admin API key, in constant time, for modules with their own front doors (the Hangfire dashboard).</summary>
