@@ -36,7 +36,7 @@ internal sealed class CalibrateScoresHandler(IDatasetEvaluator evaluator, IModel
         var calibration = provisional with { EceAfter = after };
 
         await output.WriteLineAsync(Invariant($"{selector}: temperature {temperature:F3}, own temperatures for {perClass.Count} classes ({string.Join(", ", perClass.OrderBy(kv => kv.Key).Select(kv => $"{manifest.Labels[kv.Key]} {kv.Value:F2}"))})"));
-        await output.WriteLineAsync(Invariant($"fit set {settings.AnnotationsPath}: {labelled.Count} detections at or above {ReportBuilder.CalibrationMinScore}; ECE {before:F4} -> {after:F4}"));
+        await output.WriteLineAsync(Invariant($"fit set {settings.AnnotationsPath}: {labelled.Count} detections at or above {ReportBuilder.CalibrationMinScore}; ECE {before:F4} -> {after:F4}; {FloorOf(labelled)}"));
         if (settings.CheckAnnotationsPath is { } checkAnnotations && settings.CheckImagesDirectory is { } checkImages)
         {
             var (checkSet, checkDetections) = await DetectAsync(selector, checkAnnotations, checkImages, ct);
@@ -45,7 +45,7 @@ internal sealed class CalibrateScoresHandler(IDatasetEvaluator evaluator, IModel
             var calibratedDetections = checkDetections.Select(d => d with { Score = calibration.Apply(classOf.GetValueOrDefault(d.CategoryId, -1), (float)d.Score) }).ToList();
             var mapBefore = CocoEvaluator.Evaluate(checkSet, checkDetections).Stats[0];
             var mapAfter = CocoEvaluator.Evaluate(checkSet, calibratedDetections).Stats[0];
-            await output.WriteLineAsync(Invariant($"check set {checkAnnotations}: ECE {checkBefore:F4} -> {checkAfter:F4} ({checkAfter / checkBefore:F2}x); mAP {mapBefore:F4} -> {mapAfter:F4}"));
+            await output.WriteLineAsync(Invariant($"check set {checkAnnotations}: ECE {checkBefore:F4} -> {checkAfter:F4} ({checkAfter / checkBefore:F2}x); mAP {mapBefore:F4} -> {mapAfter:F4}; {FloorOf(CalibrationMeasure.Label(checkSet, checkDetections, ReportBuilder.CalibrationMinScore))}"));
         }
 
         if (after >= before)
@@ -70,6 +70,10 @@ internal sealed class CalibrateScoresHandler(IDatasetEvaluator evaluator, IModel
 
         return 0;
     }
+
+    /// <summary>Why a small set's ECE cannot be halved below a point: what perfect calibration would measure there.</summary>
+    private static string FloorOf(List<(double Score, int CategoryId, bool Right)> labelled) =>
+        Invariant($"perfectly calibrated scores would measure {CalibrationMeasure.NoiseFloor([.. labelled.Select(l => l.Score)]):F4} on these {labelled.Count} detections");
 
     private async Task<(CocoDataset Dataset, IReadOnlyList<CocoDetection> Detections)> DetectAsync(string selector, string annotations, string images, CancellationToken ct)
     {

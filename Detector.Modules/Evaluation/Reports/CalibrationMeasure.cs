@@ -74,5 +74,33 @@ internal static class CalibrationMeasure
         return new CalibrationSummary(minScore, scores.Count, ece, bins);
     }
 
+    /// <summary>
+    /// The ECE that perfectly calibrated scores would still measure on a sample this size: each
+    /// detection drawn right with probability equal to its score, <paramref name="draws"/> times
+    /// from a fixed seed, averaged. An ECE near it cannot be told from perfect calibration, so a
+    /// calibration that would have to go below it cannot be shown to help on this data.
+    /// </summary>
+    public static double NoiseFloor(IReadOnlyList<double> scores, int draws = 500)
+    {
+        if (scores.Count == 0)
+        {
+            return 0;
+        }
+
+        var random = new Random(20261207);
+        var bins = scores.GroupBy(Bin).Select(g => g.ToArray()).ToList();
+        double total = 0;
+        for (var d = 0; d < draws; d++)
+        {
+            foreach (var bin in bins)
+            {
+                var right = bin.Count(s => random.NextDouble() < s);
+                total += Math.Abs(right - bin.Sum()) / scores.Count;
+            }
+        }
+
+        return total / draws;
+    }
+
     private static int Bin(double score) => Math.Clamp((int)(score * BinCount), 0, BinCount - 1);
 }
