@@ -1,10 +1,12 @@
 using Detector.Modules.Common.Database;
 using Detector.Modules.Compliance;
+using Detector.Modules.Datasets;
 using Detector.Modules.Evaluation;
 using Detector.Modules.Images;
 using Detector.Modules.Detection;
 using Detector.Modules.Inference;
 using Detector.Modules.Jobs;
+using Detector.Modules.Labeling;
 using Detector.Modules.Models;
 using Detector.Modules.Monitoring;
 using Detector.Modules.Outbound;
@@ -59,6 +61,8 @@ builder.AddJobs();
 builder.AddEvaluation();
 builder.AddRollouts();
 builder.AddMonitoring();
+builder.AddLabeling();
+builder.AddDatasets();
 builder.AddCompliance();
 
 var app = builder.Build();
@@ -83,6 +87,8 @@ app.MapJobsEndpoints();
 app.MapEvaluationEndpoints();
 app.MapMonitoringEndpoints();
 app.MapRolloutsEndpoints();
+app.MapLabelingEndpoints();
+app.MapDatasetsEndpoints();
 app.MapComplianceEndpoints();
 
 await app.RunAsync();
