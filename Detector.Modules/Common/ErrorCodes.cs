@@ -27,6 +27,8 @@ public static class ErrorCodes
     public const string DatabaseUnavailable = "database_unavailable";
     public const string StorageFull = "storage_full";
     public const string ImageMissing = "image_missing";
+    public const string ImageNotStored = "image_not_stored";
+    public const string ImagePending = "image_pending";
     public const string AttemptsExhausted = "attempts_exhausted";
     public const string TooManyImages = "too_many_images";
     public const string JobNotFound = "job_not_found";

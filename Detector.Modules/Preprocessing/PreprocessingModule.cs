@@ -14,6 +14,7 @@ public static class PreprocessingModule
         builder.Services.AddValidatedOptions<PreprocessingOptions>(PreprocessingOptions.SectionName);
         builder.Services.TryAddSingleton<IImagePreprocessor, SkiaImagePreprocessor>();
         builder.Services.TryAddSingleton<IImageScaler, SkiaImageScaler>();
+        builder.Services.TryAddSingleton<IImageAnnotator, SkiaImageAnnotator>();
         return builder;
     }
 

@@ -27,4 +27,8 @@ internal sealed class PreprocessingOptions
     /// </summary>
     [Range(1, 10_000)]
     public int MaxJpegScans { get; set; } = 64;
+
+    /// <summary>JPEG quality of annotated images (GET /v1/results/{id}/annotated.jpg): for people to look at, not to detect on again.</summary>
+    [Range(1, 100)]
+    public int AnnotatedJpegQuality { get; set; } = 90;
 }

@@ -2,6 +2,7 @@ using Detector.Modules.Common;
 using Detector.Modules.Common.Auditing;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Results.DeleteResult;
+using Detector.Modules.Results.GetAnnotatedResult;
 using Detector.Modules.Results.GetResult;
 using Detector.Modules.Results.ImageReferences;
 using Detector.Modules.Results.ListResults;
@@ -21,11 +22,13 @@ public static class ResultsModule
         builder.Services.AddSingleton<IUsageComputeSource, UsageCompute>();
         builder.Services.AddSingleton<IResultImageStorage, PendingImages.ResultImageStorage>();
         builder.Services.AddSingleton<GetResultHandler>();
+        builder.Services.AddSingleton<GetAnnotatedResultHandler>();
         builder.Services.AddSingleton<ListResultsHandler>();
         builder.Services.AddSingleton<DeleteResultHandler>();
         builder.Services.AddSingleton<ITenantRegionalData, RegionalResults>();
         builder.Services.AddSingleton<Images.Contracts.IImageReferences, ResultImageReferences>();
         builder.Services.TryAddScoped<IValidator<PageRequest>, PageRequestValidator>();
+        builder.Services.AddScoped<IValidator<AnnotatedImageRequest>, AnnotatedImageRequestValidator>();
         return builder;
     }
 
@@ -39,6 +42,24 @@ public static class ResultsModule
             .Produces(StatusCodes.Status304NotModified)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound);
+        group.MapGet("/{id:guid}/annotated.jpg", GetAnnotatedResultEndpoint.Jpeg)
+            .Validate<AnnotatedImageRequest>()
+            .Audited("result.annotated.read", "id")
+            .WithName("GetAnnotatedResult")
+            .WithSummary("Returns the result's stored image with its boxes, labels and scores drawn (JPEG; max_side downsizes); ETag and If-None-Match as for the result.")
+            .Produces(StatusCodes.Status200OK, contentType: "image/jpeg")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        group.MapGet("/{id:guid}/annotated.png", GetAnnotatedResultEndpoint.Png)
+            .Validate<AnnotatedImageRequest>()
+            .Audited("result.annotated.read", "id")
+            .WithName("GetAnnotatedResultPng")
+            .WithSummary("The same annotated image as PNG (lossless: the boxes' colours exact).")
+            .Produces(StatusCodes.Status200OK, contentType: "image/png")
+            .Produces(StatusCodes.Status304NotModified)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict);
         group.MapDelete("/{id:guid}", DeleteResultEndpoint.Handle)
             .Audited("result.delete", "id")
             .WithName("DeleteResult")

@@ -1,0 +1,60 @@
+using System.Buffers.Text;
+using System.Security.Cryptography;
+using System.Text;
+using Detector.Modules.Common;
+using Detector.Modules.Images.Contracts;
+using Detector.Modules.Preprocessing.Contracts;
+using Detector.Modules.Results.Contracts;
+using Detector.Modules.Results.GetResult;
+
+namespace Detector.Modules.Results.GetAnnotatedResult;
+
+/// <summary>The annotated picture, or 304 (<see cref="Image"/> null) when the client's copy is current.</summary>
+internal sealed record AnnotatedImage(string ETag, byte[]? Image);
+
+/// <summary>
+/// A result of the tenant drawn over its stored photo. The entity tag follows the result's (it
+/// changes exactly when the result's answer would) with the format and size, and is checked before
+/// the photo is read or drawn, so a client polling with If-None-Match costs one result read.
+/// </summary>
+internal sealed class GetAnnotatedResultHandler(IResultStore results, IImageStore images, IImageAnnotator annotator)
+{
+    public async Task<AnnotatedImage> HandleAsync(Guid tenantId, Guid resultId, AnnotatedFormat format, int? maxSide, Func<string, bool> clientHas, CancellationToken ct)
+    {
+        using var activity = DetectorTelemetry.Source.StartActivity("results.annotate");
+        var result = await results.GetAsync(tenantId, resultId, ct)
+            ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Result not found", $"No result {resultId}.");
+        switch (result.Image.Storage)
+        {
+            case ImageStorage.PendingState:
+                throw new DomainException(OutcomeKind.Conflict, ErrorCodes.ImagePending, "Image not stored yet", "The result's image is still being stored; ask again in a moment.");
+            case ImageStorage.NotStoredState:
+                throw NotStored(result.Image.NotStoredReason == ImageStorage.NotKeptByPlan.Reason
+                    ? "The tenant's plan keeps no images, so there is nothing to draw on."
+                    : $"The result's image was not stored ({result.Image.NotStoredReason}).");
+        }
+
+        var etag = ETagOf(result, format, maxSide);
+        if (clientHas(etag))
+        {
+            return new AnnotatedImage(etag, null);
+        }
+
+        var photo = await images.GetAsync(tenantId, result.Image.Sha256, ct)
+            ?? throw NotStored("The result's image has been deleted.");
+        var boxes = result.Detections.Select(d => new AnnotationBox(d.Label, d.ClassId, d.Score, d.Box[0], d.Box[1], d.Box[2], d.Box[3])).ToList();
+        // Drawing decodes a photo the store holds: not on a request thread's critical allocation budget, but CPU-bound, so off the caller's context.
+        var annotated = await Task.Run(() => annotator.Annotate(photo, boxes, maxSide, format), ct);
+        activity?.SetTag("detector.annotated_bytes", annotated.Length);
+        return new AnnotatedImage(etag, annotated);
+    }
+
+    private static string ETagOf(ResultDocument result, AnnotatedFormat format, int? maxSide)
+    {
+        var seed = Encoding.UTF8.GetBytes($"{ResultETag.Of(result)}|{format}|{maxSide}");
+        return $"\"{Base64Url.EncodeToString(SHA256.HashData(seed).AsSpan(0, 16))}\"";
+    }
+
+    private static DomainException NotStored(string detail) =>
+        new(OutcomeKind.NotFound, ErrorCodes.ImageNotStored, "Image not stored", detail);
+}
