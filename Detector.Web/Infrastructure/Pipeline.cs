@@ -88,6 +88,7 @@ internal static partial class Pipeline
         app.UseDrainingConnectionClose();
         app.UseExceptionHandler();
         app.UseStatusCodePages(EdgeProblems.WriteAsync);
+        app.UseTryPage();
 
         // Inside the exception handler (its refusal is a problem+json), before authentication
         // (which reads keys from the database).
@@ -117,7 +118,6 @@ internal static partial class Pipeline
         app.MapHealthChecks("/health/live", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
         app.MapHealthChecks("/health/ready", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).AllowAnonymous();
         app.MapMetrics("/metrics").AllowAnonymous();
-        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription().AllowAnonymous();
         return app;
     }
 
