@@ -5,8 +5,8 @@ namespace Detector.Client;
 /// <summary>
 /// The HTTP surface the client uses, one method per operation (Refit generates the calls). Every
 /// method answers an <see cref="IApiResponse"/> rather than throwing, so <see cref="RetryLoop"/>
-/// sees each status and its Retry-After. The key is a parameter of each call (null: the
-/// HttpClient sends its own). The routes are checked against the service's OpenAPI
+/// sees each status and its Retry-After. The API key is a parameter of each call (null: the
+/// HttpClient sends its own). The routes and models are checked against the service's OpenAPI
 /// document by Detector.Tests' ClientContractTests.
 /// </summary>
 internal interface IDetectorApi
@@ -18,7 +18,8 @@ internal interface IDetectorApi
         [Query] DetectQuery query,
         [Header("Idempotency-Key")] string idempotencyKey,
         [Header("X-Subject-Id")] string? subjectId,
-        [Header("X-Api-Key")] string? apiKey, CancellationToken cancellationToken);
+        [Header("X-Api-Key")] string? apiKey,
+        CancellationToken cancellationToken);
 
     [Get("/v1/results/{id}")]
     Task<IApiResponse<DetectionResult>> GetResult(Guid id, [Header("X-Api-Key")] string? apiKey, CancellationToken cancellationToken);
@@ -35,13 +36,15 @@ internal interface IDetectorApi
         [AliasAs("images")] IEnumerable<ByteArrayPart> images,
         [Query] JobQuery query,
         [Header("Idempotency-Key")] string idempotencyKey,
-        [Header("X-Api-Key")] string? apiKey, CancellationToken cancellationToken);
+        [Header("X-Api-Key")] string? apiKey,
+        CancellationToken cancellationToken);
 
     [Post("/v1/jobs")]
     Task<IApiResponse<JobAccepted>> SubmitJobUrls(
         [Body] JobUrlsBody body,
         [Header("Idempotency-Key")] string idempotencyKey,
-        [Header("X-Api-Key")] string? apiKey, CancellationToken cancellationToken);
+        [Header("X-Api-Key")] string? apiKey,
+        CancellationToken cancellationToken);
 
     [Get("/v1/jobs/{id}")]
     Task<IApiResponse<Job>> GetJob(Guid id, [Header("X-Api-Key")] string? apiKey, CancellationToken cancellationToken);
