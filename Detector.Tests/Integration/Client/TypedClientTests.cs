@@ -157,7 +157,7 @@ public sealed class TypedClientTests(DetectorApiFactory factory)
         var refused = await Assert.ThrowsAsync<OverloadedException>(() => client.DetectAsync(photo));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(2.5), $"stopped before the deadline ({clock.Elapsed})");
         Assert.Equal(TimeSpan.FromSeconds(1), refused.RetryAfter);
-        Assert.Equal(3, proxy.Requests.Count); // at 0 s, 1 s and 2 s; a wait to 3 s would pass the deadline
+        Assert.InRange(proxy.Requests.Count, 2, 3); // at 0 s, 1 s and (unless the machine is slow) 2 s; a wait to 3 s would pass the deadline
         Assert.Single(proxy.Requests.Select(r => r.IdempotencyKey).Distinct());
     }
 
