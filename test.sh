@@ -38,6 +38,14 @@ if ! dotnet build Detector.sln -c Release -nologo; then
   exit 1
 fi
 
+# The typed client is a package callers install (ADR 0026): a pack that breaks fails the run here.
+detector_log "Packing Detector.Client"
+if ! dotnet pack Detector.Client -c Release --no-build -nologo -o "$DETECTOR_RUN_DIR/packages"; then
+  echo "test.sh: dotnet pack Detector.Client failed" >&2
+  summary 0 0 0
+  exit 1
+fi
+
 # Test projects of the solution (one TRX file each, named after the project).
 mapfile -t projects < <(dotnet sln Detector.sln list | tr '\\' '/' | grep -E '\.csproj$' |
   while read -r p; do

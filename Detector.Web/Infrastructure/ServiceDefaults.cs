@@ -38,6 +38,9 @@ internal static class ServiceDefaults
         var services = builder.Services;
         services.AddValidatedOptions<DeploymentOptions>(DeploymentOptions.SectionName);
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        // Swashbuckle names schema properties from MVC's JSON options, not the minimal APIs' above:
+        // without this the OpenAPI document said createdAt where every answer says created_at.
+        services.Configure<Microsoft.AspNetCore.Mvc.JsonOptions>(o => o.JsonSerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
         services.Configure<RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.TryAddSingleton(TimeProvider.System);
