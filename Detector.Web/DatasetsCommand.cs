@@ -43,7 +43,6 @@ internal static class DatasetsCommand
     private static async Task<int> ExportAsync(string versionId, string outDirectory, bool allowIncomplete, CancellationToken ct)
     {
         var builder = CommandHost.CreateBuilder();
-        builder.Services.AddSingleton(TimeProvider.System);
         builder.AddDatabase();
         builder.AddImages();
         builder.AddDatasets();

@@ -23,7 +23,7 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
     {
         using var admin = factory.Admin();
         using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-erase", firstImage: -1);
-        var (_, version) = await DatasetsFactory.ImportAsync(admin, "erase", tenant.TenantId);
+        var (_, version) = await DatasetsFactory.ImportAsync(admin, "erase", tenant.TenantId, set: 0);
         var id = version.GetProperty("id").GetString()!;
         var materialized = await factory.Services.GetRequiredService<IDatasetVersions>().MaterializeAsync(id, "train", CancellationToken.None);
         Assert.True(Directory.Exists(materialized.ImagesDirectory));
@@ -69,7 +69,7 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
     {
         using var admin = factory.Admin();
         using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-delete", firstImage: -1);
-        var (_, version) = await DatasetsFactory.ImportAsync(admin, "delete", tenant.TenantId);
+        var (_, version) = await DatasetsFactory.ImportAsync(admin, "delete", tenant.TenantId, set: 1);
         var id = version.GetProperty("id").GetString()!;
         var images = await factory.QueryAsync<string>("SELECT image_sha256::text FROM datasets.entries WHERE version_id = @id ORDER BY ordinal", ("id", id));
         var gone = images[2];
@@ -103,7 +103,7 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
     {
         using var admin = factory.Admin();
         using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-sweep", firstImage: -1);
-        var (_, version) = await DatasetsFactory.ImportAsync(admin, "sweep", tenant.TenantId);
+        var (_, version) = await DatasetsFactory.ImportAsync(admin, "sweep", tenant.TenantId, set: 2);
         var held = await factory.QueryAsync<string>("SELECT image_sha256::text FROM datasets.entries WHERE version_id = @id", ("id", version.GetProperty("id").GetString()!));
         var store = factory.Services.GetRequiredService<IImageStore>();
         var loose = await store.PutAsync(tenant.TenantId, await File.ReadAllBytesAsync(Jobs.JobsTestKit.CocoFiles[^1]), CancellationToken.None);

@@ -23,7 +23,7 @@ public sealed class DatasetVersionTests(DatasetsFactory factory, ITestOutputHelp
     {
         using var admin = factory.Admin();
         using var tenant = await Compliance.TenantUsage.CreateAsync(factory, admin, "datasets-twice", firstImage: -1);
-        var (status, first) = await DatasetsFactory.ImportAsync(admin, "twice", tenant.TenantId);
+        var (status, first) = await DatasetsFactory.ImportAsync(admin, "twice", tenant.TenantId, set: 0);
         Assert.Equal(HttpStatusCode.Created, status);
         var id = first.GetProperty("id").GetString()!;
         Assert.Matches("^[0-9a-f]{64}$", id);
@@ -34,7 +34,7 @@ public sealed class DatasetVersionTests(DatasetsFactory factory, ITestOutputHelp
         Assert.Equal(80, first.GetProperty("classes").GetArrayLength()); // COCO's categories, ids as in the file
         Assert.Equal(90, first.GetProperty("classes").EnumerateArray().Max(c => c.GetProperty("id").GetInt32()));
 
-        var (again, second) = await DatasetsFactory.ImportAsync(admin, "twice", tenant.TenantId);
+        var (again, second) = await DatasetsFactory.ImportAsync(admin, "twice", tenant.TenantId, set: 0);
         Assert.Equal(HttpStatusCode.OK, again);
         Assert.Equal(id, second.GetProperty("id").GetString());
         Assert.Equal(1, (await factory.QueryAsync<long>("SELECT count(*) FROM datasets.versions WHERE id = @id", ("id", id)))[0]);
@@ -53,8 +53,8 @@ public sealed class DatasetVersionTests(DatasetsFactory factory, ITestOutputHelp
 
     [Theory]
     [InlineData("../outside/instances.json", DatasetsFactory.Images)]
-    [InlineData(DatasetsFactory.Annotations, "/etc")]
-    [InlineData(DatasetsFactory.Annotations, "coco/../../")]
+    [InlineData("coco/annotations/instances_set3.json", "/etc")]
+    [InlineData("coco/annotations/instances_set3.json", "coco/../../")]
     public async Task An_import_naming_a_path_outside_the_import_root_is_refused_with_a_problem(string annotations, string images)
     {
         using var admin = factory.Admin();
@@ -69,7 +69,7 @@ public sealed class DatasetVersionTests(DatasetsFactory factory, ITestOutputHelp
     {
         using var admin = factory.Admin();
         using var tenant = await Compliance.TenantUsage.CreateAsync(factory, admin, "datasets-export", firstImage: -1);
-        var (_, version) = await DatasetsFactory.ImportAsync(admin, "export", tenant.TenantId);
+        var (_, version) = await DatasetsFactory.ImportAsync(admin, "export", tenant.TenantId, set: 1);
         var id = version.GetProperty("id").GetString()!;
         var exportSha256 = version.GetProperty("export_sha256").GetString()!;
         var a = Path.Combine(factory.ImportRoot, "out-a");
@@ -130,14 +130,14 @@ public sealed class DatasetVersionTests(DatasetsFactory factory, ITestOutputHelp
     {
         using var admin = factory.Admin();
         using var first = await Compliance.TenantUsage.CreateAsync(factory, admin, "datasets-scratch-1", firstImage: -1);
-        var (_, version) = await DatasetsFactory.ImportAsync(admin, "scratch", first.TenantId);
+        var (_, version) = await DatasetsFactory.ImportAsync(admin, "scratch", first.TenantId, set: 2);
         var id = version.GetProperty("id").GetString()!;
 
         // The version's rows go, and a tenant whose store has none of the images imports the set anew.
         await factory.ExecuteAsync($"DELETE FROM datasets.entries WHERE version_id = '{id}'; DELETE FROM datasets.versions WHERE id = '{id}'");
         Assert.Empty(await factory.QueryAsync<string>("SELECT id::text FROM datasets.versions WHERE id = @id", ("id", id)));
         using var second = await Compliance.TenantUsage.CreateAsync(factory, admin, "datasets-scratch-2", firstImage: -1);
-        var (status, rebuilt) = await DatasetsFactory.ImportAsync(admin, "scratch", second.TenantId);
+        var (status, rebuilt) = await DatasetsFactory.ImportAsync(admin, "scratch", second.TenantId, set: 2);
         Assert.Equal(HttpStatusCode.Created, status);
         Assert.Equal(id, rebuilt.GetProperty("id").GetString());
         Assert.Equal(version.GetProperty("export_sha256").GetString(), rebuilt.GetProperty("export_sha256").GetString());

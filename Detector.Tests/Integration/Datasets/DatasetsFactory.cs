@@ -7,37 +7,45 @@ namespace Detector.Tests.Integration.Datasets;
 
 /// <summary>
 /// The compliance host (real PostgreSQL, real image store, movable clock) with an import root
-/// holding a small COCO dataset cut from coco-ccby's val2017 (<see cref="ImageCount"/> images and
-/// their annotations), and a work directory of its own; both are removed at the end.
+/// holding small COCO datasets cut from coco-ccby's val2017 (<see cref="Sets"/> disjoint sets of
+/// <see cref="ImageCount"/> images with their annotations), and a work directory of its own; both are removed at the end.
 /// </summary>
 public sealed class DatasetsFactory : ComplianceFactory
 {
     public const int ImageCount = 6;
-    public const string Annotations = "coco/annotations/instances.json";
     public const string Images = "coco/images";
+
+    /// <summary>Disjoint sets of images: a version's id is its content, so each test imports a set of its own.</summary>
+    public const int Sets = 4;
+
+    public static string Annotations(int set) => $"coco/annotations/instances_set{set}.json";
 
     public DatasetsFactory()
     {
-        var annotations = Path.Combine(ImportRoot, Annotations);
-        Directory.CreateDirectory(Path.GetDirectoryName(annotations)!);
+        Directory.CreateDirectory(Path.Combine(ImportRoot, "coco", "annotations"));
         Directory.CreateDirectory(Path.Combine(ImportRoot, Images));
         var source = JsonNode.Parse(File.ReadAllText(Path.Combine(TestPaths.Coco, "annotations", "instances_val2017.json")))!;
         var present = Directory.GetFiles(Path.Combine(TestPaths.Coco, "val2017"), "*.jpg").Select(Path.GetFileName).ToHashSet();
-        var images = source["images"]!.AsArray().Where(i => present.Contains(i!["file_name"]!.GetValue<string>())).OrderBy(i => i!["id"]!.GetValue<long>()).Take(ImageCount).ToList();
-        var ids = images.Select(i => i!["id"]!.GetValue<long>()).ToHashSet();
-        foreach (var image in images)
+        var all = source["images"]!.AsArray().Where(i => present.Contains(i!["file_name"]!.GetValue<string>())).OrderBy(i => i!["id"]!.GetValue<long>()).ToList();
+        for (var set = 0; set < Sets; set++)
         {
-            var name = image!["file_name"]!.GetValue<string>();
-            File.Copy(Path.Combine(TestPaths.Coco, "val2017", name), Path.Combine(ImportRoot, Images, name));
-        }
+            var images = all.Skip(set * ImageCount).Take(ImageCount).ToList();
+            Assert.Equal(ImageCount, images.Count);
+            var ids = images.Select(i => i!["id"]!.GetValue<long>()).ToHashSet();
+            foreach (var image in images)
+            {
+                var name = image!["file_name"]!.GetValue<string>();
+                File.Copy(Path.Combine(TestPaths.Coco, "val2017", name), Path.Combine(ImportRoot, Images, name));
+            }
 
-        var subset = new JsonObject
-        {
-            ["images"] = new JsonArray([.. images.Select(i => i!.DeepClone())]),
-            ["annotations"] = new JsonArray([.. source["annotations"]!.AsArray().Where(a => ids.Contains(a!["image_id"]!.GetValue<long>())).Select(a => a!.DeepClone())]),
-            ["categories"] = source["categories"]!.DeepClone(),
-        };
-        File.WriteAllText(annotations, subset.ToJsonString());
+            var subset = new JsonObject
+            {
+                ["images"] = new JsonArray([.. images.Select(i => i!.DeepClone())]),
+                ["annotations"] = new JsonArray([.. source["annotations"]!.AsArray().Where(a => ids.Contains(a!["image_id"]!.GetValue<long>())).Select(a => a!.DeepClone())]),
+                ["categories"] = source["categories"]!.DeepClone(),
+            };
+            File.WriteAllText(Path.Combine(ImportRoot, Annotations(set)), subset.ToJsonString());
+        }
     }
 
     public string ImportRoot { get; } = Path.Combine(Path.GetTempPath(), "detector-datasets-" + Guid.NewGuid().ToString("N"));
@@ -58,9 +66,9 @@ public sealed class DatasetsFactory : ComplianceFactory
     }
 
     /// <summary>Imports the COCO subset as a version of <paramref name="dataset"/> for the tenant; the answer's status and body.</summary>
-    public static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> ImportAsync(HttpClient admin, string dataset, Guid tenantId)
+    public static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> ImportAsync(HttpClient admin, string dataset, Guid tenantId, int set)
     {
-        using var response = await admin.PostAsJsonAsync($"/v1/admin/datasets/{dataset}/versions/import", new { tenant_id = tenantId, annotations = Annotations, images = Images });
+        using var response = await admin.PostAsJsonAsync($"/v1/admin/datasets/{dataset}/versions/import", new { tenant_id = tenantId, annotations = Annotations(set), images = Images });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
