@@ -2,13 +2,13 @@ using Detector.Modules.Common;
 using Detector.Modules.Common.Auditing;
 using Detector.Modules.Datasets.Canonical;
 using Detector.Modules.Datasets.Contracts;
-using Detector.Modules.Datasets.CutVersion;
+using Detector.Modules.Datasets.CutDatasetVersion;
 using Detector.Modules.Datasets.ExportVersion;
-using Detector.Modules.Datasets.GetManifest;
-using Detector.Modules.Datasets.GetVersion;
-using Detector.Modules.Datasets.ImportVersion;
+using Detector.Modules.Datasets.GetDatasetManifest;
+using Detector.Modules.Datasets.GetDatasetVersion;
+using Detector.Modules.Datasets.ImportDatasetVersion;
 using Detector.Modules.Datasets.ListDatasets;
-using Detector.Modules.Datasets.ListVersions;
+using Detector.Modules.Datasets.ListDatasetVersions;
 using Detector.Modules.Datasets.Storage;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Tenancy.Contracts;
@@ -45,11 +45,11 @@ public static class DatasetsModule
         services.AddSingleton<IDatasetVersions>(sp => sp.GetRequiredService<DatasetVersions>());
         services.AddSingleton<ExportVersionHandler>();
         services.AddSingleton<CocoImport>();
-        services.AddSingleton<ImportVersionHandler>();
-        services.AddSingleton<CutVersionHandler>();
-        services.AddSingleton<GetManifestHandler>();
-        services.AddSingleton<IValidator<ImportVersionRequest>, ImportVersionValidator>();
-        services.AddSingleton<IValidator<CutVersionRequest>, CutVersionValidator>();
+        services.AddSingleton<ImportDatasetVersionHandler>();
+        services.AddSingleton<CutDatasetVersionHandler>();
+        services.AddSingleton<GetDatasetManifestHandler>();
+        services.AddSingleton<IValidator<ImportDatasetVersionRequest>, ImportDatasetVersionValidator>();
+        services.AddSingleton<IValidator<CutDatasetVersionRequest>, CutDatasetVersionValidator>();
         return builder;
     }
 
@@ -66,18 +66,18 @@ public static class DatasetsModule
         var admin = app.MapGroup("/v1/admin/datasets").WithTags("Admin").RequireAuthorization(TenantClaims.AdminPolicy);
         admin.MapGet("/", ListDatasetsEndpoint.Handle)
             .WithName("ListDatasets").WithSummary("Every dataset with its number of versions and its latest version.");
-        admin.MapGet("/{name}/versions", ListVersionsEndpoint.Handle)
-            .WithName("ListVersions").WithSummary("A dataset's versions, newest first, each with its counts, splits, hashes and whether it is still complete.");
-        admin.MapPost("/{name}/versions/import", ImportVersionEndpoint.Handle).Validate<ImportVersionRequest>().Audited("dataset.import", "name")
-            .WithName("ImportVersion").WithSummary("Imports a COCO dataset under Datasets:ImportRoot as a version of a tenant's images (stored in its encrypted store); 201 with the new version, 200 with the existing one when the content is the same.");
-        admin.MapPost("/{name}/versions", CutVersionEndpoint.Handle).Validate<CutVersionRequest>().Audited("dataset.cut", "name")
-            .WithName("CutVersion").WithSummary("Cuts a version from the labeling queue's final labels (tenant_ids, after), optionally merged with an earlier version (merge_with); 201 new, 200 when a version holds the same content.");
-        admin.MapGet("/versions/{id}", GetVersionEndpoint.Handle)
-            .WithName("GetVersion").WithSummary("A version: images, splits, classes, annotations and export sha256, parent, created_at, and complete, or incomplete with how many entries were erased and why.");
-        admin.MapGet("/versions/{id}/manifest", GetManifestEndpoint.Handle)
+        admin.MapGet("/{name}/versions", ListDatasetVersionsEndpoint.Handle)
+            .WithName("ListDatasetVersions").WithSummary("A dataset's versions, newest first, each with its counts, splits, hashes and whether it is still complete.");
+        admin.MapPost("/{name}/versions/import", ImportDatasetVersionEndpoint.Handle).Validate<ImportDatasetVersionRequest>().Audited("dataset.import", "name")
+            .WithName("ImportDatasetVersion").WithSummary("Imports a COCO dataset under Datasets:ImportRoot as a version of a tenant's images (stored in its encrypted store); 201 with the new version, 200 with the existing one when the content is the same.");
+        admin.MapPost("/{name}/versions", CutDatasetVersionEndpoint.Handle).Validate<CutDatasetVersionRequest>().Audited("dataset.cut", "name")
+            .WithName("CutDatasetVersion").WithSummary("Cuts a version from the labeling queue's final labels (tenant_ids, after), optionally merged with an earlier version (merge_with); 201 new, 200 when a version holds the same content.");
+        admin.MapGet("/versions/{id}", GetDatasetVersionEndpoint.Handle)
+            .WithName("GetDatasetVersion").WithSummary("A version: images, splits, classes, annotations and export sha256, parent, created_at, and complete, or incomplete with how many entries were erased and why.");
+        admin.MapGet("/versions/{id}/manifest", GetDatasetManifestEndpoint.Handle)
             .Produces<byte[]>(StatusCodes.Status200OK, "application/json")
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .WithName("GetManifest").WithSummary("The version's canonical manifest, byte for byte (its sha256 is the version id); 409 dataset_version_incomplete once entries were erased.");
+            .WithName("GetDatasetManifest").WithSummary("The version's canonical manifest, byte for byte (its sha256 is the version id); 409 dataset_version_incomplete once entries were erased.");
         admin.ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)

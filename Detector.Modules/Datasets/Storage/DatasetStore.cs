@@ -91,7 +91,7 @@ internal sealed class DatasetStore(NpgsqlDataSource dataSource, IOptions<Dataset
             $"SELECT {Columns} FROM datasets.versions v WHERE v.id = @id", new { id }, cancellationToken: ct));
     }
 
-    public async Task<IReadOnlyList<VersionRow>> ListVersionsAsync(string dataset, CancellationToken ct)
+    public async Task<IReadOnlyList<VersionRow>> ListDatasetVersionsAsync(string dataset, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         return [.. await connection.QueryAsync<VersionRow>(new CommandDefinition(

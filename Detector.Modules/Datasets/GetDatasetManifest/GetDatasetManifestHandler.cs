@@ -3,14 +3,14 @@ using Detector.Modules.Datasets.Canonical;
 using Detector.Modules.Datasets.ExportVersion;
 using Detector.Modules.Datasets.Storage;
 
-namespace Detector.Modules.Datasets.GetManifest;
+namespace Detector.Modules.Datasets.GetDatasetManifest;
 
 /// <summary>
 /// Rebuilds a version's canonical manifest from its entries (it is not stored, so an erased
 /// entry leaves no sha256 of the tenant's image behind). An incomplete version's manifest can no
 /// longer be rebuilt: 409 dataset_version_incomplete says how many entries were erased and why.
 /// </summary>
-internal sealed class GetManifestHandler(DatasetStore store)
+internal sealed class GetDatasetManifestHandler(DatasetStore store)
 {
     public async Task<byte[]> HandleAsync(string id, CancellationToken ct)
     {

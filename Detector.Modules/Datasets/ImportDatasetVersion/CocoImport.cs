@@ -3,7 +3,7 @@ using Detector.Modules.Datasets.Canonical;
 using Detector.Modules.Images.Contracts;
 using Microsoft.Extensions.Options;
 
-namespace Detector.Modules.Datasets.ImportVersion;
+namespace Detector.Modules.Datasets.ImportDatasetVersion;
 
 /// <summary>
 /// Reads a COCO folder into a version's content: every image stripped of its metadata (as any

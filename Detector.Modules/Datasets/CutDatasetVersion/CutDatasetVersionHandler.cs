@@ -1,13 +1,13 @@
 using Detector.Modules.Common;
 using Detector.Modules.Datasets.Canonical;
 using Detector.Modules.Datasets.ExportVersion;
-using Detector.Modules.Datasets.GetVersion;
+using Detector.Modules.Datasets.GetDatasetVersion;
 using Detector.Modules.Datasets.Storage;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Labeling.Contracts;
 using Microsoft.Extensions.Options;
 
-namespace Detector.Modules.Datasets.CutVersion;
+namespace Detector.Modules.Datasets.CutDatasetVersion;
 
 /// <summary>
 /// Cuts a version from the labeling queue's final labels (Labeling's <see cref="IReviewedLabels"/>),
@@ -15,9 +15,9 @@ namespace Detector.Modules.Datasets.CutVersion;
 /// an image labelled again takes its new labels). An item whose image its tenant no longer has is
 /// left out: its labels name nothing a trainer could read.
 /// </summary>
-internal sealed class CutVersionHandler(IReviewedLabels labels, IImageStore images, DatasetStore store, VersionWriter writer, VersionBuilder builder, IOptions<DatasetsOptions> options)
+internal sealed class CutDatasetVersionHandler(IReviewedLabels labels, IImageStore images, DatasetStore store, VersionWriter writer, VersionBuilder builder, IOptions<DatasetsOptions> options)
 {
-    public async Task<(VersionView View, bool Created)> HandleAsync(string name, CutVersionRequest request, string actor, CancellationToken ct)
+    public async Task<(VersionView View, bool Created)> HandleAsync(string name, CutDatasetVersionRequest request, string actor, CancellationToken ct)
     {
         var dataset = DatasetNames.Validate(name);
         var previous = request.MergeWith is { } mergeWith ? await PreviousAsync(mergeWith, ct) : null;

@@ -1,6 +1,6 @@
 using Detector.Modules.Datasets.Storage;
 
-namespace Detector.Modules.Datasets.GetVersion;
+namespace Detector.Modules.Datasets.GetDatasetVersion;
 
 /// <summary>A class of a version's class map, as the API shows it.</summary>
 internal sealed record ClassView(int Id, string Name);

@@ -2,7 +2,7 @@ using System.Text.Json;
 using Detector.Modules.Common;
 using Detector.Modules.Datasets.Canonical;
 
-namespace Detector.Modules.Datasets.ImportVersion;
+namespace Detector.Modules.Datasets.ImportDatasetVersion;
 
 /// <summary>One image of a COCO file with its boxes (by class name).</summary>
 internal sealed record CocoImage(string FileName, int Width, int Height, List<EntryBox> Boxes);

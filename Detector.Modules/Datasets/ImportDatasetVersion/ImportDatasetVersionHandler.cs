@@ -1,19 +1,19 @@
 using Detector.Modules.Common;
-using Detector.Modules.Datasets.GetVersion;
+using Detector.Modules.Datasets.GetDatasetVersion;
 using Detector.Modules.Datasets.Storage;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.Extensions.Options;
 
-namespace Detector.Modules.Datasets.ImportVersion;
+namespace Detector.Modules.Datasets.ImportDatasetVersion;
 
 /// <summary>
 /// Imports a COCO dataset as a version of the tenant's images (in its region's store, encrypted
 /// under its key like every image of it, so its erase takes them): reads and stores every image,
 /// then saves the version, or answers the one with the same content.
 /// </summary>
-internal sealed class ImportVersionHandler(CocoImport import, VersionWriter writer, ITenantDirectory tenants, IOptions<DeploymentOptions> deployment)
+internal sealed class ImportDatasetVersionHandler(CocoImport import, VersionWriter writer, ITenantDirectory tenants, IOptions<DeploymentOptions> deployment)
 {
-    public async Task<(VersionView View, bool Created)> HandleAsync(string name, ImportVersionRequest request, string actor, CancellationToken ct)
+    public async Task<(VersionView View, bool Created)> HandleAsync(string name, ImportDatasetVersionRequest request, string actor, CancellationToken ct)
     {
         var dataset = DatasetNames.Validate(name);
         var tenantId = request.TenantId!.Value;

@@ -1,6 +1,6 @@
 using Detector.Modules.Common;
 
-namespace Detector.Modules.Datasets.ImportVersion;
+namespace Detector.Modules.Datasets.ImportDatasetVersion;
 
 /// <summary>
 /// Imports name their files relative to <see cref="DatasetsOptions.ImportRoot"/> and must resolve
