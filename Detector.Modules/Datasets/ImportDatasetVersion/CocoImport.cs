@@ -15,6 +15,7 @@ internal sealed class CocoImport(IImageStore images, IImageSanitizer sanitizer, 
 {
     public async Task<VersionContent> ReadAsync(Guid tenantId, string annotations, string imagesFolder, CancellationToken ct)
     {
+        using var activity = DetectorTelemetry.Source.StartActivity("datasets.import");
         var annotationsPath = ImportPaths.Resolve(options.Value, annotations);
         var folder = ImportPaths.Resolve(options.Value, imagesFolder);
         if (!File.Exists(annotationsPath) || !Directory.Exists(folder))
@@ -43,6 +44,7 @@ internal sealed class CocoImport(IImageStore images, IImageSanitizer sanitizer, 
             entries[stored.Sha256] = new DatasetEntry(tenantId, stored.Sha256, ImageExtension.Of(bytes), splits.Of(stored.Sha256), image.Width, image.Height, image.Boxes);
         }
 
+        activity?.SetTag("detector.dataset_images", entries.Count);
         return VersionBuilder.Build(coco.Classes, entries.Values);
     }
 }

@@ -28,7 +28,7 @@ internal sealed class DatasetStore(NpgsqlDataSource dataSource, IOptions<Dataset
         v.id, v.dataset, v.parent, v.schema, v.classes::text AS Classes, v.annotations_sha256 AS AnnotationsSha256, v.export_sha256 AS ExportSha256,
         v.images, v.train, v.val, v.test, v.source, v.created_by AS CreatedBy, v.created_at AS CreatedAt,
         (SELECT count(*)::int FROM datasets.entries e WHERE e.version_id = v.id AND e.erased_at IS NOT NULL) AS Erased,
-        (SELECT string_agg(DISTINCT e.erased_reason, ',') FROM datasets.entries e WHERE e.version_id = v.id AND e.erased_at IS NOT NULL) AS ErasedReasons
+        (SELECT string_agg(DISTINCT e.erased_reason, ',' ORDER BY e.erased_reason) FROM datasets.entries e WHERE e.version_id = v.id AND e.erased_at IS NOT NULL) AS ErasedReasons
         """;
 
     /// <summary>Stores the version and its entries in one transaction; false when a version with its id exists already (nothing written).</summary>
