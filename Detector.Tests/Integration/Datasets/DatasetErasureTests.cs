@@ -12,7 +12,7 @@ namespace Detector.Tests.Integration.Datasets;
 
 /// <summary>
 /// Erase wins over immutability: a tenant erase or an image delete leaves every version holding
-/// the images with its id, incomplete, and nothing of the tenant in any table or work folder; the
+/// the images (by its tenant, or by retention) with its id, incomplete, and nothing of the tenant in any table or work folder; the
 /// orphan sweep never takes an image a version holds.
 /// </summary>
 [Collection("Jobs")]
@@ -96,6 +96,41 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
         var handoff = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(folder, "handoff.json"))).RootElement;
         Assert.False(handoff.GetProperty("complete").GetBoolean());
         Assert.NotEqual(id, handoff.GetProperty("manifest_sha256").GetString()); // what is left is other content
+    }
+
+    [Fact]
+    public async Task An_image_retention_deletes_with_its_result_is_erased_from_the_version_that_holds_it()
+    {
+        using var admin = factory.Admin();
+        using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-retention", firstImage: -1);
+        using (var plan = await admin.PutAsJsonAsync($"/v1/admin/tenants/{tenant.TenantId}/plan", new { retention_days = 7 }))
+        {
+            plan.EnsureSuccessStatusCode();
+        }
+
+        var (_, version) = await DatasetsFactory.ImportAsync(admin, "retention", tenant.TenantId, set: 3);
+        var id = version.GetProperty("id").GetString()!;
+        var photo = Directory.GetFiles(Path.Combine(factory.ImportRoot, DatasetsFactory.Images)).Order(StringComparer.Ordinal).Skip(3 * DatasetsFactory.ImageCount).First();
+        var result = await TenantUsage.DetectAsync(tenant.Client, photo);
+        var sha256 = (await factory.QueryAsync<string>("SELECT image_sha256::text FROM results.results WHERE id = @id", ("id", result))).Single();
+        Assert.Single(await factory.QueryAsync<int>("SELECT ordinal FROM datasets.entries WHERE version_id = @id AND image_sha256 = @s", ("id", id), ("s", sha256)));
+
+        factory.Clock.Offset += TimeSpan.FromDays(8);
+        try
+        {
+            var summary = await factory.Services.GetRequiredService<Detector.Modules.Compliance.ApplyRetention.RetentionJob>().RunAsync(CancellationToken.None);
+            Assert.Equal(1, summary.Images);
+        }
+        finally
+        {
+            factory.Clock.Offset -= TimeSpan.FromDays(8);
+        }
+
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/v1/admin/datasets/versions/{id}");
+        Assert.Equal(id, after.GetProperty("id").GetString());
+        Assert.Equal(1, after.GetProperty("erased").GetInt32());
+        Assert.Equal(["image_deleted"], after.GetProperty("erased_reasons").EnumerateArray().Select(r => r.GetString()));
+        Assert.Empty(await factory.QueryAsync<int>("SELECT ordinal FROM datasets.entries WHERE image_sha256 = @s", ("s", sha256)));
     }
 
     [Fact]
