@@ -38,6 +38,11 @@ if (args is ["export", ..])
     return await ExportCommand.RunAsync(args);
 }
 
+if (args is ["datasets", ..])
+{
+    return await DatasetsCommand.RunAsync(args);
+}
+
 if (args is ["audit", ..])
 {
     return await AuditCommand.RunAsync(args);

@@ -64,4 +64,7 @@ public static class ErrorCodes
     public const string VersionAliased = "version_aliased";
     public const string AliasProtected = "alias_protected";
     public const string SharesExceedOne = "shares_exceed_one";
+    public const string DatasetVersionNotFound = "dataset_version_not_found";
+    public const string DatasetVersionIncomplete = "dataset_version_incomplete";
+    public const string DatasetInvalid = "dataset_invalid";
 }

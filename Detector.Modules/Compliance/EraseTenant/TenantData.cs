@@ -1,4 +1,5 @@
 using Detector.Modules.Compliance.Audit;
+using Detector.Modules.Datasets.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Contracts;
 using Detector.Modules.Results.Contracts;
@@ -16,6 +17,7 @@ internal sealed class TenantData(
     ITenantWebhookData webhooks,
     IResultStore results,
     IImageStore images,
+    ITenantDatasetData datasets,
     AuditStore auditStore,
     AuditWriter auditWriter)
 {
@@ -27,6 +29,7 @@ internal sealed class TenantData(
         seen.UnionWith(await jobs.TenantIdsAsync(ct));
         seen.UnionWith(await webhooks.TenantIdsAsync(ct));
         seen.UnionWith(await images.TenantIdsAsync(ct));
+        seen.UnionWith(await datasets.TenantIdsAsync(ct));
         seen.UnionWith(await auditStore.TenantIdsAsync(ct));
         return seen;
     }
@@ -37,6 +40,8 @@ internal sealed class TenantData(
         var jobData = await jobs.EraseTenantAsync(tenantId, ct);
         var webhookSecrets = await webhooks.EraseTenantAsync(tenantId, ct);
         var resultRows = await results.EraseTenantAsync(tenantId, ct);
+        // Dataset entries before the images they name: a version keeps its id, and loses the tenant.
+        var datasetEntries = await datasets.EraseTenantAsync(tenantId, ct);
         var imageData = await images.EraseTenantAsync(tenantId, ct);
         // Entries this instance still holds for the tenant are written before they are cleared.
         await auditWriter.FlushAsync();
@@ -44,6 +49,7 @@ internal sealed class TenantData(
         // A worker finishing an item of the tenant during the steps above may have written one
         // more result or image: a second pass takes it (both are idempotent).
         resultRows += await results.EraseTenantAsync(tenantId, ct);
+        datasetEntries += await datasets.EraseTenantAsync(tenantId, ct);
         var images2 = await images.EraseTenantAsync(tenantId, ct);
         return new SortedDictionary<string, long>(StringComparer.Ordinal)
         {
@@ -56,6 +62,7 @@ internal sealed class TenantData(
             ["images.blobs"] = imageData.Blobs + images2.Blobs,
             ["images.tenant_keys"] = imageData.DataKeys + images2.DataKeys,
             ["audit.entries_redacted"] = redacted,
+            ["datasets.entries_erased"] = datasetEntries,
         };
     }
 }

@@ -13,8 +13,10 @@ namespace Detector.Modules.Images.Storage;
 /// says nothing about other tenants' images: a put of a photo another tenant has takes as long as
 /// one of a photo nobody has.
 /// </summary>
-internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, ImageIndex index, TimeProvider time) : IImageStore
+internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, ImageIndex index, TimeProvider time, IEnumerable<IImageDeletionListener> deletionListeners) : IImageStore
 {
+    private readonly IImageDeletionListener[] _deletionListeners = [.. deletionListeners];
+
     public StoredImage Describe(ReadOnlyMemory<byte> image) => new(ContentAddress.Of(image.Span), image.Length);
 
     public Task<StoredImage> PutAsync(Guid tenantId, ReadOnlyMemory<byte> image, CancellationToken cancellationToken) =>
@@ -151,6 +153,13 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, Ima
         using var activity = DetectorTelemetry.Source.StartActivity("images.delete");
         activity?.SetTag("detector.image_store", backend.Name);
         var key = ImageKey.Of(tenantId, sha256);
+        // Before the bytes go: what keeps the image beyond the orphan sweep's reach lets go of it
+        // first, and if that fails the image is still there for the delete's retry.
+        foreach (var listener in _deletionListeners)
+        {
+            await listener.ImageDeletingAsync(tenantId, key.Sha256, cancellationToken);
+        }
+
         var deleted = await backend.DeleteAsync(key, cancellationToken);
         await index.RemoveAsync(key, cancellationToken);
         if (deleted)
