@@ -62,4 +62,9 @@ public static class ErrorCodes
     public const string VersionAliased = "version_aliased";
     public const string AliasProtected = "alias_protected";
     public const string SharesExceedOne = "shares_exceed_one";
+
+    // Dataset versions as evaluation and training name them (issue 26).
+    public const string DatasetVersionNotFound = "dataset_version_not_found";
+    public const string ExportMismatch = "export_sha256_mismatch";
+    public const string TrainingRunNotFound = "training_run_not_found";
 }
