@@ -14,6 +14,7 @@ using Detector.Modules.Preprocessing;
 using Detector.Modules.Results;
 using Detector.Modules.Rollouts;
 using Detector.Modules.Tenancy;
+using Detector.Modules.Training;
 using Detector.Modules.Webhooks;
 using Detector.Web;
 using Detector.Web.Infrastructure;
@@ -68,6 +69,7 @@ builder.AddRollouts();
 builder.AddMonitoring();
 builder.AddLabeling();
 builder.AddDatasets();
+builder.AddTraining();
 builder.AddCompliance();
 
 var app = builder.Build();
@@ -94,6 +96,7 @@ app.MapMonitoringEndpoints();
 app.MapRolloutsEndpoints();
 app.MapLabelingEndpoints();
 app.MapDatasetsEndpoints();
+app.MapTrainingEndpoints();
 app.MapComplianceEndpoints();
 
 await app.RunAsync();

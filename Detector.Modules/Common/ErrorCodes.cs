@@ -67,4 +67,6 @@ public static class ErrorCodes
     public const string DatasetVersionNotFound = "dataset_version_not_found";
     public const string DatasetVersionIncomplete = "dataset_version_incomplete";
     public const string DatasetInvalid = "dataset_invalid";
+    public const string ExportMismatch = "export_sha256_mismatch";
+    public const string TrainingRunNotFound = "training_run_not_found";
 }

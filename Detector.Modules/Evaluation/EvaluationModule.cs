@@ -4,6 +4,7 @@ using Detector.Modules.Evaluation.CompareEvaluations;
 using Detector.Modules.Evaluation.Contracts;
 using Detector.Modules.Evaluation.GetEvaluation;
 using Detector.Modules.Evaluation.GetEvaluationReportPage;
+using Detector.Modules.Evaluation.History;
 using Detector.Modules.Evaluation.ListEvaluations;
 using Detector.Modules.Evaluation.RunEvaluation;
 using Detector.Modules.Evaluation.StartEvaluation;
@@ -29,6 +30,8 @@ public static class EvaluationModule
         builder.AddDatasetEvaluation();
         builder.Services.AddValidatedOptions<EvaluationOptions>(EvaluationOptions.SectionName);
         builder.Services.AddSingleton<EvaluationStore>();
+        builder.Services.AddSingleton<EvaluationInputs>();
+        builder.Services.AddSingleton<IEvaluationHistory, EvaluationHistory>();
         builder.Services.AddSingleton<StartEvaluationHandler>();
         builder.Services.AddSingleton<GetEvaluationReportPageHandler>();
         builder.Services.AddSingleton<CompareEvaluationsHandler>();
@@ -57,7 +60,7 @@ public static class EvaluationModule
     {
         var admin = app.MapGroup("/v1/admin/evaluations").WithTags("Admin").RequireAuthorization(TenantClaims.AdminPolicy);
         admin.MapPost("/", StartEvaluationEndpoint.Handle).Validate<StartEvaluationRequest>()
-            .WithName("StartEvaluation").WithSummary("Scores a model version (name, name@version or name@alias) on a COCO dataset under Evaluation:DatasetRoot as a background job; answers 202 with the evaluation to poll.");
+            .WithName("StartEvaluation").WithSummary("Scores a model version (name, name@version or name@alias) on a COCO dataset under Evaluation:DatasetRoot, or on a dataset version (dataset_version, split: train, val, test or all; default val), as a background job; answers 202 with the evaluation to poll.");
         admin.MapGet("/", ListEvaluationsEndpoint.Handle)
             .WithName("ListEvaluations").WithSummary("The latest evaluations, newest first, without their reports.");
         admin.MapGet("/{id:guid}", GetEvaluationEndpoint.Handle)

@@ -49,6 +49,7 @@ public static class ModelsModule
         builder.Services.AddHealthChecks().AddCheck<RegistryFeed>("model-registry", tags: ["ready"]);
         builder.Services.AddSingleton<RegisterModelVersionHandler>();
         builder.Services.AddSingleton<IModelVersionRegistrar, DerivedVersionRegistrar>();
+        builder.Services.AddSingleton<IModelVersionMetadata, VersionMetadata>();
         builder.Services.AddSingleton<MoveModelAliasHandler>();
         builder.Services.AddSingleton<RemoveModelAliasHandler>();
         builder.Services.AddSingleton<ArchiveModelVersionHandler>();

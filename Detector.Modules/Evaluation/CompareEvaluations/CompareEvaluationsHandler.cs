@@ -2,16 +2,15 @@ using Detector.Modules.Common;
 using Detector.Modules.Evaluation.Coco;
 using Detector.Modules.Evaluation.Reports;
 using Detector.Modules.Evaluation.RunEvaluation;
-using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Evaluation.CompareEvaluations;
 
 internal sealed record EvaluationSide(Guid Id, string Model, string Version, string Sha256);
 
-internal sealed record EvaluationComparison(EvaluationSide A, EvaluationSide B, string Annotations, string Images, BootstrapResult Bootstrap);
+internal sealed record EvaluationComparison(EvaluationSide A, EvaluationSide B, string? Annotations, string? Images, string? DatasetVersion, string? Split, BootstrapResult Bootstrap);
 
 /// <summary>Compares two succeeded evaluations of the same dataset, image by image, from their stored detections.</summary>
-internal sealed class CompareEvaluationsHandler(EvaluationStore store, IOptions<EvaluationOptions> options)
+internal sealed class CompareEvaluationsHandler(EvaluationStore store, EvaluationInputs inputs)
 {
     /// <summary>Fixed, so the same two evaluations always give the same comparison.</summary>
     public const int Seed = 20261207;
@@ -19,16 +18,16 @@ internal sealed class CompareEvaluationsHandler(EvaluationStore store, IOptions<
     public async Task<EvaluationComparison> HandleAsync(Guid a, Guid b, int samples, CancellationToken ct)
     {
         var (rowA, rowB) = (await FinishedAsync(a, ct), await FinishedAsync(b, ct));
-        if (rowA.Annotations != rowB.Annotations || rowA.Images != rowB.Images)
+        if (rowA.DatasetKey != rowB.DatasetKey)
         {
-            throw new DomainException(OutcomeKind.Conflict, ErrorCodes.EvaluationsNotComparable, "Not the same dataset", $"Evaluation {a} scored {rowA.Annotations}, {b} scored {rowB.Annotations}: only evaluations of the same dataset compare image by image.");
+            throw new DomainException(OutcomeKind.Conflict, ErrorCodes.EvaluationsNotComparable, "Not the same dataset", $"Evaluation {a} scored {rowA.DatasetLabel}, {b} scored {rowB.DatasetLabel}: only evaluations of the same dataset compare image by image.");
         }
 
-        var dataset = CocoDataset.Load(DatasetPaths.Resolve(options.Value, rowA.Annotations));
+        var dataset = CocoDataset.Load((await inputs.OpenAsync(rowA, ct)).AnnotationsPath);
         var (imagesA, imagesB) = (await store.ReadImagesAsync(a, ct), await store.ReadImagesAsync(b, ct));
         var shared = imagesA.Select(r => r.ImageId).Intersect(imagesB.Select(r => r.ImageId)).Order().ToList();
         var result = await Task.Run(() => BootstrapComparison.Compare(dataset, shared, ImageRow.AllDetections(imagesA), ImageRow.AllDetections(imagesB), samples, Seed), ct);
-        return new EvaluationComparison(Side(rowA), Side(rowB), rowA.Annotations, rowA.Images, result);
+        return new EvaluationComparison(Side(rowA), Side(rowB), rowA.Annotations, rowA.Images, rowA.DatasetVersion, rowA.Split, result);
     }
 
     private async Task<EvaluationRow> FinishedAsync(Guid id, CancellationToken ct)

@@ -41,6 +41,15 @@ internal static class ReportPage
         html.Append("<dt>sha256</dt><dd><code>").Append(E(report.Sha256)).Append("</code></dd>\n");
         Term(html, "Annotations", report.Annotations);
         Term(html, "Images folder", report.Images);
+        if (report.Dataset is { } dataset)
+        {
+            html.Append("<dt>Annotations sha256</dt><dd><code>").Append(E(dataset.AnnotationsSha256)).Append("</code></dd>\n");
+            if (dataset.Version is not null)
+            {
+                Term(html, "Dataset version", $"{dataset.Version} ({dataset.Split}){(dataset.Complete == false ? $", incomplete: {dataset.Erased} entries erased" : "")}");
+            }
+        }
+
         Term(html, "Images scored", Int(report.ImageCount));
         Term(html, "Detections", Int(report.DetectionCount));
         Term(html, "Evaluated", evaluatedAt is { } at ? at.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss 'UTC'", CultureInfo.InvariantCulture) : "unknown");

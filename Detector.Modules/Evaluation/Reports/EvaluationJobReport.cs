@@ -28,4 +28,13 @@ internal sealed record EvaluationJobReport(
     CalibrationSummary? CalibratedScores = null)
 {
     public CostSummary? Cost { get; init; }
+
+    public DatasetSummary? Dataset { get; init; }
 }
+
+/// <summary>
+/// The data scored, by content: the dataset version and split (null for a COCO folder) and the
+/// annotations file's sha256; for a version, whether it was complete when scored and how many of
+/// its entries were erased (an incomplete version is scored without them).
+/// </summary>
+internal sealed record DatasetSummary(string? Version, string? Split, string AnnotationsSha256, bool? Complete, int? Erased);

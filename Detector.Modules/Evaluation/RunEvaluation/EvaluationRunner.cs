@@ -5,7 +5,6 @@ using Detector.Modules.Evaluation.Reports;
 using Detector.Modules.Inference.Contracts;
 using Detector.Modules.Models.Contracts;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Evaluation.RunEvaluation;
 
@@ -16,7 +15,7 @@ namespace Detector.Modules.Evaluation.RunEvaluation;
 /// image order, is the same as an uninterrupted run's. It scores the version resolved when the job
 /// was accepted, whatever the aliases say since.
 /// </summary>
-internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDetector detector, IModelCatalog catalog, Tenancy.Contracts.IRequestCost cost, IOptions<EvaluationOptions> options, ILogger<EvaluationRunner> logger)
+internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDetector detector, IModelCatalog catalog, Tenancy.Contracts.IRequestCost cost, EvaluationInputs inputs, ILogger<EvaluationRunner> logger)
 {
     internal static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -30,18 +29,26 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
 
         using var activity = Common.DetectorTelemetry.Source.StartActivity("evaluation.run");
         activity?.SetTag("detector.evaluation", evaluationId);
-        var settings = options.Value;
+        var settings = inputs.Settings;
+        OpenedDataset opened;
         CocoDataset dataset;
         List<(CocoImage Image, string Path)> images;
         try
         {
-            dataset = CocoDataset.Load(DatasetPaths.Resolve(settings, row.Annotations));
-            var folder = DatasetPaths.Resolve(settings, row.Images);
-            images = [.. dataset.Images.Select(i => (i, Path.Combine(folder, i.FileName))).Where(x => x.i.FileName.Length > 0 && File.Exists(x.Item2)).OrderBy(x => x.i.Id)];
+            opened = await inputs.OpenAsync(row, ct);
+            dataset = CocoDataset.Load(opened.AnnotationsPath);
+            images = [.. dataset.Images.Select(i => (i, Path.Combine(opened.ImagesDirectory, i.FileName))).Where(x => x.i.FileName.Length > 0 && File.Exists(x.Item2)).OrderBy(x => x.i.Id)];
         }
         catch (Exception ex) when (ex is IOException or JsonException or UnauthorizedAccessException or Common.DomainException or InvalidDataException)
         {
             await FailAsync(row, $"dataset unreadable: {ex.Message}");
+            return;
+        }
+
+        // Detections stored by an earlier run were scored against these annotations, not others.
+        if (row.AnnotationsSha256 is { } before && before != opened.AnnotationsSha256)
+        {
+            await FailAsync(row, $"the annotations changed since the run began (sha256 {before}, now {opened.AnnotationsSha256})");
             return;
         }
 
@@ -59,7 +66,7 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
             return;
         }
 
-        var done = await store.BeginRunAsync(evaluationId, images.Count, ct);
+        var done = await store.BeginRunAsync(evaluationId, images.Count, opened.AnnotationsSha256, ct);
         LogRunning(logger, evaluationId, selector, images.Count, done.Count);
         var detectionOptions = new DetectionOptions { MinScore = 0.01f, Iou = 0.65f, MaxDetections = 100 };
         await Parallel.ForEachAsync(images.Where(x => !done.Contains(x.Image.Id)), new ParallelOptions { MaxDegreeOfParallelism = settings.Concurrency, CancellationToken = ct }, async (item, token) =>
@@ -76,7 +83,7 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
         var rows = await store.ReadImagesAsync(evaluationId, ct);
         var detections = ImageRow.AllDetections(rows);
         var report = ReportBuilder.Build(
-            new ReportSubject(row.Model, row.Version, row.Sha256, row.Annotations, row.Images),
+            new ReportSubject(row.Model, row.Version, row.Sha256, row.DatasetLabel, row.Images ?? row.DatasetLabel),
             dataset,
             [.. rows.Select(r => r.ImageId)],
             detections,
@@ -86,6 +93,7 @@ internal sealed partial class EvaluationRunner(EvaluationStore store, IObjectDet
         with
         {
             Cost = ReportBuilder.CostOf([.. rows.Select(r => r.CoreMs)], cost.PricePerCoreSecond, cost.Currency),
+            Dataset = new DatasetSummary(row.DatasetVersion, row.Split, opened.AnnotationsSha256, opened.Version?.Complete, opened.Version?.Erased),
         };
         await store.FinishAsync(evaluationId, EvaluationStates.Succeeded, JsonSerializer.Serialize(report, Json), null, CancellationToken.None);
         LogSucceeded(logger, evaluationId, selector, report.Stats.MapAll, report.Calibration.ExpectedCalibrationError);

@@ -11,10 +11,23 @@ internal static class EvaluationStates
     public const string Failed = "failed";
 }
 
+/// <summary>
+/// An evaluation: its data is a COCO folder (<see cref="Annotations"/> and <see cref="Images"/>
+/// under the dataset root) or a dataset version (<see cref="DatasetVersion"/> and its
+/// <see cref="Split"/>); <see cref="AnnotationsSha256"/> is what the run scored against, by content.
+/// </summary>
 internal sealed record EvaluationRow(
-    Guid Id, string Model, string ModelName, string Version, string Sha256, string Annotations, string Images, string State,
+    Guid Id, string Model, string ModelName, string Version, string Sha256, string? Annotations, string? Images, string State,
     int ImagesTotal, int ImagesDone, int Runs, string? Report, string? Error, string RequestedBy,
-    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt); // timestamptz, read by Npgsql as UTC DateTime
+    DateTime CreatedAt, DateTime? StartedAt, DateTime? FinishedAt, // timestamptz, read by Npgsql as UTC DateTime
+    string? DatasetVersion = null, string? Split = null, string? AnnotationsSha256 = null)
+{
+    /// <summary>The data as a person reads it: the annotations file, or the dataset version and split.</summary>
+    public string DatasetLabel => DatasetVersion is null ? Annotations! : $"dataset-version:{DatasetVersion}/{Split}";
+
+    /// <summary>Two evaluations scored the same data when this is equal.</summary>
+    public string DatasetKey => DatasetVersion is null ? $"folder:{Annotations}|{Images}" : $"version:{DatasetVersion}/{Split}";
+}
 
 /// <param name="Detections">[[category_id, x, y, w, h, score], ...] as the runner stored them.</param>
 internal sealed record ImageRow(long ImageId, string Detections, double LatencyMs, double CoreMs)
@@ -31,7 +44,8 @@ internal sealed class EvaluationStore(NpgsqlDataSource dataSource)
     private const string Columns = """
         id, model, model_name AS ModelName, version, sha256, annotations, images, state, images_total AS ImagesTotal,
         images_done AS ImagesDone, runs, report::text AS Report, error, requested_by AS RequestedBy,
-        created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt
+        created_at AS CreatedAt, started_at AS StartedAt, finished_at AS FinishedAt,
+        dataset_version AS DatasetVersion, split, annotations_sha256 AS AnnotationsSha256
         """;
 
     public async Task InsertAsync(EvaluationRow row, CancellationToken ct)
@@ -39,8 +53,8 @@ internal sealed class EvaluationStore(NpgsqlDataSource dataSource)
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
-            INSERT INTO evaluation.evaluations (id, model, model_name, version, sha256, annotations, images, state, requested_by)
-            VALUES (@Id, @Model, @ModelName, @Version, @Sha256, @Annotations, @Images, @State, @RequestedBy)
+            INSERT INTO evaluation.evaluations (id, model, model_name, version, sha256, annotations, images, dataset_version, split, state, requested_by)
+            VALUES (@Id, @Model, @ModelName, @Version, @Sha256, @Annotations, @Images, @DatasetVersion, @Split, @State, @RequestedBy)
             """, row, cancellationToken: ct));
     }
 
@@ -58,16 +72,19 @@ internal sealed class EvaluationStore(NpgsqlDataSource dataSource)
             $"SELECT {Columns} FROM evaluation.evaluations ORDER BY created_at DESC, id DESC LIMIT @limit", new { limit }, cancellationToken: ct))];
     }
 
-    /// <summary>Marks a run started (again, after a crash: runs counts them) and answers the images already scored.</summary>
-    public async Task<HashSet<long>> BeginRunAsync(Guid id, int total, CancellationToken ct)
+    /// <summary>
+    /// Marks a run started (again, after a crash: runs counts them) with the sha256 of the
+    /// annotations it scores against, and answers the images already scored.
+    /// </summary>
+    public async Task<HashSet<long>> BeginRunAsync(Guid id, int total, string annotationsSha256, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             UPDATE evaluation.evaluations SET state = 'running', runs = runs + 1, images_total = @total,
-                started_at = COALESCE(started_at, now())
+                started_at = COALESCE(started_at, now()), annotations_sha256 = @annotationsSha256
             WHERE id = @id AND state IN ('queued', 'running')
-            """, new { id, total }, cancellationToken: ct));
+            """, new { id, total, annotationsSha256 }, cancellationToken: ct));
         return [.. await connection.QueryAsync<long>(new CommandDefinition(
             "SELECT image_id FROM evaluation.evaluation_images WHERE evaluation_id = @id", new { id }, cancellationToken: ct))];
     }

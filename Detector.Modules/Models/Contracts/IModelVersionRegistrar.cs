@@ -19,4 +19,20 @@ public interface IModelVersionRegistrar
 
     /// <summary>Keeps a version's score calibration with it (replacing any earlier one); every instance reads it within seconds.</summary>
     Task SetCalibrationAsync(string model, string version, ScoreCalibration calibration, string actor, CancellationToken ct);
+
+    /// <summary>
+    /// Names, in the version's metrics (<c>training_runs</c>: [{id, record_sha256}]), a training
+    /// run that produced it; recording the same run again changes nothing.
+    /// </summary>
+    Task RecordTrainingRunAsync(string model, string version, Guid runId, string recordSha256, CancellationToken ct);
+}
+
+/// <summary>What the registry keeps with a version beyond its manifest, for the modules that trace where it came from.</summary>
+public interface IModelVersionMetadata
+{
+    /// <summary>
+    /// The version's metrics as registered (a JSON object; a compressed variant's carries
+    /// <c>source_version</c> and <c>source_sha256</c>), or null when it has none or is unknown.
+    /// </summary>
+    Task<JsonElement?> MetricsAsync(string model, string version, CancellationToken ct);
 }

@@ -33,6 +33,25 @@ internal sealed class DerivedVersionRegistrar(NpgsqlDataSource dataSource, Uploa
         audit.Record(new AuditEvent("model.version.calibrate", Target: $"{model}@{version}", Status: StatusCodes.Status200OK, Detail: FormattableString.Invariant($"T={calibration.Temperature:F3} classes={calibration.ClassTemperatures.Count} ece={calibration.EceBefore:F4}->{calibration.EceAfter:F4} by {actor}")), logger);
     }
 
+    public async Task RecordTrainingRunAsync(string model, string version, Guid runId, string recordSha256, CancellationToken ct)
+    {
+        // Metrics only: the manifest and the artifact, what instances load, never change.
+        var run = JsonSerializer.Serialize(new[] { new Dictionary<string, string> { ["id"] = runId.ToString(), ["record_sha256"] = recordSha256 } });
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var updated = await connection.ExecuteAsync(new CommandDefinition(
+            """
+            UPDATE models.versions
+            SET metrics = jsonb_set(COALESCE(metrics, '{}'::jsonb), '{training_runs}', COALESCE(metrics->'training_runs', '[]'::jsonb) || @run::jsonb)
+            WHERE model = @model AND version = @version
+              AND NOT COALESCE(metrics->'training_runs', '[]'::jsonb) @> @run::jsonb
+            """, new { model, version, run }, cancellationToken: ct));
+        if (updated == 0 && !await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT EXISTS (SELECT 1 FROM models.versions WHERE model = @model AND version = @version)", new { model, version }, cancellationToken: ct)))
+        {
+            throw new DomainException(OutcomeKind.NotFound, ErrorCodes.VersionNotFound, "Version not found", $"Model '{model}' has no version '{version}'.");
+        }
+    }
+
     public async Task<string> RegisterDerivedAsync(DerivedVersion version, string actor, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(version);
