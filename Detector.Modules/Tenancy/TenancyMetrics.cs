@@ -24,7 +24,7 @@ internal static class TenancyMetrics
         "detector_cors_preflights_total", "CORS preflights answered, by outcome (allowed: the origin is some tenant's; refused: answered without allow headers).", new CounterConfiguration { LabelNames = ["outcome"] });
 
     public static readonly Counter Refusals = Metrics.CreateCounter(
-        "detector_tenant_refusals_total", "Requests refused by tenant limits, by reason (rate_limited, quota_exceeded, concurrency_limited, priority_not_allowed).", new CounterConfiguration { LabelNames = ["tenant", "reason"] });
+        "detector_tenant_refusals_total", "Requests refused by tenant limits, by reason (rate_limited, browser_rate_limited, quota_exceeded, concurrency_limited, priority_not_allowed).", new CounterConfiguration { LabelNames = ["tenant", "reason"] });
 
     public static readonly Counter ImagesCounted = Metrics.CreateCounter(
         "detector_tenant_images_total", "Images counted against each tenant's quotas.", new CounterConfiguration { LabelNames = ["tenant"] });

@@ -72,7 +72,7 @@ public static class TenancyModule
         services.AddSingleton<IRequestCost, RequestCost>();
         services.AddSingleton<RateBucketStore>();
         services.AddSingleton<TenantBuckets>();
-        services.AddRateLimiter(o => o.AddPolicy<Guid, TenantRateLimitPolicy>(TenantClaims.RateLimitPolicy));
+        services.AddRateLimiter(o => o.AddPolicy<BucketKey, TenantRateLimitPolicy>(TenantClaims.RateLimitPolicy));
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IIdempotencyRecords>(sp => sp.GetRequiredService<IdempotencyStore>());
         services.AddSingleton<IIdempotencyFilter, IdempotencyFilter>();
