@@ -141,7 +141,7 @@ public static class TenancyModule
             .WithName("CreateApiKey").WithSummary("Creates another API key for the tenant, shown only once: kind secret (default) or browser (detect and read its own results, from the tenant's allowed origins only).");
         admin.MapGet("/{id:guid}/keys", ListApiKeysEndpoint.Handle)
             .Audited("key.list", tenantRouteValue: "id")
-            .WithName("ListApiKeys").WithSummary("The tenant's keys: prefix, status, created, last used (to within about 30 s), expiry, revocation.");
+            .WithName("ListApiKeys").WithSummary("The tenant's keys: kind (secret or browser), prefix, status, created, last used (to within about 30 s), expiry, revocation.");
         admin.MapPost("/{id:guid}/keys/{keyId:guid}/rotate", RotateApiKeyEndpoint.Handle).Validate<RotateKeyRequest>()
             .Audited("key.rotate", "keyId", "id")
             .WithName("RotateApiKey").WithSummary("Creates a replacement key; the old one keeps working for grace_seconds (default a day), then stops.");
