@@ -49,6 +49,8 @@ public static class ErrorCodes
     public const string IdempotencyKeyInUse = "idempotency_key_in_use";
     public const string TenantDisabled = "tenant_disabled";
     public const string WrongRegion = "wrong_region";
+    public const string OriginNotAllowed = "origin_not_allowed";
+    public const string KeyNotAllowed = "key_not_allowed";
     public const string RegionHasData = "region_has_data";
     public const string InvalidManifest = "invalid_manifest";
     public const string ArtifactNotFound = "artifact_not_found";

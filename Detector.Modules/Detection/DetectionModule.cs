@@ -40,6 +40,7 @@ public static class DetectionModule
             .Validate<DetectObjectsRequest>()
             .Audited("result.create")
             .Idempotent()
+            .AllowBrowserKeys()
             .DisableAntiforgery()
             .Accepts<byte[]>(isOptional: true, "multipart/form-data", "image/jpeg", "image/png", "image/webp", "image/gif", "image/bmp", "application/octet-stream")
             .WithName("DetectObjects")

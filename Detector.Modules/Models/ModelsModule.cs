@@ -63,6 +63,7 @@ public static class ModelsModule
     {
         var group = app.MapGroup("/v1/models").WithTags("Models").RequireAuthorization();
         group.MapGet("/", ListModelsEndpoint.Handle)
+            .AllowBrowserKeys()
             .WithName("ListModels")
             .WithSummary("Lists the served models with their production versions and input sizes, and every version and alias of each.");
 

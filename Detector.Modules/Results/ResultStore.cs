@@ -17,14 +17,14 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource, IEnumerable<IResu
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
-    public async Task SaveAsync(Guid tenantId, ResultDocument result, CancellationToken cancellationToken)
+    public async Task SaveAsync(Guid tenantId, ResultDocument result, Guid? createdByKey, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO results.results
-                (id, tenant_id, created_at, source, model_name, model_version, image_sha256, image_width, image_height, image_storage, document)
-            VALUES (@Id, @TenantId, @CreatedAt, @Source, @ModelName, @ModelVersion, @Sha256, @Width, @Height, @Storage, @Document::jsonb)
+                (id, tenant_id, created_at, source, model_name, model_version, image_sha256, image_width, image_height, image_storage, document, created_by_key)
+            VALUES (@Id, @TenantId, @CreatedAt, @Source, @ModelName, @ModelVersion, @Sha256, @Width, @Height, @Storage, @Document::jsonb, @CreatedByKey)
             ON CONFLICT (id) DO NOTHING
             """,
             new
@@ -40,6 +40,7 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource, IEnumerable<IResu
                 result.Image.Height,
                 result.Image.Storage,
                 Document = JsonSerializer.Serialize(result, Json),
+                CreatedByKey = createdByKey,
             },
             cancellationToken: cancellationToken));
     }
@@ -124,13 +125,16 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource, IEnumerable<IResu
             cancellationToken: cancellationToken));
     }
 
-    public async Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken)
+    public Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken) => GetAsync(tenantId, id, null, cancellationToken);
+
+    public async Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, Guid? createdByKey, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var json = await connection.QuerySingleOrDefaultAsync<string>(new CommandDefinition(
             """
-            SELECT document::text FROM results.results WHERE tenant_id = @tenantId AND id = @id
-            """, new { tenantId, id }, cancellationToken: cancellationToken));
+            SELECT document::text FROM results.results
+            WHERE tenant_id = @tenantId AND id = @id AND (@createdByKey::uuid IS NULL OR created_by_key = @createdByKey)
+            """, new { tenantId, id, createdByKey }, cancellationToken: cancellationToken));
         return json is null ? null : JsonSerializer.Deserialize<ResultDocument>(json, Json);
     }
 

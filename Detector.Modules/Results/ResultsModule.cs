@@ -37,6 +37,7 @@ public static class ResultsModule
         var group = app.MapGroup("/v1/results").WithTags("Results").RequireAuthorization(TenantClaims.TenantPolicy).RequireRateLimiting(TenantClaims.RateLimitPolicy);
         group.MapGet("/{id:guid}", GetResultEndpoint.Handle)
             .Audited("result.read", "id")
+            .AllowBrowserKeys()
             .WithName("GetResult")
             .WithSummary("Returns one stored result of the calling tenant; If-None-Match with its ETag answers 304.")
             .Produces(StatusCodes.Status304NotModified)
@@ -45,6 +46,7 @@ public static class ResultsModule
         group.MapGet("/{id:guid}/annotated.jpg", GetAnnotatedResultEndpoint.Jpeg)
             .Validate<AnnotatedImageRequest>()
             .Audited("result.annotated.read", "id")
+            .AllowBrowserKeys()
             .WithName("GetAnnotatedResult")
             .WithSummary("Returns the result's stored image with its boxes, labels and scores drawn (JPEG; max_side downsizes); ETag and If-None-Match as for the result.")
             .Produces(StatusCodes.Status200OK, contentType: "image/jpeg")
@@ -54,6 +56,7 @@ public static class ResultsModule
         group.MapGet("/{id:guid}/annotated.png", GetAnnotatedResultEndpoint.Png)
             .Validate<AnnotatedImageRequest>()
             .Audited("result.annotated.read", "id")
+            .AllowBrowserKeys()
             .WithName("GetAnnotatedResultPng")
             .WithSummary("The same annotated image as PNG (lossless: the boxes' colours exact).")
             .Produces(StatusCodes.Status200OK, contentType: "image/png")

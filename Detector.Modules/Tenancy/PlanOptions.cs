@@ -76,6 +76,13 @@ public sealed class PlanSettings
     [RegularExpression("^[A-Za-z0-9_.-]+(@[A-Za-z0-9_.-]+)?$", ErrorMessage = "DefaultModel is a model name, optionally name@version or name@alias.")]
     [StringLength(100)]
     public string? DefaultModel { get; set; }
+
+    /// <summary>The rate of the tenant's browser keys (a bucket of its own); capped at <see cref="RequestsPerSecond"/> and <see cref="Burst"/>.</summary>
+    [Range(0.01, 100_000)]
+    public double BrowserRequestsPerSecond { get; set; } = 2;
+
+    [Range(1, 1_000_000)]
+    public int BrowserBurst { get; set; } = 10;
 }
 
 /// <summary>Protections of the key check and the tenant limits (Tenancy:Guards:...).</summary>

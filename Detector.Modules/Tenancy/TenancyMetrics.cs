@@ -14,8 +14,17 @@ internal static class TenancyMetrics
     public static readonly Counter TenantRequests = Metrics.CreateCounter(
         "detector_tenant_requests_total", "Requests of each tenant admitted by its rate limit.", new CounterConfiguration { LabelNames = ["tenant"] });
 
+    public static readonly Counter BrowserRequests = Metrics.CreateCounter(
+        "detector_tenant_browser_requests_total", "Requests of each tenant's browser keys admitted by their own rate limit (not in detector_tenant_requests_total).", new CounterConfiguration { LabelNames = ["tenant"] });
+
+    public static readonly Counter BrowserKeyRefusals = Metrics.CreateCounter(
+        "detector_browser_key_refusals_total", "Browser-key requests refused before the endpoint, by reason (origin_not_allowed, key_not_allowed).", new CounterConfiguration { LabelNames = ["reason"] });
+
+    public static readonly Counter Preflights = Metrics.CreateCounter(
+        "detector_cors_preflights_total", "CORS preflights answered, by outcome (allowed: the origin is some tenant's; refused: answered without allow headers).", new CounterConfiguration { LabelNames = ["outcome"] });
+
     public static readonly Counter Refusals = Metrics.CreateCounter(
-        "detector_tenant_refusals_total", "Requests refused by tenant limits, by reason (rate_limited, quota_exceeded, concurrency_limited, priority_not_allowed).", new CounterConfiguration { LabelNames = ["tenant", "reason"] });
+        "detector_tenant_refusals_total", "Requests refused by tenant limits, by reason (rate_limited, browser_rate_limited, quota_exceeded, concurrency_limited, priority_not_allowed).", new CounterConfiguration { LabelNames = ["tenant", "reason"] });
 
     public static readonly Counter ImagesCounted = Metrics.CreateCounter(
         "detector_tenant_images_total", "Images counted against each tenant's quotas.", new CounterConfiguration { LabelNames = ["tenant"] });
@@ -29,7 +38,7 @@ internal static class TenancyMetrics
     public static readonly Counter Cost = Metrics.CreateCounter(
         "detector_tenant_cost_total", "What each tenant's served requests cost (core-seconds x Tenancy:Cost:PricePerCoreSecond, in Tenancy:Cost:Currency), by model version.", new CounterConfiguration { LabelNames = ["tenant", "model", "version"] });
 
-    private static readonly Counter[] PerTenant = [TenantRequests, Refusals, ImagesCounted, ImagesRefunded, CoreSeconds, Cost];
+    private static readonly Counter[] PerTenant = [TenantRequests, BrowserRequests, Refusals, ImagesCounted, ImagesRefunded, CoreSeconds, Cost];
 
     public static readonly Counter AuthFailures = Metrics.CreateCounter(
         "detector_auth_failures_total", "API keys refused, by reason (unknown_key, inactive_key, malformed, address_throttled, lookup_busy).", new CounterConfiguration { LabelNames = ["reason"] });

@@ -2,6 +2,7 @@ using Detector.Modules.Common;
 using Detector.Modules.Common.Auditing;
 using Detector.Modules.Tenancy.Admin;
 using Detector.Modules.Tenancy.Authentication;
+using Detector.Modules.Tenancy.Browser;
 using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Tenancy.CreateApiKey;
 using Detector.Modules.Tenancy.CreateTenant;
@@ -16,6 +17,7 @@ using Detector.Modules.Tenancy.ListTenants;
 using Detector.Modules.Tenancy.RateLimiting;
 using Detector.Modules.Tenancy.RevokeApiKey;
 using Detector.Modules.Tenancy.RotateApiKey;
+using Detector.Modules.Tenancy.SetAllowedOrigins;
 using Detector.Modules.Tenancy.Tenants;
 using Detector.Modules.Tenancy.UpdateTenantPlan;
 using Detector.Modules.Tenancy.Usage;
@@ -39,6 +41,7 @@ public static class TenancyModule
         services.AddValidatedOptions<TenancyOptions>(TenancyOptions.SectionName, TenancyOptions.LegacySectionName);
         services.AddValidatedOptions<PlanOptions>(PlanOptions.SectionName);
         services.AddValidatedOptions<GuardOptions>(GuardOptions.SectionName);
+        services.AddValidatedOptions<CorsOptions>(CorsOptions.SectionName);
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<KeyHasher>();
@@ -60,13 +63,16 @@ public static class TenancyModule
         services.AddSingleton<TenancyChangeFeed>();
         services.AddHostedService(sp => sp.GetRequiredService<TenancyChangeFeed>());
         services.AddHealthChecks().AddCheck<TenancyChangeFeed>("tenancy_changes", tags: ["ready"]);
+        services.AddSingleton<BrowserOrigins>();
+        services.AddHostedService(sp => sp.GetRequiredService<BrowserOrigins>());
+        services.AddSingleton<IAuthorizationHandler, BrowserKeyHandler>();
 
         services.AddSingleton<IUsageMeter, UsageMeter>();
         services.AddValidatedOptions<CostOptions>(CostOptions.SectionName);
         services.AddSingleton<IRequestCost, RequestCost>();
         services.AddSingleton<RateBucketStore>();
         services.AddSingleton<TenantBuckets>();
-        services.AddRateLimiter(o => o.AddPolicy<Guid, TenantRateLimitPolicy>(TenantClaims.RateLimitPolicy));
+        services.AddRateLimiter(o => o.AddPolicy<BucketKey, TenantRateLimitPolicy>(TenantClaims.RateLimitPolicy));
         services.AddSingleton<IdempotencyStore>();
         services.AddSingleton<IIdempotencyRecords>(sp => sp.GetRequiredService<IdempotencyStore>());
         services.AddSingleton<IIdempotencyFilter, IdempotencyFilter>();
@@ -77,6 +83,7 @@ public static class TenancyModule
         services.AddSingleton<ListTenantsHandler>();
         services.AddSingleton<GetTenantHandler>();
         services.AddSingleton<UpdateTenantPlanHandler>();
+        services.AddSingleton<SetAllowedOriginsHandler>();
         services.AddSingleton<DisableTenantHandler>();
         services.AddSingleton<EnableTenantHandler>();
         services.AddSingleton<CreateApiKeyHandler>();
@@ -86,17 +93,26 @@ public static class TenancyModule
         services.AddSingleton<GetUsageHandler>();
         services.AddScoped<IValidator<CreateTenantRequest>, CreateTenantValidator>();
         services.AddScoped<IValidator<CreateKeyRequest>, CreateKeyValidator>();
+        services.AddScoped<IValidator<SetOriginsRequest>, SetOriginsValidator>();
         services.AddScoped<IValidator<RotateKeyRequest>, RotateKeyValidator>();
         services.AddSingleton<IAuthorizationHandler, ServedRegionHandler>();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, RegionAwareAuthorizationResultHandler>();
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        // Every policy refuses browser keys except from their allowed origins on endpoints that opted in (ADR 0027).
         services.AddAuthorizationBuilder()
-            .AddPolicy(TenantClaims.TenantPolicy, p => p.RequireClaim(TenantClaims.TenantIdClaim).AddRequirements(new ServedRegionRequirement()))
-            .AddPolicy(TenantClaims.AdminPolicy, p => p.RequireRole(TenantClaims.AdminRole))
-            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build());
+            .AddPolicy(TenantClaims.TenantPolicy, p => p.RequireClaim(TenantClaims.TenantIdClaim).AddRequirements(new ServedRegionRequirement(), new BrowserKeyRequirement()))
+            .AddPolicy(TenantClaims.AdminPolicy, p => p.RequireRole(TenantClaims.AdminRole).AddRequirements(new BrowserKeyRequirement()))
+            .SetDefaultPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(new BrowserKeyRequirement()).Build())
+            .SetFallbackPolicy(new AuthorizationPolicyBuilder().RequireAuthenticatedUser().AddRequirements(new BrowserKeyRequirement()).Build());
         return builder;
     }
+
+    /// <summary>
+    /// Answers CORS preflights from memory, without a key (ADR 0027). The host places it before the
+    /// database breaker and authentication, so a preflight never gets 401 or 503.
+    /// </summary>
+    public static IApplicationBuilder UseCorsPreflight(this IApplicationBuilder app) => app.UseMiddleware<CorsPreflight>();
 
     public static IEndpointRouteBuilder MapTenancyEndpoints(this IEndpointRouteBuilder app)
     {
@@ -111,6 +127,9 @@ public static class TenancyModule
         admin.MapPut("/{id:guid}/plan", UpdateTenantPlanEndpoint.Handle)
             .Audited("tenant.plan.update", tenantRouteValue: "id")
             .WithName("UpdateTenantPlan").WithSummary("Sets the tenant's plan: a configured plan as base (or the current plan), with any fields given overriding it. Takes effect on every instance at once.");
+        admin.MapPut("/{id:guid}/origins", SetAllowedOriginsEndpoint.Handle).Validate<SetOriginsRequest>()
+            .Audited("tenant.origins.update", tenantRouteValue: "id")
+            .WithName("SetAllowedOrigins").WithSummary("Sets the origins (scheme://host[:port], exact) the tenant's browser keys may call from; [] allows none. Takes effect on every instance at once.");
         admin.MapPost("/{id:guid}/disable", DisableTenantEndpoint.Handle)
             .Audited("tenant.disable", tenantRouteValue: "id")
             .WithName("DisableTenant").WithSummary("Disables the tenant: its keys stop working on every instance within moments, and its queued job work waits.");
@@ -119,10 +138,10 @@ public static class TenancyModule
             .WithName("EnableTenant").WithSummary("Re-enables a disabled tenant.");
         admin.MapPost("/{id:guid}/keys", CreateApiKeyEndpoint.Handle).Validate<CreateKeyRequest>()
             .Audited("key.create", tenantRouteValue: "id")
-            .WithName("CreateApiKey").WithSummary("Creates another API key for the tenant, shown only once.");
+            .WithName("CreateApiKey").WithSummary("Creates another API key for the tenant, shown only once: kind secret (default) or browser (detect and read its own results, from the tenant's allowed origins only).");
         admin.MapGet("/{id:guid}/keys", ListApiKeysEndpoint.Handle)
             .Audited("key.list", tenantRouteValue: "id")
-            .WithName("ListApiKeys").WithSummary("The tenant's keys: prefix, status, created, last used (to within about 30 s), expiry, revocation.");
+            .WithName("ListApiKeys").WithSummary("The tenant's keys: kind (secret or browser), prefix, status, created, last used (to within about 30 s), expiry, revocation.");
         admin.MapPost("/{id:guid}/keys/{keyId:guid}/rotate", RotateApiKeyEndpoint.Handle).Validate<RotateKeyRequest>()
             .Audited("key.rotate", "keyId", "id")
             .WithName("RotateApiKey").WithSummary("Creates a replacement key; the old one keeps working for grace_seconds (default a day), then stops.");

@@ -1,4 +1,5 @@
 using Detector.Modules.Common.Database;
+using Detector.Modules.Tenancy;
 using Detector.Modules.Tenancy.Contracts;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -89,6 +90,10 @@ internal static partial class Pipeline
         app.UseExceptionHandler();
         app.UseStatusCodePages(EdgeProblems.WriteAsync);
         app.UseTryPage();
+
+        // Preflights carry no key: answered from memory before the breaker and authentication, so
+        // never 401 or 503 (ADR 0027).
+        app.UseCorsPreflight();
 
         // Inside the exception handler (its refusal is a problem+json), before authentication
         // (which reads keys from the database).

@@ -18,6 +18,9 @@ public sealed record RecordDetection(Guid TenantId, Guid ResultId, string Source
 
     /// <summary>Adds each detection's calibrated score when the serving version has a calibration (<c>calibrated=true</c>).</summary>
     public bool Calibrated { get; init; }
+
+    /// <summary>The API key the result is recorded as created by (a browser key reads back only its own); null for job items.</summary>
+    public Guid? CreatedByKey { get; init; }
 }
 
 /// <summary>

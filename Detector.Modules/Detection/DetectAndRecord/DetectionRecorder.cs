@@ -56,7 +56,7 @@ internal sealed class DetectionRecorder(
             document = document with { Detections = [.. document.Detections.Select(d => d with { CalibratedScore = MathF.Round(calibration.Apply(d.ClassId, d.Score), 4) })] };
         }
 
-        await results.SaveAsync(tenantId, document, cancellationToken);
+        await results.SaveAsync(tenantId, document, command.CreatedByKey, cancellationToken);
         cost.Record(tenantId, outcome.ModelName, outcome.ModelVersion, outcome.Timings.CoreMs / 1000);
         detection.Keep(tenantId, described.Sha256, outcome);
         if (behind is not null)

@@ -19,7 +19,9 @@ internal static class DetectObjectsEndpoint
         CancellationToken ct)
     {
         DateTimeOffset? deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null;
-        var outcome = await handler.HandleAsync(new DetectObjectsCommand(http.User.GetTenantId(), query, PrefersAsync(http.Request), deadline, http.Request), ct);
+        // A browser key may not make jobs (ADR 0027), so its Prefer: respond-async is not applied.
+        var prefersAsync = PrefersAsync(http.Request) && http.User.BrowserKeyId() is null;
+        var outcome = await handler.HandleAsync(new DetectObjectsCommand(http.User.GetTenantId(), query, prefersAsync, deadline, http.Request) { KeyId = http.User.TryGetKeyId() }, ct);
         switch (outcome)
         {
             case DetectObjectsOutcome.Refused { Problem: var refused }:

@@ -9,7 +9,11 @@ using Microsoft.Extensions.Options;
 namespace Detector.Modules.Detection.DetectObjects;
 
 /// <summary>A bound detect request: who asks, its options, whether it prefers a job to a refusal, and the request whose body is the image.</summary>
-internal sealed record DetectObjectsCommand(Guid TenantId, DetectObjectsRequest Query, bool PrefersAsync, DateTimeOffset? Deadline, HttpRequest Request);
+internal sealed record DetectObjectsCommand(Guid TenantId, DetectObjectsRequest Query, bool PrefersAsync, DateTimeOffset? Deadline, HttpRequest Request)
+{
+    /// <summary>The key that asks, recorded with the result.</summary>
+    public Guid? KeyId { get; init; }
+}
 
 /// <summary>How a detect request ended: refused before its body was read, detected, or turned into a one-image job.</summary>
 internal abstract record DetectObjectsOutcome
@@ -86,7 +90,7 @@ internal sealed class DetectObjectsHandler(
                 MaxInFlight = plan.MaxInFlight,
                 Ticket = ticket,
                 AllowDegradation = allowDegradation,
-            }, StoreImage: plan.StoreImages) { Upload = upload, Calibrated = query.Calibrated == true }, ct));
+            }, StoreImage: plan.StoreImages) { Upload = upload, Calibrated = query.Calibrated == true, CreatedByKey = command.KeyId }, ct));
         }
         catch (DomainException p) when (p.Kind is OutcomeKind.Overloaded or OutcomeKind.Unavailable or OutcomeKind.DeadlineExceeded && p.Code != ErrorCodes.InferenceFailed && command.PrefersAsync)
         {

@@ -127,9 +127,16 @@ public sealed record ResultsPurge(IReadOnlyList<Guid> ResultIds, IReadOnlyList<s
 /// <summary>Tenant-scoped result storage: every call names the tenant, and no call crosses tenants.</summary>
 public interface IResultStore
 {
-    Task SaveAsync(Guid tenantId, ResultDocument result, CancellationToken cancellationToken);
+    /// <summary>Stores the tenant's result, with the key that created it (null: none, a job item).</summary>
+    Task SaveAsync(Guid tenantId, ResultDocument result, Guid? createdByKey, CancellationToken cancellationToken);
 
     Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The tenant's result, narrowed to those <paramref name="createdByKey"/> created when it is
+    /// given (a browser key reads back only its own; ADR 0027); null when there is none.
+    /// </summary>
+    Task<ResultDocument?> GetAsync(Guid tenantId, Guid id, Guid? createdByKey, CancellationToken cancellationToken);
 
     /// <summary>The tenant's results among <paramref name="ids"/>, by id; ids of other tenants are simply absent.</summary>
     Task<IReadOnlyDictionary<Guid, ResultDocument>> GetManyAsync(Guid tenantId, IReadOnlyCollection<Guid> ids, CancellationToken cancellationToken);

@@ -38,7 +38,7 @@ internal static class GetAnnotatedResultEndpoint
         Guid id, AnnotatedImageRequest request, AnnotatedFormat format, string contentType, HttpContext http, GetAnnotatedResultHandler handler, CancellationToken ct)
     {
         var ifNoneMatch = http.Request.Headers.IfNoneMatch;
-        var answer = await handler.HandleAsync(http.User.GetTenantId(), id, format, request.MaxSide, etag => ResultETag.Matches(ifNoneMatch, etag), ct);
+        var answer = await handler.HandleAsync(http.User.GetTenantId(), http.User.BrowserKeyId(), id, format, request.MaxSide, etag => ResultETag.Matches(ifNoneMatch, etag), ct);
         http.Response.Headers.ETag = answer.ETag;
         http.Response.Headers.CacheControl = "private, no-cache";
         return answer.Image is { } image

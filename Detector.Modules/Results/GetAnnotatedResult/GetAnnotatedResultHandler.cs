@@ -19,10 +19,10 @@ internal sealed record AnnotatedImage(string ETag, byte[]? Image);
 /// </summary>
 internal sealed class GetAnnotatedResultHandler(IResultStore results, IImageStore images, IImageAnnotator annotator)
 {
-    public async Task<AnnotatedImage> HandleAsync(Guid tenantId, Guid resultId, AnnotatedFormat format, int? maxSide, Func<string, bool> clientHas, CancellationToken ct)
+    public async Task<AnnotatedImage> HandleAsync(Guid tenantId, Guid? browserKey, Guid resultId, AnnotatedFormat format, int? maxSide, Func<string, bool> clientHas, CancellationToken ct)
     {
         using var activity = DetectorTelemetry.Source.StartActivity("results.annotate");
-        var result = await results.GetAsync(tenantId, resultId, ct)
+        var result = await results.GetAsync(tenantId, resultId, browserKey, ct)
             ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Result not found", $"No result {resultId}.");
         switch (result.Image.Storage)
         {

@@ -6,14 +6,14 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace Detector.Modules.Results.GetResult;
 
 /// <summary>
-/// GET /v1/results/{id}: another tenant's result answers 404 like a missing one, so ids reveal
-/// nothing; the answer carries an ETag, and If-None-Match naming it answers 304.
+/// GET /v1/results/{id}: another tenant's result (or, for a browser key, one another key created)
+/// answers 404 like a missing one, so ids reveal nothing; the answer carries an ETag, and If-None-Match naming it answers 304.
 /// </summary>
 internal static class GetResultEndpoint
 {
     public static async Task<Results<Ok<ResultDocument>, StatusCodeHttpResult, ProblemHttpResult>> Handle(Guid id, HttpContext http, GetResultHandler handler, CancellationToken ct)
     {
-        if (await handler.HandleAsync(http.User.GetTenantId(), id, ct) is not { } result)
+        if (await handler.HandleAsync(http.User.GetTenantId(), http.User.BrowserKeyId(), id, ct) is not { } result)
         {
             return TypedResults.Problem(ProblemWriter.Create(http, new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Result not found", $"No result {id}.")));
         }

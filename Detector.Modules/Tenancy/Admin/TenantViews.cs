@@ -8,6 +8,9 @@ namespace Detector.Modules.Tenancy.Admin;
 /// <summary>A key as listed: never the key itself, only its first characters.</summary>
 internal sealed record KeyView(Guid Id, string? Name, string Prefix, string Status, DateTimeOffset CreatedAt, DateTimeOffset? LastUsedAt, DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt)
 {
+    /// <summary><c>secret</c> or <c>browser</c>.</summary>
+    public string Kind { get; init; } = TenantClaims.SecretKey;
+
     public static KeyView From(KeyRow k, DateTimeOffset now) => new(
         k.Id,
         k.Name,
@@ -16,16 +19,26 @@ internal sealed record KeyView(Guid Id, string? Name, string Prefix, string Stat
         Utc(k.CreatedAt),
         k.LastUsedAt is { } u ? Utc(u) : null,
         k.ExpiresAt is { } x ? Utc(x) : null,
-        k.RevokedAt is { } r ? Utc(r) : null);
+        k.RevokedAt is { } r ? Utc(r) : null)
+    {
+        Kind = k.Kind,
+    };
 
     public static DateTimeOffset Utc(DateTime t) => new(DateTime.SpecifyKind(t, DateTimeKind.Utc));
 }
 
 /// <summary>A new key: the only time the key itself is shown.</summary>
-internal sealed record NewKeyView(Guid Id, string? Name, string Prefix, string ApiKey, DateTimeOffset CreatedAt);
+internal sealed record NewKeyView(Guid Id, string? Name, string Prefix, string ApiKey, DateTimeOffset CreatedAt)
+{
+    public string Kind { get; init; } = TenantClaims.SecretKey;
+}
 
 /// <param name="MetricsId">The opaque label of the tenant's series in /metrics (<see cref="TenantMetricIds"/>).</param>
-internal sealed record TenantView(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, TenantPlan Plan, IReadOnlyList<KeyView>? Keys, string MetricsId);
+internal sealed record TenantView(Guid Id, string Name, string Status, DateTimeOffset CreatedAt, DateTimeOffset? DisabledAt, TenantPlan Plan, IReadOnlyList<KeyView>? Keys, string MetricsId)
+{
+    /// <summary>The origins the tenant's browser keys may call from (ADR 0027).</summary>
+    public IReadOnlyList<string> AllowedOrigins { get; init; } = [];
+}
 
 /// <summary>Tenants as the admin API shows them.</summary>
 internal sealed class TenantViews(TenantStore tenants, KeyStore keys, Plans plans, TenantMetricIds metricIds, TimeProvider time)
@@ -49,7 +62,10 @@ internal sealed class TenantViews(TenantStore tenants, KeyStore keys, Plans plan
             t.DisabledAt is { } d ? KeyView.Utc(d) : null,
             found.Plan ?? plans.Default,
             keyRows.Select(k => KeyView.From(k, now)).ToList(),
-            metricIds.For(t.Id));
+            metricIds.For(t.Id))
+        {
+            AllowedOrigins = t.AllowedOrigins,
+        };
     }
 }
 

@@ -146,6 +146,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Success(
             new Claim(TenantClaims.TenantIdClaim, stored.TenantId.ToString()),
             new Claim(TenantClaims.KeyIdClaim, stored.KeyId.ToString()),
+            new Claim(TenantClaims.KeyKindClaim, stored.Kind),
             new Claim(ClaimTypes.Name, "tenant:" + stored.TenantId));
     }
 

@@ -41,7 +41,11 @@ internal sealed class ServedRegionHandler(ITenantDirectory tenants, IOptions<Dep
     }
 }
 
-/// <summary>Turns a residency refusal into 421 Misdirected Request, problem+json code wrong_region with the tenant's region; everything else as the framework does.</summary>
+/// <summary>
+/// Turns a residency refusal into 421 Misdirected Request, problem+json code wrong_region with the
+/// tenant's region, and a browser key's refusal into 403 origin_not_allowed or key_not_allowed;
+/// everything else as the framework does.
+/// </summary>
 internal sealed class RegionAwareAuthorizationResultHandler(IOptions<DeploymentOptions> deployment) : IAuthorizationMiddlewareResultHandler
 {
     private readonly AuthorizationMiddlewareResultHandler _default = new();
@@ -51,6 +55,12 @@ internal sealed class RegionAwareAuthorizationResultHandler(IOptions<DeploymentO
         if (authorizeResult.Forbidden && authorizeResult.AuthorizationFailure?.FailureReasons.OfType<WrongRegionReason>().FirstOrDefault() is { } reason)
         {
             throw deployment.Value.WrongRegion(reason.TenantRegion, "The tenant's data");
+        }
+
+        if (authorizeResult.Forbidden && context.User.BrowserKeyId() is not null)
+        {
+            var refusal = authorizeResult.AuthorizationFailure?.FailureReasons.OfType<Browser.BrowserKeyRefusal>().FirstOrDefault();
+            throw refusal?.ToProblem() ?? new DomainException(OutcomeKind.Forbidden, ErrorCodes.KeyNotAllowed, "Key not allowed", "A browser key may not use this endpoint.");
         }
 
         return _default.HandleAsync(next, context, policy, authorizeResult);

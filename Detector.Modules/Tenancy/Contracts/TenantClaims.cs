@@ -9,6 +9,11 @@ public static class TenantClaims
     public const string TenantIdClaim = "detector:tenant_id";
     public const string KeyIdClaim = "detector:key_id";
 
+    /// <summary>The kind of the key that authenticated: <see cref="SecretKey"/> or <see cref="BrowserKey"/>.</summary>
+    public const string KeyKindClaim = "detector:key_kind";
+    public const string SecretKey = "secret";
+    public const string BrowserKey = "browser";
+
     /// <summary>The rate-limiting policy tenant endpoints opt into with RequireRateLimiting.</summary>
     public const string RateLimitPolicy = "tenant";
     public const string AdminRole = "admin";
@@ -27,6 +32,17 @@ public static class TenantClaims
 
     public static Guid? TryGetTenantId(this ClaimsPrincipal user) =>
         Guid.TryParse(user.FindFirstValue(TenantIdClaim), out var id) ? id : null;
+
+    /// <summary>
+    /// The key id when the caller authenticated with a browser key, else null: a browser key reads
+    /// back only what it created, so its reads are narrowed to this id.
+    /// </summary>
+    public static Guid? BrowserKeyId(this ClaimsPrincipal user) =>
+        user.HasClaim(KeyKindClaim, BrowserKey) && Guid.TryParse(user.FindFirstValue(KeyIdClaim), out var id) ? id : null;
+
+    /// <summary>The id of the tenant key that authenticated (either kind), or null for admin and anonymous callers.</summary>
+    public static Guid? TryGetKeyId(this ClaimsPrincipal user) =>
+        Guid.TryParse(user.FindFirstValue(KeyIdClaim), out var id) ? id : null;
 
     /// <summary>Who an admin action is recorded as (the registry's history, the audit log): the admin identity's name.</summary>
     public static string AdminActor(this ClaimsPrincipal user) => user.Identity?.Name ?? "admin";

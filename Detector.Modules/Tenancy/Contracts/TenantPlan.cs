@@ -17,6 +17,11 @@ public sealed record TenantPlan(
 {
     /// <summary>What the tenant's requests that name no model get: a model, <c>name@version</c> or <c>name@alias</c>; null: the service's default.</summary>
     public string? DefaultModel { get; init; }
+
+    /// <summary>The rate of the tenant's browser keys, a bucket of its own beside <see cref="RequestsPerSecond"/> (ADR 0027).</summary>
+    public double BrowserRequestsPerSecond { get; init; } = 1;
+
+    public int BrowserBurst { get; init; } = 1;
 }
 
 /// <summary>A tenant as other modules see it.</summary>

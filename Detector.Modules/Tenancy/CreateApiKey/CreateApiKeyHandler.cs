@@ -7,13 +7,13 @@ namespace Detector.Modules.Tenancy.CreateApiKey;
 /// <summary>Another API key for a tenant; the key itself is in this answer only, listings show its prefix.</summary>
 internal sealed partial class CreateApiKeyHandler(KeyStore keys, ILogger<CreateApiKeyHandler> logger)
 {
-    public async Task<NewKeyView> HandleAsync(Guid tenantId, string? name, CancellationToken ct)
+    public async Task<NewKeyView> HandleAsync(Guid tenantId, string? name, string kind, CancellationToken ct)
     {
-        var (row, key) = await keys.CreateAsync(tenantId, name, ct) ?? throw AdminProblems.TenantNotFound(tenantId);
-        LogCreated(logger, row.Id, row.Prefix, tenantId);
-        return new NewKeyView(row.Id, row.Name, row.Prefix, key, KeyView.Utc(row.CreatedAt));
+        var (row, key) = await keys.CreateAsync(tenantId, name, kind, ct) ?? throw AdminProblems.TenantNotFound(tenantId);
+        LogCreated(logger, row.Kind, row.Id, row.Prefix, tenantId);
+        return new NewKeyView(row.Id, row.Name, row.Prefix, key, KeyView.Utc(row.CreatedAt)) { Kind = row.Kind };
     }
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created API key {KeyId} {KeyPrefix} of tenant {TenantId}")]
-    private static partial void LogCreated(ILogger logger, Guid keyId, string keyPrefix, Guid tenantId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created {KeyKind} API key {KeyId} {KeyPrefix} of tenant {TenantId}")]
+    private static partial void LogCreated(ILogger logger, string keyKind, Guid keyId, string keyPrefix, Guid tenantId);
 }

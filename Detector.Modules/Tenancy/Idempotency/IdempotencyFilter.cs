@@ -34,6 +34,12 @@ internal sealed class IdempotencyFilter(IdempotencyStore store, IOptions<GuardOp
         }
 
         var key = ParseKey(values);
+        if (http.User.BrowserKeyId() is { } browserKey)
+        {
+            // A browser key's keys are its own: a repeat must never replay another key's answer (ADR 0027).
+            key = $"browser:{browserKey:N}:{key}";
+        }
+
         var tenantId = http.User.GetTenantId();
         var ct = http.RequestAborted;
         var guards = options.Value;

@@ -12,9 +12,13 @@ namespace Detector.Modules.Tenancy.Keys;
 internal sealed class KeyHasher(IOptions<TenancyOptions> options)
 {
     private const string Prefix = "dk_";
+
+    /// <summary>Browser keys look different, so one found in a page or a leak report is recognised as one at a glance.</summary>
+    private const string BrowserPrefix = "dkb_";
     private readonly byte[] _secret = Encoding.UTF8.GetBytes(options.Value.ApiKeyHashSecret);
 
-    public static string Generate() => Prefix + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
+    public static string Generate(string kind) =>
+        (kind == Contracts.TenantClaims.BrowserKey ? BrowserPrefix : Prefix) + System.Buffers.Text.Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
     public byte[] Hash(string key) => HMACSHA256.HashData(_secret, Encoding.UTF8.GetBytes(key));
 

@@ -1,5 +1,6 @@
 using Detector.Modules.Common.Database;
 using Dapper;
+using Detector.Modules.Tenancy.Contracts;
 using Detector.Modules.Tenancy.Tenants;
 using Npgsql;
 
@@ -15,6 +16,8 @@ internal sealed class KeyRow
 
     public string Prefix { get; set; } = "";
 
+    public string Kind { get; set; } = TenantClaims.SecretKey;
+
     public DateTime CreatedAt { get; set; }
 
     public DateTime? LastUsedAt { get; set; }
@@ -25,30 +28,30 @@ internal sealed class KeyRow
 }
 
 /// <summary>A stored key found by its hash: whose it is, whether it may be used now, and until when.</summary>
-internal sealed record StoredKey(Guid KeyId, Guid TenantId, byte[] StoredHash, string HashKind, bool Active, DateTime? ExpiresAt);
+internal sealed record StoredKey(Guid KeyId, Guid TenantId, byte[] StoredHash, string HashKind, bool Active, DateTime? ExpiresAt, string Kind);
 
 /// <summary>The api_keys table. Every change that takes a key away is announced to all instances in its transaction.</summary>
 internal sealed class KeyStore([FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource, KeyHasher hasher)
 {
     private const string Columns =
-        "id AS Id, tenant_id AS TenantId, name AS Name, prefix AS Prefix, created_at AS CreatedAt, last_used_at AS LastUsedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt";
+        "id AS Id, tenant_id AS TenantId, name AS Name, prefix AS Prefix, kind AS Kind, created_at AS CreatedAt, last_used_at AS LastUsedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt";
 
-    public async Task<(KeyRow Row, string Key)> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenantId, string? name, CancellationToken ct)
+    public async Task<(KeyRow Row, string Key)> CreateAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenantId, string? name, string kind, CancellationToken ct)
     {
-        var key = KeyHasher.Generate();
+        var key = KeyHasher.Generate(kind);
         var row = await connection.QuerySingleAsync<KeyRow>(new CommandDefinition(
             $"""
-            INSERT INTO tenancy.api_keys (id, tenant_id, name, prefix, key_hash, hash_kind)
-            VALUES (@id, @tenantId, @name, @prefix, @hash, 'hmac')
+            INSERT INTO tenancy.api_keys (id, tenant_id, name, prefix, key_hash, hash_kind, kind)
+            VALUES (@id, @tenantId, @name, @prefix, @hash, 'hmac', @kind)
             RETURNING {Columns}
             """,
-            new { id = Guid.CreateVersion7(), tenantId, name, prefix = KeyHasher.DisplayPrefix(key), hash = hasher.Hash(key) },
+            new { id = Guid.CreateVersion7(), tenantId, name, prefix = KeyHasher.DisplayPrefix(key), hash = hasher.Hash(key), kind },
             tx,
             cancellationToken: ct));
         return (row, key);
     }
 
-    public async Task<(KeyRow Row, string Key)?> CreateAsync(Guid tenantId, string? name, CancellationToken ct)
+    public async Task<(KeyRow Row, string Key)?> CreateAsync(Guid tenantId, string? name, string kind, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
@@ -57,7 +60,7 @@ internal sealed class KeyStore([FromKeyedServices(DatabaseExtensions.Directory)]
             return null;
         }
 
-        var created = await CreateAsync(connection, tx, tenantId, name, ct);
+        var created = await CreateAsync(connection, tx, tenantId, name, kind, ct);
         await tx.CommitAsync(ct);
         return created;
     }
@@ -90,7 +93,8 @@ internal sealed class KeyStore([FromKeyedServices(DatabaseExtensions.Directory)]
             return null;
         }
 
-        var created = await CreateAsync(connection, tx, tenantId, old.Name, ct);
+        // The replacement is of the same kind: rotating a browser key must not hand a page a secret one.
+        var created = await CreateAsync(connection, tx, tenantId, old.Name, old.Kind, ct);
         await TenancyNotifier.NotifyAsync(connection, tx, tenantId, ct);
         await tx.CommitAsync(ct);
         return (created.Row, created.Key, old.ExpiresAt!.Value);
@@ -122,7 +126,7 @@ internal sealed class KeyStore([FromKeyedServices(DatabaseExtensions.Directory)]
             """
             SELECT k.id AS KeyId, k.tenant_id AS TenantId, k.key_hash AS StoredHash, k.hash_kind AS HashKind,
                    (k.revoked_at IS NULL AND (k.expires_at IS NULL OR k.expires_at > now()) AND t.disabled_at IS NULL) AS Active,
-                   k.expires_at AS ExpiresAt
+                   k.expires_at AS ExpiresAt, k.kind AS Kind
             FROM tenancy.api_keys k
             JOIN tenancy.tenants t ON t.id = k.tenant_id
             WHERE (k.key_hash = @hash AND k.hash_kind = 'hmac') OR (k.key_hash = @legacyHash AND k.hash_kind = 'sha256')

@@ -5,6 +5,12 @@ using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Tenancy.RateLimiting;
 
+/// <summary>A tenant's bucket: its secret keys' (and the admin's), or its browser keys' (ADR 0027).</summary>
+internal readonly record struct BucketKey(Guid TenantId, bool Browser)
+{
+    public string Kind => Browser ? TenantClaims.BrowserKey : TenantClaims.SecretKey;
+}
+
 /// <summary>One tenant's view of its rate limit on this instance.</summary>
 internal readonly record struct RateState(double RequestsPerSecond, int Burst, double Remaining, double RetryAfterSeconds);
 
@@ -18,7 +24,7 @@ internal sealed class TenantBuckets
 {
     /// <summary>Most tokens leased in one round trip, whatever the plan: a very large plan must not park its rate on one instance.</summary>
     private const int MaxBlock = 1000;
-    private readonly ConcurrentDictionary<Guid, Bucket> _buckets = new();
+    private readonly ConcurrentDictionary<BucketKey, Bucket> _buckets = new();
     private readonly RateBucketStore _store;
     private readonly ITenantDirectory _directory;
     private readonly TimeProvider _time;
@@ -35,7 +41,8 @@ internal sealed class TenantBuckets
         {
             if (tenant is { } id)
             {
-                _buckets.TryRemove(id, out _);
+                _buckets.TryRemove(new BucketKey(id, false), out _);
+                _buckets.TryRemove(new BucketKey(id, true), out _);
             }
             else
             {
@@ -49,9 +56,9 @@ internal sealed class TenantBuckets
     /// bucket (sized to the requests waiting, so a burst costs few round trips). Refused only
     /// once the shared bucket is empty too.
     /// </summary>
-    public async ValueTask<(bool Acquired, RateState State)> AcquireAsync(Guid tenantId, CancellationToken ct)
+    public async ValueTask<(bool Acquired, RateState State)> AcquireAsync(BucketKey key, CancellationToken ct)
     {
-        var bucket = _buckets.GetOrAdd(tenantId, _ => new Bucket());
+        var bucket = _buckets.GetOrAdd(key, _ => new Bucket());
         while (true)
         {
             Task refill;
@@ -71,7 +78,7 @@ internal sealed class TenantBuckets
 
                 bucket.Waiting++;
                 // Started on the pool, never inline under this lock; shared by every waiter, so no one caller's cancellation stops it.
-                refill = bucket.Refill ??= Task.Run(() => RefillAsync(tenantId, bucket), CancellationToken.None);
+                refill = bucket.Refill ??= Task.Run(() => RefillAsync(key, bucket), CancellationToken.None);
             }
 
             try
@@ -89,9 +96,9 @@ internal sealed class TenantBuckets
     }
 
     /// <summary>The last known state, for the RateLimit headers of an admitted request.</summary>
-    public RateState Peek(Guid tenantId)
+    public RateState Peek(BucketKey key)
     {
-        if (!_buckets.TryGetValue(tenantId, out var bucket))
+        if (!_buckets.TryGetValue(key, out var bucket))
         {
             return default;
         }
@@ -102,11 +109,11 @@ internal sealed class TenantBuckets
         }
     }
 
-    private async Task RefillAsync(Guid tenantId, Bucket bucket)
+    private async Task RefillAsync(BucketKey key, Bucket bucket)
     {
         try
         {
-            var plan = (await _directory.FindAsync(tenantId, CancellationToken.None))?.Plan;
+            var plan = (await _directory.FindAsync(key.TenantId, CancellationToken.None))?.Plan;
             if (plan is null)
             {
                 lock (bucket)
@@ -123,17 +130,18 @@ internal sealed class TenantBuckets
                 waiting = bucket.Waiting;
             }
 
-            var block = (int)Math.Clamp(Math.Max(Math.Ceiling(plan.RequestsPerSecond * _options.Value.RateLeaseSeconds), waiting), 1, Math.Min(plan.Burst, MaxBlock));
-            var (granted, remaining) = await _store.TakeAsync(tenantId, block, plan.RequestsPerSecond, plan.Burst, CancellationToken.None);
+            var (rate, burst) = key.Browser ? (plan.BrowserRequestsPerSecond, plan.BrowserBurst) : (plan.RequestsPerSecond, plan.Burst);
+            var block = (int)Math.Clamp(Math.Max(Math.Ceiling(rate * _options.Value.RateLeaseSeconds), waiting), 1, Math.Min(burst, MaxBlock));
+            var (granted, remaining) = await _store.TakeAsync(key.TenantId, key.Kind, block, rate, burst, CancellationToken.None);
             lock (bucket)
             {
                 bucket.Tokens += granted;
                 bucket.Shared = remaining;
-                bucket.Rate = plan.RequestsPerSecond;
-                bucket.Burst = plan.Burst;
+                bucket.Rate = rate;
+                bucket.Burst = burst;
                 // Empty everywhere: ask again when a whole block has grown back, not at every token,
                 // so clients that resend at once cost this instance a few round trips a second at most.
-                bucket.EmptyUntil = granted == 0 ? _time.GetUtcNow().AddSeconds((Math.Min(block, plan.Burst) - remaining) / plan.RequestsPerSecond) : DateTimeOffset.MinValue;
+                bucket.EmptyUntil = granted == 0 ? _time.GetUtcNow().AddSeconds((Math.Min(block, burst) - remaining) / rate) : DateTimeOffset.MinValue;
             }
         }
         finally

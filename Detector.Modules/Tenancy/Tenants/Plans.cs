@@ -28,5 +28,8 @@ internal sealed class Plans(IOptions<PlanOptions> options)
         s.Region)
     {
         DefaultModel = string.IsNullOrEmpty(s.DefaultModel) ? null : s.DefaultModel,
+        // A key any page visitor can read out never buys more than the secret one.
+        BrowserRequestsPerSecond = Math.Min(s.BrowserRequestsPerSecond, s.RequestsPerSecond),
+        BrowserBurst = Math.Min(s.BrowserBurst, s.Burst),
     };
 }

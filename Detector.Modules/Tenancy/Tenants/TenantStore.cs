@@ -17,17 +17,20 @@ internal sealed class TenantRow
     public DateTime? DisabledAt { get; set; }
 
     public string? PlanName { get; set; }
+
+    public string[] AllowedOrigins { get; set; } = [];
 }
 
 /// <summary>Tenants and their plans. Changes that affect running requests are announced to every instance.</summary>
-internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource, KeyStore keys)
+internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Directory)] NpgsqlDataSource dataSource, KeyStore keys, Plans plans)
 {
     private const string PlanColumns =
         """
         p.name AS Name, p.requests_per_second AS RequestsPerSecond, p.burst AS Burst, p.max_in_flight AS MaxInFlight,
         p.daily_images AS DailyImages, p.monthly_images AS MonthlyImages, p.max_image_bytes AS MaxImageBytes,
         p.max_images_per_job AS MaxImagesPerJob, p.allowed_priorities AS AllowedPriorities, p.retention_days AS RetentionDays,
-        p.store_images AS StoreImages, p.region AS Region, p.default_model AS DefaultModel
+        p.store_images AS StoreImages, p.region AS Region, p.default_model AS DefaultModel,
+        p.browser_requests_per_second AS BrowserRequestsPerSecond, p.browser_burst AS BrowserBurst
         """;
 
     /// <summary>A tenant on <paramref name="plan"/> with a first API key (shown once).</summary>
@@ -42,7 +45,7 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
             """, new { id = Guid.CreateVersion7(), name }, tx, cancellationToken: ct));
         await SavePlanAsync(connection, tx, tenant.Id, plan, ct);
         tenant.PlanName = plan.Name;
-        var (keyRow, key) = await keys.CreateAsync(connection, tx, tenant.Id, "default", ct);
+        var (keyRow, key) = await keys.CreateAsync(connection, tx, tenant.Id, "default", TenantClaims.SecretKey, ct);
         await tx.CommitAsync(ct);
         return (tenant, keyRow, key);
     }
@@ -64,7 +67,7 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var tenant = await connection.QuerySingleOrDefaultAsync<TenantRow>(new CommandDefinition(
-            "SELECT id AS Id, name AS Name, created_at AS CreatedAt, disabled_at AS DisabledAt FROM tenancy.tenants WHERE id = @tenantId",
+            "SELECT id AS Id, name AS Name, created_at AS CreatedAt, disabled_at AS DisabledAt, allowed_origins AS AllowedOrigins FROM tenancy.tenants WHERE id = @tenantId",
             new { tenantId }, cancellationToken: ct));
         if (tenant is null)
         {
@@ -74,7 +77,7 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
         var plan = await connection.QuerySingleOrDefaultAsync<PlanRow>(new CommandDefinition(
             $"SELECT {PlanColumns} FROM tenancy.plans p WHERE p.tenant_id = @tenantId", new { tenantId }, cancellationToken: ct));
         tenant.PlanName = plan?.Name;
-        return (tenant, plan?.ToPlan());
+        return (tenant, plan?.ToPlan(plans.Named(plan.Name) ?? plans.Default));
     }
 
     /// <summary>Replaces the tenant's plan; false when there is no such tenant.</summary>
@@ -109,19 +112,49 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
         return found;
     }
 
+    /// <summary>Replaces the tenant's allowed origins, announced to every instance; false when there is no such tenant.</summary>
+    public async Task<bool> SetOriginsAsync(Guid tenantId, IReadOnlyList<string> origins, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        await using var tx = await connection.BeginTransactionAsync(ct);
+        var found = await connection.ExecuteAsync(new CommandDefinition(
+            "UPDATE tenancy.tenants SET allowed_origins = @origins WHERE id = @tenantId",
+            new { tenantId, origins = origins.ToArray() }, tx, cancellationToken: ct)) == 1;
+        await TenancyNotifier.NotifyAsync(connection, tx, tenantId, ct);
+        await tx.CommitAsync(ct);
+        return found;
+    }
+
+    /// <summary>
+    /// The allowed origins of every enabled tenant that has some (<paramref name="tenantId"/>: of that
+    /// tenant only, none when it is disabled or gone): what preflights and browser keys are checked against.
+    /// </summary>
+    public async Task<IReadOnlyList<(Guid TenantId, string[] Origins)>> OriginsAsync(Guid? tenantId, CancellationToken ct)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(ct);
+        return (await connection.QueryAsync<(Guid, string[])>(new CommandDefinition(
+            """
+            SELECT id, allowed_origins FROM tenancy.tenants
+            WHERE cardinality(allowed_origins) > 0 AND disabled_at IS NULL AND (@tenantId::uuid IS NULL OR id = @tenantId)
+            """, new { tenantId }, cancellationToken: ct))).AsList();
+    }
+
     private static Task<int> SavePlanAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Guid tenantId, TenantPlan plan, CancellationToken ct) =>
         connection.ExecuteAsync(new CommandDefinition(
             """
             INSERT INTO tenancy.plans (tenant_id, name, requests_per_second, burst, max_in_flight, daily_images, monthly_images,
-                                       max_image_bytes, max_images_per_job, allowed_priorities, retention_days, store_images, region, default_model)
+                                       max_image_bytes, max_images_per_job, allowed_priorities, retention_days, store_images, region, default_model,
+                                       browser_requests_per_second, browser_burst)
             VALUES (@tenantId, @Name, @RequestsPerSecond, @Burst, @MaxInFlight, @DailyImages, @MonthlyImages,
-                    @MaxImageBytes, @MaxImagesPerJob, @priorities, @RetentionDays, @StoreImages, @Region, @DefaultModel)
+                    @MaxImageBytes, @MaxImagesPerJob, @priorities, @RetentionDays, @StoreImages, @Region, @DefaultModel,
+                    @BrowserRequestsPerSecond, @BrowserBurst)
             ON CONFLICT (tenant_id) DO UPDATE SET
                 name = excluded.name, requests_per_second = excluded.requests_per_second, burst = excluded.burst,
                 max_in_flight = excluded.max_in_flight, daily_images = excluded.daily_images, monthly_images = excluded.monthly_images,
                 max_image_bytes = excluded.max_image_bytes, max_images_per_job = excluded.max_images_per_job,
                 allowed_priorities = excluded.allowed_priorities, retention_days = excluded.retention_days,
-                store_images = excluded.store_images, region = excluded.region, default_model = excluded.default_model, updated_at = now()
+                store_images = excluded.store_images, region = excluded.region, default_model = excluded.default_model,
+                browser_requests_per_second = excluded.browser_requests_per_second, browser_burst = excluded.browser_burst, updated_at = now()
             """,
             new
             {
@@ -139,6 +172,8 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
                 plan.StoreImages,
                 plan.Region,
                 plan.DefaultModel,
+                plan.BrowserRequestsPerSecond,
+                plan.BrowserBurst,
             },
             tx,
             cancellationToken: ct));
@@ -171,6 +206,16 @@ internal sealed class TenantStore([FromKeyedServices(DatabaseExtensions.Director
 
         public string? DefaultModel { get; set; }
 
-        public TenantPlan ToPlan() => new(Name, RequestsPerSecond, Burst, MaxInFlight, DailyImages, MonthlyImages, MaxImageBytes, MaxImagesPerJob, AllowedPriorities, RetentionDays, StoreImages, Region) { DefaultModel = DefaultModel };
+        public double? BrowserRequestsPerSecond { get; set; }
+
+        public int? BrowserBurst { get; set; }
+
+        /// <summary>A plan stored before browser keys existed takes their rate from its configured plan, never above its own.</summary>
+        public TenantPlan ToPlan(TenantPlan configured) => new(Name, RequestsPerSecond, Burst, MaxInFlight, DailyImages, MonthlyImages, MaxImageBytes, MaxImagesPerJob, AllowedPriorities, RetentionDays, StoreImages, Region)
+        {
+            DefaultModel = DefaultModel,
+            BrowserRequestsPerSecond = BrowserRequestsPerSecond ?? Math.Min(configured.BrowserRequestsPerSecond, RequestsPerSecond),
+            BrowserBurst = BrowserBurst ?? Math.Min(configured.BrowserBurst, Burst),
+        };
     }
 }

@@ -18,7 +18,9 @@ internal sealed record UpdatePlanRequest(
     int? RetentionDays,
     bool? StoreImages,
     string? Region,
-    string? DefaultModel = null);
+    string? DefaultModel = null,
+    double? BrowserRequestsPerSecond = null,
+    int? BrowserBurst = null);
 
 /// <summary>PUT /v1/admin/tenants/{id}/plan.</summary>
 internal static class UpdateTenantPlanEndpoint

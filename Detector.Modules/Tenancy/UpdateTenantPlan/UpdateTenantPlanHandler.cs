@@ -46,6 +46,9 @@ internal sealed class UpdateTenantPlanHandler(TenantStore store, Plans plans, Re
             StoreImages = r.StoreImages ?? start.StoreImages,
             Region = r.Region ?? start.Region,
             DefaultModel = r.DefaultModel ?? start.DefaultModel,
+            // Plans.From caps both at the plan's own rate and burst.
+            BrowserRequestsPerSecond = r.BrowserRequestsPerSecond ?? start.BrowserRequestsPerSecond,
+            BrowserBurst = r.BrowserBurst ?? start.BrowserBurst,
         };
         var results = new List<ValidationResult>();
         if (!Validator.TryValidateObject(settings, new ValidationContext(settings), results, validateAllProperties: true))

@@ -141,7 +141,7 @@ public sealed class OrphanImageTests(OrphanSweepFactory factory) : IClassFixture
         {
             var stored = await Images.PutAsync(tenant.TenantId, photo, CancellationToken.None);
             await factory.Services.GetRequiredService<IResultStore>().SaveAsync(tenant.TenantId, new ResultDocument(
-                resultId, factory.Clock.GetUtcNow(), "sync", new ModelReference("m", "1"), new ImageReference(1, 1, stored.Sha256, "jpeg"), [], new ResultTimings(0, 0, 0, 0, 0, 1)), CancellationToken.None);
+                resultId, factory.Clock.GetUtcNow(), "sync", new ModelReference("m", "1"), new ImageReference(1, 1, stored.Sha256, "jpeg"), [], new ResultTimings(0, 0, 0, 0, 0, 1)), null, CancellationToken.None);
         });
 
         // Either the upload waits for the sweep (the image's lock), or it got through first.
