@@ -9,6 +9,12 @@ public static class ProblemCodes
     public const string ValidationFailed = "validation_failed";
     public const string Unauthorized = "unauthorized";
     public const string Forbidden = "forbidden";
+
+    /// <summary>A browser key used from an origin its tenant does not allow (or with none).</summary>
+    public const string OriginNotAllowed = "origin_not_allowed";
+
+    /// <summary>A browser key on an endpoint browser keys may not use.</summary>
+    public const string KeyNotAllowed = "key_not_allowed";
     public const string NotFound = "not_found";
     public const string JobNotFound = "job_not_found";
     public const string PayloadTooLarge = "payload_too_large";

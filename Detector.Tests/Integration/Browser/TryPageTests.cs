@@ -28,7 +28,7 @@ public sealed class TryPageTests(ITestOutputHelper output) : IAsyncLifetime
         {
             var page = await browser.PageAsync(viewport, mobile);
             await page.GotoAsync(service.BaseUri.ToString());
-            await page.GetByLabel("Tenant or browser key").FillAsync(apiKey);
+            await page.GetByLabel("API key", new() { Exact = true }).FillAsync(apiKey);
             await page.GetByRole(AriaRole.Button, new() { Name = "Use key" }).ClickAsync();
             await Assertions.Expect(page.Locator("#key-status")).ToHaveTextAsync("Key accepted.");
 
