@@ -1,6 +1,7 @@
 using Detector.Modules.Compliance.Audit;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Contracts;
+using Detector.Modules.Labeling.Contracts;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Webhooks.Contracts;
 
@@ -16,6 +17,7 @@ internal sealed class TenantData(
     ITenantWebhookData webhooks,
     IResultStore results,
     IImageStore images,
+    ITenantLabelingData labeling,
     AuditStore auditStore,
     AuditWriter auditWriter)
 {
@@ -27,6 +29,7 @@ internal sealed class TenantData(
         seen.UnionWith(await jobs.TenantIdsAsync(ct));
         seen.UnionWith(await webhooks.TenantIdsAsync(ct));
         seen.UnionWith(await images.TenantIdsAsync(ct));
+        seen.UnionWith(await labeling.TenantIdsAsync(ct));
         seen.UnionWith(await auditStore.TenantIdsAsync(ct));
         return seen;
     }
@@ -36,6 +39,8 @@ internal sealed class TenantData(
         // Jobs first, so no worker picks up more of the tenant's work; then what work produced.
         var jobData = await jobs.EraseTenantAsync(tenantId, ct);
         var webhookSecrets = await webhooks.EraseTenantAsync(tenantId, ct);
+        // Labeling before results and images: its rows name both.
+        var labelingData = await labeling.EraseTenantAsync(tenantId, ct);
         var resultRows = await results.EraseTenantAsync(tenantId, ct);
         var imageData = await images.EraseTenantAsync(tenantId, ct);
         // Entries this instance still holds for the tenant are written before they are cleared.
@@ -56,6 +61,12 @@ internal sealed class TenantData(
             ["images.blobs"] = imageData.Blobs + images2.Blobs,
             ["images.tenant_keys"] = imageData.DataKeys + images2.DataKeys,
             ["audit.entries_redacted"] = redacted,
+            ["labeling.feedback"] = labelingData.Feedback,
+            ["labeling.items"] = labelingData.Items,
+            ["labeling.label_sets"] = labelingData.LabelSets,
+            ["labeling.assignments"] = labelingData.Assignments,
+            ["labeling.grants"] = labelingData.Grants,
+            ["labeling.disagreements"] = labelingData.Disagreements,
         };
     }
 }
