@@ -157,4 +157,33 @@ public sealed class LabelingFlowTests(LabelingFactory factory) : IClassFixture<L
         Assert.Equal(1, (await StatsAsync(firstId)).GetProperty("agreed_with_other").GetInt32());
         Assert.Equal(1, (await StatsAsync(secondId)).GetProperty("agreed_with_other").GetInt32());
     }
+
+    [Fact]
+    public async Task Deleting_a_result_drops_its_item_that_is_not_final_and_its_feedback()
+    {
+        var (tenant, _, result) = await TenantWithFeedbackAsync("labeling-delete", 11);
+        var resultId = Guid.Parse(result.GetProperty("id").GetString()!);
+        var (labeler, labelerId) = await factory.LabelerAsync("eve");
+        await GrantAsync(tenant, labelerId);
+        var itemId = (await LabelingFactory.NextItemAsync(labeler, SamplerWait)).GetProperty("id").GetGuid();
+        Assert.Equal(1, await factory.CountAsync("SELECT count(*) FROM labeling.items WHERE id = @jobId", itemId));
+
+        using (var deleted = await tenant.DeleteAsync($"/v1/results/{resultId}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (await factory.CountAsync("SELECT count(*) FROM labeling.items WHERE id = @jobId", itemId) > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "The item of the deleted result is still there.");
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(0, await factory.CountAsync("SELECT count(*) FROM labeling.feedback WHERE result_id = @jobId", resultId));
+        using var image = await labeler.GetAsync(ItemImage(itemId));
+        Assert.Equal(HttpStatusCode.NotFound, image.StatusCode);
+    }
+
+    private static string ItemImage(Guid itemId) => $"/v1/labeling/items/{itemId}/image";
 }
