@@ -52,7 +52,7 @@ public static class LabelingModule
         services.AddSingleton<IImageReferences>(sp => sp.GetRequiredService<TenantLabelingData>());
         services.AddSingleton<ResultDeletions>();
         services.AddSingleton<IResultDeletionListener>(sp => sp.GetRequiredService<ResultDeletions>());
-        services.AddHostedService(sp => sp.GetRequiredService<ResultDeletions>());
+        services.AddHostedService<ResultDeletionWorker>();
         services.AddSingleton<Candidates>();
         services.AddSingleton<SamplerRound>();
         services.AddHostedService<LabelingSampler>();

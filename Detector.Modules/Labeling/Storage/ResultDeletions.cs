@@ -8,25 +8,34 @@ using Npgsql;
 namespace Detector.Modules.Labeling.Storage;
 
 /// <summary>
-/// Deleted results take their labeling rows that are not final with them: the listener (on the
-/// request's or retention's path) only notes the tenant and images; this worker then finds the
-/// tenant's items and feedback on those images whose result is gone (asked of Results, which
-/// knows) and deletes the items not yet final and that feedback. Final items stay: they are
-/// reviewed labels, kept for datasets (their images with them, <see cref="TenantLabelingData"/>).
+/// Told by Results when results are deleted (on the request's or retention's path): it only notes
+/// the tenant and images for <see cref="ResultDeletionWorker"/>. It holds no store, since the
+/// result store holds it.
 /// </summary>
-internal sealed partial class ResultDeletions(NpgsqlDataSource dataSource, IResultStore results, ILogger<ResultDeletions> logger) : BackgroundService, IResultDeletionListener
+internal sealed class ResultDeletions : IResultDeletionListener
 {
     private readonly Channel<(Guid Tenant, string[]? Images)> _deleted = Channel.CreateUnbounded<(Guid, string[]?)>();
+
+    public ChannelReader<(Guid Tenant, string[]? Images)> Reader => _deleted.Reader;
 
     public void ResultsDeleted(Guid tenantId, IReadOnlyCollection<string> images) => _deleted.Writer.TryWrite((tenantId, [.. images]));
 
     public void TenantErased(Guid tenantId) => _deleted.Writer.TryWrite((tenantId, null));
+}
 
+/// <summary>
+/// Deleted results take their labeling rows that are not final with them: this worker finds the
+/// tenant's items and feedback on the deleted results' images whose result is gone (asked of
+/// Results, which knows) and deletes the items not yet final and that feedback. Final items stay:
+/// they are reviewed labels, kept for datasets (their images with them, <see cref="TenantLabelingData"/>).
+/// </summary>
+internal sealed partial class ResultDeletionWorker(ResultDeletions deletions, NpgsqlDataSource dataSource, IResultStore results, ILogger<ResultDeletionWorker> logger) : BackgroundService
+{
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         try
         {
-            await foreach (var (tenant, images) in _deleted.Reader.ReadAllAsync(stoppingToken))
+            await foreach (var (tenant, images) in deletions.Reader.ReadAllAsync(stoppingToken))
             {
                 try
                 {
