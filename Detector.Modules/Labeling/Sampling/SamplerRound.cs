@@ -52,7 +52,7 @@ internal sealed class SamplerRound(
         var picker = candidates.Picker(counts);
         foreach (var candidate in fed.Concat(feedback.Candidates))
         {
-            if (picker.Pick(candidate) is { } strategy && await ItemQueue.EnqueueAsync(connection, transaction, Candidates.ItemOf(candidate, strategy), now, ct))
+            if (picker.Pick(candidate, observe: !candidate.HasQueuedFeedback) is { } strategy && await ItemQueue.EnqueueAsync(connection, transaction, Candidates.ItemOf(candidate, strategy), now, ct))
             {
                 LabelingMetrics.Enqueued.WithLabels(strategy).Inc();
             }

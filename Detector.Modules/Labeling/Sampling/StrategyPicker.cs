@@ -10,13 +10,15 @@ internal sealed record ConfiguredStrategy(ISamplingStrategy Strategy, bool Enabl
 /// <summary>
 /// Decides which strategy, if any, enqueues a candidate: the first enabled one (in configured
 /// order) that wants it, whose share takes it and whose cap for the tenant today is not reached.
-/// Every strategy observes every candidate, picked or not.
+/// Every strategy observes every candidate of the results stream, picked or not.
 /// </summary>
 internal sealed class StrategyPicker(IReadOnlyList<ConfiguredStrategy> strategies, IReadOnlyDictionary<(Guid Tenant, string Strategy), int> alreadyToday)
 {
     private readonly Dictionary<(Guid, string), int> _taken = new(alreadyToday);
 
-    public string? Pick(Candidate candidate)
+    /// <param name="candidate">The result.</param>
+    /// <param name="observe">False for a result seen again (queued feedback on it), which the strategies observed when it went by.</param>
+    public string? Pick(Candidate candidate, bool observe = true)
     {
         string? picked = null;
         foreach (var s in strategies)
@@ -33,9 +35,12 @@ internal sealed class StrategyPicker(IReadOnlyList<ConfiguredStrategy> strategie
             }
         }
 
-        foreach (var s in strategies)
+        if (observe)
         {
-            s.Strategy.Observe(candidate);
+            foreach (var s in strategies)
+            {
+                s.Strategy.Observe(candidate);
+            }
         }
 
         return picked;
