@@ -21,6 +21,7 @@ public static class ResultsModule
         builder.Services.AddSingleton<IResultStore, ResultStore>();
         builder.Services.AddSingleton<IUsageComputeSource, UsageCompute>();
         builder.Services.AddSingleton<IResultImageStorage, PendingImages.ResultImageStorage>();
+        builder.Services.AddSingleton<IResultFeed, Feed.ResultFeed>();
         builder.Services.AddSingleton<GetResultHandler>();
         builder.Services.AddSingleton<GetAnnotatedResultHandler>();
         builder.Services.AddSingleton<ListResultsHandler>();

@@ -24,6 +24,7 @@ public static class RolloutsModule
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<RolloutState>();
         builder.Services.AddSingleton<ComparisonQueue>();
+        builder.Services.AddSingleton<DisagreementReports>();
         builder.Services.AddSingleton<IDetectionObserver, TrafficObserver>();
         builder.Services.AddHostedService<OffPathComparisons>();
         builder.Services.AddHostedService<CanaryGuardrails>();

@@ -29,6 +29,14 @@ public sealed class RolloutsOptions
     [Range(10, 86_400)]
     public int WindowSeconds { get; set; } = 600;
 
+    /// <summary>
+    /// An off-path comparison of a tenant's photo whose agreement (F1 of the candidate's boxes
+    /// against production's at IoU 0.5) is below this is reported to <c>IShadowDisagreements</c>
+    /// (the labeling queue); 0 reports none.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double DisagreementBelow { get; set; } = 0.5;
+
     public GuardrailOptions Guardrails { get; set; } = new();
 }
 

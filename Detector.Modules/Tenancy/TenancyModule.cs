@@ -45,6 +45,7 @@ public static class TenancyModule
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<KeyHasher>();
+        services.AddSingleton<IKeyHashing, PurposeKeyHashing>();
         services.AddSingleton<TenantMetricIds>();
         services.AddSingleton<TenantViews>();
         services.AddSingleton<RegionChangeGuard>();

@@ -2,6 +2,7 @@ using Detector.Modules.Compliance.Audit;
 using Detector.Modules.Datasets.Contracts;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Jobs.Contracts;
+using Detector.Modules.Labeling.Contracts;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Webhooks.Contracts;
 
@@ -18,6 +19,7 @@ internal sealed class TenantData(
     IResultStore results,
     IImageStore images,
     ITenantDatasetData datasets,
+    ITenantLabelingData labeling,
     AuditStore auditStore,
     AuditWriter auditWriter)
 {
@@ -30,6 +32,7 @@ internal sealed class TenantData(
         seen.UnionWith(await webhooks.TenantIdsAsync(ct));
         seen.UnionWith(await images.TenantIdsAsync(ct));
         seen.UnionWith(await datasets.TenantIdsAsync(ct));
+        seen.UnionWith(await labeling.TenantIdsAsync(ct));
         seen.UnionWith(await auditStore.TenantIdsAsync(ct));
         return seen;
     }
@@ -39,6 +42,8 @@ internal sealed class TenantData(
         // Jobs first, so no worker picks up more of the tenant's work; then what work produced.
         var jobData = await jobs.EraseTenantAsync(tenantId, ct);
         var webhookSecrets = await webhooks.EraseTenantAsync(tenantId, ct);
+        // Labeling before results and images: its rows name both.
+        var labelingData = await labeling.EraseTenantAsync(tenantId, ct);
         var resultRows = await results.EraseTenantAsync(tenantId, ct);
         // Dataset entries before the images they name: a version keeps its id, and loses the tenant.
         var datasetEntries = await datasets.EraseTenantAsync(tenantId, ct);
@@ -63,6 +68,12 @@ internal sealed class TenantData(
             ["images.tenant_keys"] = imageData.DataKeys + images2.DataKeys,
             ["audit.entries_redacted"] = redacted,
             ["datasets.entries_erased"] = datasetEntries,
+            ["labeling.feedback"] = labelingData.Feedback,
+            ["labeling.items"] = labelingData.Items,
+            ["labeling.label_sets"] = labelingData.LabelSets,
+            ["labeling.assignments"] = labelingData.Assignments,
+            ["labeling.grants"] = labelingData.Grants,
+            ["labeling.disagreements"] = labelingData.Disagreements,
         };
     }
 }

@@ -20,6 +20,9 @@ internal sealed class ComparisonQueue(IOptions<RolloutsOptions> options)
         SingleReader = true,
     });
 
+    /// <summary>How long a queued copy waits for the interactive path to go idle before it is dropped.</summary>
+    public TimeSpan MaxWait { get; } = TimeSpan.FromMilliseconds(options.Value.ComparisonMaxWaitMs);
+
     public ChannelWriter<Pending> Writer => _channel.Writer;
 
     public ChannelReader<Pending> Reader => _channel.Reader;

@@ -5,7 +5,6 @@ using Detector.Modules.Models.Contracts;
 using Detector.Modules.Rollouts.Comparison;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Rollouts.Shadow;
 
@@ -22,7 +21,7 @@ internal sealed partial class OffPathComparisons(
     IInferenceLoad load,
     ComparisonQueue queue,
     RolloutState state,
-    IOptions<RolloutsOptions> options,
+    DisagreementReports disagreements,
     ILogger<OffPathComparisons> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,7 +48,7 @@ internal sealed partial class OffPathComparisons(
     private async Task CompareAsync(Pending pending, CancellationToken stop)
     {
         // Only on cores the interactive path leaves: wait for it to go idle, or drop the copy.
-        var maxWait = TimeSpan.FromMilliseconds(options.Value.ComparisonMaxWaitMs);
+        var maxWait = queue.MaxWait;
         while (load.InteractiveInFlight > 0)
         {
             if (Stopwatch.GetElapsedTime(pending.Queued) > maxWait)
@@ -82,6 +81,8 @@ internal sealed partial class OffPathComparisons(
         state.For(pending.Model).Add(candidate, version, new Compared(state.Now, comparison, candidateMs, referenceMs));
         RolloutMetrics.Comparisons.WithLabels(pending.Model, candidate, "compared").Inc();
         RolloutMetrics.Matched(pending.Model, candidate, comparison);
+        var (production, judged) = pending.Other == ModelAliases.Shadow ? (pending.Version, outcome.ModelVersion) : (outcome.ModelVersion, pending.Version);
+        await disagreements.ReportAsync(pending, production, judged, comparison, stop);
     }
 
 

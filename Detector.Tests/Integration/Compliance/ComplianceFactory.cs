@@ -22,6 +22,14 @@ public class ComplianceFactory : JobsApiFactory
         // Retention is run by the tests themselves; its timer is still registered (next run: 1 January).
         new("Compliance:RetentionCron", "0 0 1 1 *"),
         new("Jobs:Webhooks:SigningSecret", "whsec-compliance-test-0123456789abcdef"),
+        // The labeling sampler runs when a test runs a round (SamplerRound), so no item appears unasked.
+        new("Labeling:Sampler:Enabled", "false"),
+        new("Labeling:Sampler:SettleSeconds", "0"),
+        new("Labeling:Strategies:Feedback:Enabled", "true"),
+        new("Labeling:Strategies:LowConfidence:Enabled", "false"),
+        new("Labeling:Strategies:RareClass:Enabled", "false"),
+        new("Labeling:Strategies:Random:Enabled", "false"),
+        new("Labeling:Strategies:ShadowDisagreement:Enabled", "false"),
     ];
 
     protected override void ConfigureServices(IServiceCollection services) => services.AddSingleton<TimeProvider>(Clock);

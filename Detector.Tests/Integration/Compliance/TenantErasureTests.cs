@@ -5,6 +5,8 @@ using Detector.Modules.Common;
 using Detector.Modules.Common.Auditing;
 using Detector.Modules.Compliance.ApplyRetention;
 using Detector.Modules.Images.Contracts;
+using Detector.Modules.Labeling.Sampling;
+using Detector.Modules.Rollouts.Contracts;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Detector.Tests.Integration.Compliance;
@@ -30,12 +32,15 @@ public sealed class TenantErasureTests(ComplianceFactory factory) : IClassFixtur
             rotated.EnsureSuccessStatusCode();
         }
 
+        // Labeling: feedback on a result, the item the sampler makes of it, a grant to a labeler, a recorded shadow disagreement.
+        await LabelingDataAsync(admin, a);
+
         var needles = await a.NeedlesAsync(factory, admin);
         var hangfireJobs = await factory.QueryAsync<long>("SELECT id FROM hangfire.job WHERE strpos(arguments::text, @t) > 0", ("t", a.TenantId.ToString()));
         Assert.NotEmpty(hangfireJobs);
         // The scan finds the tenant before the erase: it can fail.
         var before = await factory.ScanAllTablesAsync(needles);
-        foreach (var table in new[] { "tenancy.tenants", "tenancy.api_keys", "tenancy.plans", "tenancy.usage", "tenancy.idempotency", "results.results", "jobs.jobs", "jobs.items", "jobs.webhook_secrets", "images.blobs", "images.tenant_keys", "hangfire.job", "audit.entries" })
+        foreach (var table in new[] { "tenancy.tenants", "tenancy.api_keys", "tenancy.plans", "tenancy.usage", "tenancy.idempotency", "results.results", "jobs.jobs", "jobs.items", "jobs.webhook_secrets", "images.blobs", "images.tenant_keys", "hangfire.job", "audit.entries", "labeling.feedback", "labeling.items", "labeling.grants", "labeling.disagreements" })
         {
             Assert.Contains(before, h => h.StartsWith(table + ":", StringComparison.Ordinal));
         }
@@ -65,6 +70,10 @@ public sealed class TenantErasureTests(ComplianceFactory factory) : IClassFixtur
         Assert.Equal(4, removed.GetProperty("images.blobs").GetInt64());
         Assert.Equal(1, removed.GetProperty("images.tenant_keys").GetInt64());
         Assert.True(removed.GetProperty("audit.entries_redacted").GetInt64() >= 5);
+        Assert.Equal(1, removed.GetProperty("labeling.feedback").GetInt64());
+        Assert.Equal(1, removed.GetProperty("labeling.items").GetInt64());
+        Assert.Equal(1, removed.GetProperty("labeling.grants").GetInt64());
+        Assert.Equal(1, removed.GetProperty("labeling.disagreements").GetInt64());
 
         var after = await factory.ScanAllTablesAsync(needles);
         Assert.True(after.Count == 0, "Traces of the erased tenant:" + Environment.NewLine + string.Join(Environment.NewLine, after));
@@ -124,6 +133,34 @@ public sealed class TenantErasureTests(ComplianceFactory factory) : IClassFixtur
         Assert.True(afterSweep.Count == 0, "Traces after the sweep:" + Environment.NewLine + string.Join(Environment.NewLine, afterSweep));
         Assert.Equal(otherBeforeSweep, await b.FootprintAsync(factory));
         Assert.True((await admin.GetFromJsonAsync<JsonElement>("/v1/admin/audit/verify")).GetProperty("valid").GetBoolean());
+    }
+
+    private async Task LabelingDataAsync(HttpClient admin, TenantUsage a)
+    {
+        var resultId = a.ResultIds[0];
+        using (var feedback = await a.Client.PostAsJsonAsync($"/v1/results/{resultId}/feedback", new { kind = "result_wrong" }))
+        {
+            Assert.Equal(HttpStatusCode.Created, feedback.StatusCode);
+            Assert.True((await feedback.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("queued").GetBoolean());
+        }
+
+        var round = factory.Services.GetRequiredService<SamplerRound>();
+        for (var i = 0; await factory.CountAsync("SELECT count(*) FROM labeling.items WHERE result_id = @jobId", resultId) == 0; i++)
+        {
+            Assert.True(i < 50, "The sampler enqueued no item for the feedback.");
+            await round.RunAsync(DateTimeOffset.UtcNow, CancellationToken.None);
+        }
+
+        using (var labeler = await admin.PostAsJsonAsync("/v1/admin/labelers", new { name = "erase-labeler", role = "labeler" }))
+        {
+            var id = (await labeler.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+            using var grant = await a.Client.PutAsync($"/v1/labeling/grants/{id}", null);
+            Assert.Equal(HttpStatusCode.NoContent, grant.StatusCode);
+        }
+
+        var sha256 = (await a.Client.GetFromJsonAsync<JsonElement>($"/v1/results/{resultId}")).GetProperty("image").GetProperty("sha256").GetString()!;
+        await factory.Services.GetRequiredService<IShadowDisagreements>().RecordAsync(
+            new ShadowDisagreement(a.TenantId, "m", "1", "2", sha256, 0.1, DateTimeOffset.UtcNow), CancellationToken.None);
     }
 
     [Fact]
