@@ -14,10 +14,9 @@ internal sealed record OpenedDataset(string AnnotationsPath, string ImagesDirect
 
 /// <summary>
 /// Where an evaluation's data lives. Dataset versions come from the Datasets module
-/// (<see cref="IDatasetVersions"/>); where no module serves them the parameter is null and every
-/// dataset version is unknown.
+/// (<see cref="IDatasetVersions"/>), exported when the job runs.
 /// </summary>
-internal sealed class EvaluationInputs(IOptions<EvaluationOptions> options, IDatasetVersions? datasets = null)
+internal sealed class EvaluationInputs(IOptions<EvaluationOptions> options, IDatasetVersions datasets)
 {
     /// <summary>The split an evaluation of a dataset version scores when none is named: held-out data.</summary>
     public const string DefaultSplit = "val";
@@ -29,7 +28,7 @@ internal sealed class EvaluationInputs(IOptions<EvaluationOptions> options, IDat
 
     /// <summary>The version, or a 404 outcome with <see cref="ErrorCodes.DatasetVersionNotFound"/>.</summary>
     public async Task<DatasetVersionInfo> FindVersionAsync(string versionId, CancellationToken ct) =>
-        (datasets is null ? null : await datasets.FindAsync(versionId, ct))
+        (await datasets.FindAsync(versionId, ct))
         ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.DatasetVersionNotFound, "Dataset version not found", $"No dataset version {versionId}.");
 
     /// <summary>Opens the row's data; throws <see cref="DomainException"/> or an I/O exception when it cannot be read.</summary>
@@ -40,7 +39,7 @@ internal sealed class EvaluationInputs(IOptions<EvaluationOptions> options, IDat
         if (row.DatasetVersion is { } id)
         {
             version = await FindVersionAsync(id, ct);
-            var materialized = await datasets!.MaterializeAsync(id, row.Split is AllSplits ? null : row.Split, ct);
+            var materialized = await datasets.MaterializeAsync(id, row.Split is AllSplits ? null : row.Split, ct);
             (annotations, images) = (materialized.AnnotationsPath, materialized.ImagesDirectory);
         }
         else

@@ -12,11 +12,10 @@ namespace Detector.Modules.Training.GetModelVersionLineage;
 /// Answers "where did you come from" (the registry's source version for a variant, the training
 /// runs that produced it) and "which data validated you" (its succeeded evaluations), each from
 /// the module that owns it. Dataset versions are read now, so an erased image shows as an
-/// incomplete version; where no module serves them (<paramref name="datasets"/> null) the runs'
-/// datasets are unknown.
+/// incomplete version.
 /// </summary>
 internal sealed class GetModelVersionLineageHandler(
-    IModelCatalog catalog, IModelVersionMetadata metadata, TrainingRunStore runs, IEvaluationHistory evaluations, IOptions<TrainingOptions> options, IDatasetVersions? datasets = null)
+    IModelCatalog catalog, IModelVersionMetadata metadata, TrainingRunStore runs, IEvaluationHistory evaluations, IOptions<TrainingOptions> options, IDatasetVersions datasets)
 {
     public async Task<VersionLineage> HandleAsync(string model, string version, CancellationToken ct)
     {
@@ -34,7 +33,7 @@ internal sealed class GetModelVersionLineageHandler(
         var trained = new List<TrainedBy>();
         foreach (var run in await runs.ListAsync(model, version, options.Value.MaxListed, ct))
         {
-            var dataset = datasets is null ? null : await datasets.FindAsync(run.DatasetVersion, ct);
+            var dataset = await datasets.FindAsync(run.DatasetVersion, ct);
             var view = TrainingRunView.Of(run);
             trained.Add(new TrainedBy(
                 run.Id, run.DatasetVersion, dataset is null ? null : new TrainingDataset(dataset.Dataset, dataset.Images, dataset.Erased, dataset.Complete, dataset.ExportSha256),

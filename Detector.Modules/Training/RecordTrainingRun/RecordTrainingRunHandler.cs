@@ -11,11 +11,10 @@ namespace Detector.Modules.Training.RecordTrainingRun;
 /// and its artifact is the one the run produced (sha256), the dataset version exists and the
 /// export the trainer read is that version's export (sha256). The run is stored immutable under
 /// the hash of its canonical record, named in the version's metrics, and the same record posted
-/// again answers the stored run. Dataset versions come from the Datasets module; where none
-/// serves them (<paramref name="datasets"/> null) every dataset version is unknown.
+/// again answers the stored run. Dataset versions come from the Datasets module.
 /// </summary>
 internal sealed partial class RecordTrainingRunHandler(
-    TrainingRunStore store, IModelCatalog catalog, IModelVersionRegistrar registrar, ILogger<RecordTrainingRunHandler> logger, IDatasetVersions? datasets = null)
+    TrainingRunStore store, IModelCatalog catalog, IModelVersionRegistrar registrar, ILogger<RecordTrainingRunHandler> logger, IDatasetVersions datasets)
 {
     public async Task<(TrainingRunView Run, bool Created)> HandleAsync(TrainingRunRecord record, string actor, CancellationToken ct)
     {
@@ -48,7 +47,7 @@ internal sealed partial class RecordTrainingRunHandler(
             throw new DomainException(OutcomeKind.Unprocessable, ErrorCodes.ArtifactMismatch, "Artifact does not match", $"{record.Model}@{record.Version}'s artifact has sha256 {version.Manifest.Sha256}, not the {record.ArtifactSha256} the run produced.");
         }
 
-        var dataset = (datasets is null ? null : await datasets.FindAsync(record.DatasetVersion, ct))
+        var dataset = (await datasets.FindAsync(record.DatasetVersion, ct))
             ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.DatasetVersionNotFound, "Dataset version not found", $"No dataset version {record.DatasetVersion}.");
         if (!string.Equals(dataset.ExportSha256, record.ExportSha256, StringComparison.Ordinal))
         {

@@ -129,6 +129,9 @@ public sealed class LabelingFlowTests(LabelingFactory factory) : IClassFixture<L
         Assert.Equal(result.GetProperty("image").GetProperty("sha256").GetString(), reviewed.ImageSha256);
         Assert.Equal(new ReviewedBox("dog", 10, 20, 100, 80), Assert.Single(reviewed.Boxes));
 
+        // The reviewed labels become a dataset version whose id is its manifest's sha256, the same on every rebuild from scratch.
+        await CutIsStableAcrossRebuildsAsync(tenantId, reviewed.ImageSha256);
+
         var ann = await StatsAsync(firstId);
         Assert.Equal((1, 1, 0, 1, 1), (ann.GetProperty("items_labeled").GetInt32(), ann.GetProperty("compared_with_other").GetInt32(), ann.GetProperty("agreed_with_other").GetInt32(), ann.GetProperty("reviewed").GetInt32(), ann.GetProperty("agreed_with_review").GetInt32()));
         var bob = await StatsAsync(secondId);
@@ -186,4 +189,42 @@ public sealed class LabelingFlowTests(LabelingFactory factory) : IClassFixture<L
     }
 
     private static string ItemImage(Guid itemId) => $"/v1/labeling/items/{itemId}/image";
+
+    /// <summary>
+    /// Cuts a version of the tenant's final labels, then deletes its rows and cuts it again, twice:
+    /// each rebuild from nothing answers 201 with the same id, and the manifest's bytes hash to it.
+    /// </summary>
+    private async Task CutIsStableAcrossRebuildsAsync(Guid tenantId, string imageSha256)
+    {
+        using var admin = factory.Admin();
+        string? id = null;
+        byte[]? manifest = null;
+        for (var build = 0; build < 3; build++)
+        {
+            using (var cut = await admin.PostAsJsonAsync("/v1/admin/datasets/labeling-loop/versions", new { tenant_ids = new[] { tenantId } }))
+            {
+                var body = await cut.Content.ReadAsStringAsync();
+                Assert.True(cut.StatusCode == HttpStatusCode.Created, body);
+                var version = JsonDocument.Parse(body).RootElement;
+                Assert.Equal(1, version.GetProperty("images").GetInt32());
+                Assert.True(version.GetProperty("complete").GetBoolean());
+                Assert.Equal(id ?? version.GetProperty("id").GetString(), version.GetProperty("id").GetString());
+                id = version.GetProperty("id").GetString()!;
+            }
+
+            var bytes = await admin.GetByteArrayAsync($"/v1/admin/datasets/versions/{id}/manifest");
+            Assert.Equal(id, Convert.ToHexStringLower(SHA256.HashData(bytes)));
+            Assert.Contains(imageSha256, System.Text.Encoding.UTF8.GetString(bytes), StringComparison.Ordinal);
+            Assert.Equal(manifest ?? bytes, bytes);
+            manifest = bytes;
+
+            // From scratch: nothing of the version is left for the next cut to find.
+            await using var connection = new Npgsql.NpgsqlConnection(factory.ConnectionString);
+            await connection.OpenAsync();
+            await using var delete = new Npgsql.NpgsqlCommand(
+                "DELETE FROM datasets.entries WHERE version_id = @id; DELETE FROM datasets.versions WHERE id = @id; DELETE FROM datasets.datasets WHERE name = 'labeling-loop'", connection);
+            delete.Parameters.AddWithValue("id", id);
+            await delete.ExecuteNonQueryAsync();
+        }
+    }
 }
