@@ -170,8 +170,8 @@ done
 # The audit chain is one writer at a time per database (audit.append takes a transaction advisory
 # lock); the service's AuditWriter batches appends, so one append per transaction is its worst case.
 cat >"$work/audit.sql" <<'SQL'
-SELECT audit.append('result.create', 200, NULL, 'key:pgcap', '00000000-0000-0000-0000-000000000001'::uuid,
-  'result/pgcap', '127.0.0.1', sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 1::smallint);
+SELECT audit.append('result.create', 200, NULL, 'key-pgcap', '00000000-0000-0000-0000-000000000001'::uuid,
+  'result-pgcap', '127.0.0.1', sha256(convert_to(gen_random_uuid()::text, 'UTF8')), 1::smallint);
 SQL
 tps="$(PGOPTIONS='-c synchronous_commit=on' "$DETECTOR_PG_BIN/pgbench" -n -M prepared -h "$DETECTOR_PG_HOST" \
   -p "$DETECTOR_PG_PORT" -U "$DETECTOR_PG_ROLE" -c "$clients" -j 2 -T "$seconds" -f "$work/audit.sql" "$db" 2>&1 |
