@@ -22,6 +22,11 @@ internal static class LabelingMetrics
         "detector_feedback_corrections_total", "Feedback that corrects a detection (box_added, box_removed, label_changed), by model and version.",
         new CounterConfiguration { LabelNames = ["model", "version"] });
 
+    public static readonly Counter LabelerKeyRefusals = Metrics.CreateCounter(
+        "detector_labeler_key_refusals_total",
+        "Labeler keys refused: unknown_key (looked up, not found), address_throttled (refused without a lookup), lookup_busy.",
+        new CounterConfiguration { LabelNames = ["reason"] });
+
     public static readonly Counter Enqueued = Metrics.CreateCounter(
         "detector_labeling_items_enqueued_total", "Results the sampler put in the labeling queue, by strategy.",
         new CounterConfiguration { LabelNames = ["strategy"] });

@@ -41,6 +41,7 @@ public static class LabelingModule
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<FeedbackStore>();
         services.AddSingleton<LabelerStore>();
+        services.AddSingleton<LabelerKeyGuard>();
         services.AddSingleton<GrantStore>();
         services.AddSingleton<ItemQueue>();
         services.AddSingleton<LabelSetStore>();

@@ -21,6 +21,9 @@ public sealed class LabelingOptions : IValidatableObject
 
     public SamplerOptions Sampler { get; set; } = new();
 
+    /// <summary>How unknown labeler keys are kept from the database (guessing, floods of random keys).</summary>
+    public KeyGuardOptions KeyGuard { get; set; } = new();
+
     /// <summary>By strategy name: LowConfidence, ShadowDisagreement, RareClass, Random, Feedback.</summary>
     public StrategiesOptions Strategies { get; set; } = new();
 
@@ -31,6 +34,28 @@ public sealed class LabelingOptions : IValidatableObject
             yield return new ValidationResult("Labeling:Strategies:LowConfidence:Low must not exceed High.");
         }
     }
+}
+
+/// <summary>Unknown labeler keys per address, and lookups at once per instance.</summary>
+public sealed class KeyGuardOptions
+{
+    /// <summary>Unknown keys an address may send within <see cref="WindowSeconds"/> before it is refused without a lookup.</summary>
+    [Range(1, 100_000)]
+    public int MaxFailures { get; set; } = 20;
+
+    [Range(1, 3600)]
+    public int WindowSeconds { get; set; } = 60;
+
+    /// <summary>Addresses remembered at once; a spray from more forgets the oldest.</summary>
+    [Range(100, 10_000_000)]
+    public int MaxTrackedAddresses { get; set; } = 100_000;
+
+    /// <summary>Key lookups running at once on an instance; more wait up to <see cref="LookupWaitMs"/>, then answer 503.</summary>
+    [Range(1, 1000)]
+    public int MaxConcurrentLookups { get; set; } = 16;
+
+    [Range(0, 10_000)]
+    public int LookupWaitMs { get; set; } = 200;
 }
 
 /// <summary>The background sampler that follows new results into the queue.</summary>
