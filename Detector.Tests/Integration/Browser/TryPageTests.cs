@@ -79,4 +79,24 @@ public sealed class TryPageTests(ITestOutputHelper output) : IAsyncLifetime
         response.EnsureSuccessStatusCode();
         return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("api_key").GetString()!;
     }
+
+    [Fact]
+    public async Task Several_photos_sent_as_a_job_from_the_page_are_watched_to_the_end_and_listed_among_the_recent_results()
+    {
+        var service = await _harness.StartAsync("page-job");
+        var apiKey = await TenantKeyAsync(service.BaseUri);
+        await using var browser = await BrowserKit.LaunchAsync();
+        var page = await browser.PageAsync(BrowserKit.Desktop);
+        await page.GotoAsync(service.BaseUri.ToString());
+        await page.GetByLabel("API key", new() { Exact = true }).FillAsync(apiKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Use key" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#key-status")).ToHaveTextAsync("Key accepted.");
+
+        await page.GetByLabel("Photos", new() { Exact = true }).SetInputFilesAsync(JobsTestKit.CocoFiles.Take(3).ToArray());
+        await page.GetByRole(AriaRole.Button, new() { Name = "Submit job" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#job-status")).ToHaveTextAsync("Job succeeded: 3 of 3 photos done.", new() { Timeout = 90_000 });
+        Assert.Equal("3", await page.Locator("#job-progress").GetAttributeAsync("value"));
+        await Assertions.Expect(page.Locator("#recent tbody tr")).ToHaveCountAsync(3);
+        await BrowserKit.KeepScreenshotAsync(page, "try-page-job");
+    }
 }
