@@ -1,4 +1,5 @@
 using System.Net;
+using System.Reflection;
 using k8s.Models;
 using Npgsql;
 using YamlDotNet.RepresentationModel;
@@ -87,6 +88,35 @@ public sealed class KubernetesManifestTests(DetectorApiFactory factory)
                 "probe: Deployment/detector readiness probe asks /healthz, which does not answer 200",
             ],
             ManifestValidator.Validate(set, paths, metrics).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void Every_setting_in_the_config_maps_names_an_option_the_service_binds_and_the_pinned_model_exists()
+    {
+        // Options classes by section (SectionName constants of Detector.Web and the modules): a
+        // misspelt key would be ignored by the service without a word.
+        var web = typeof(Program).Assembly;
+        var assemblies = web.GetReferencedAssemblies().Where(a => a.Name!.StartsWith("Detector.", StringComparison.Ordinal)).Select(Assembly.Load).Append(web);
+        var sections = assemblies.SelectMany(a => a.GetTypes())
+            .Select(t => (Type: t, Field: t.GetField("SectionName", BindingFlags.Public | BindingFlags.Static)))
+            .Where(x => x.Field is { IsLiteral: true })
+            .ToLookup(x => (string)x.Field!.GetRawConstantValue()!, x => x.Type);
+        var unbound = new List<string>();
+        foreach (var layout in ManifestSet.Layouts.Keys)
+        {
+            foreach (var key in ManifestSet.Render(layout).OfKind<V1ConfigMap>().SelectMany(c => c.Data.Keys).Where(k => k.Contains("__", StringComparison.Ordinal)))
+            {
+                var parts = key.Split("__");
+                if (!sections[parts[0]].Any(t => t.GetProperty(parts[1], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase) is not null))
+                {
+                    unbound.Add($"{layout}: {key}");
+                }
+            }
+        }
+
+        Assert.Empty(unbound);
+        var model = ManifestSet.Render("cpu").OfKind<V1ConfigMap>().Single().Data["Models__Default"];
+        Assert.True(File.Exists(Path.Combine(TestPaths.RepoRoot, "Detector.Web", "model-manifests", model + ".json")), model);
     }
 
     [Theory]
