@@ -44,6 +44,11 @@ if (args is ["datasets", ..])
     return await DatasetsCommand.RunAsync(args);
 }
 
+if (args is ["migrate", ..])
+{
+    return await MigrateCommand.RunAsync(args);
+}
+
 if (args is ["audit", ..])
 {
     return await AuditCommand.RunAsync(args);

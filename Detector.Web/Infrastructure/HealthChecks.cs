@@ -13,13 +13,14 @@ internal sealed class DatabaseHealthCheck(
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!migrations.Applied)
-        {
-            return HealthCheckResult.Unhealthy("migrations not applied");
-        }
-
         try
         {
+            // A replica that does not migrate waits here for the migration job (deploy/k8s).
+            if (!migrations.Applied && !await migrations.IsCurrentAsync(cancellationToken))
+            {
+                return HealthCheckResult.Unhealthy("migrations not applied");
+            }
+
             await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
             await connection.ExecuteScalarAsync<int>(new CommandDefinition("SELECT 1", cancellationToken: cancellationToken));
             if (!ReferenceEquals(directory, dataSource))

@@ -42,7 +42,39 @@ public sealed partial class MigrationRunner(
         _applied = true;
     }
 
-    private async Task MigrateAsync(NpgsqlDataSource target, CancellationToken cancellationToken)
+    /// <summary>
+    /// For an instance that does not migrate (<see cref="DatabaseOptions.MigrateOnStart"/> false,
+    /// because a migration job does it before the rollout): true once every migration in the
+    /// folder is recorded in the database (and the directory), and <see cref="Applied"/> from
+    /// then on. Until then readiness stays false, so a replica never serves an older schema.
+    /// </summary>
+    public async Task<bool> IsCurrentAsync(CancellationToken cancellationToken)
+    {
+        var expected = MigrationFiles().Select(f => f.Version).ToList();
+        var targets = ReferenceEquals(directory, dataSource) ? new[] { dataSource } : new[] { dataSource, directory };
+        foreach (var target in targets)
+        {
+            await using var connection = await target.OpenConnectionAsync(cancellationToken);
+            var exists = await connection.ExecuteScalarAsync<bool>(new CommandDefinition(
+                "SELECT to_regclass('public.schema_migrations') IS NOT NULL", cancellationToken: cancellationToken));
+            if (!exists)
+            {
+                return false;
+            }
+
+            var recorded = await connection.QueryAsync<int>(new CommandDefinition(
+                "SELECT version FROM public.schema_migrations", cancellationToken: cancellationToken));
+            if (expected.Except(recorded).Any())
+            {
+                return false;
+            }
+        }
+
+        _applied = true;
+        return true;
+    }
+
+    private List<(string Path, int Version)> MigrationFiles()
     {
         var folder = ResolvePath(options.Value.MigrationsPath);
         if (!Directory.Exists(folder))
@@ -50,12 +82,17 @@ public sealed partial class MigrationRunner(
             throw new InvalidOperationException($"Migrations folder '{folder}' does not exist.");
         }
 
-        var files = Directory.GetFiles(folder, "*.sql")
+        return Directory.GetFiles(folder, "*.sql")
             .Select(f => (Path: f, Match: FileNamePattern().Match(Path.GetFileName(f))))
             .Where(f => f.Match.Success)
             .Select(f => (f.Path, Version: int.Parse(f.Match.Groups[1].Value, CultureInfo.InvariantCulture)))
             .OrderBy(f => f.Version)
             .ToList();
+    }
+
+    private async Task MigrateAsync(NpgsqlDataSource target, CancellationToken cancellationToken)
+    {
+        var files = MigrationFiles();
 
         await using var connection = await target.OpenConnectionAsync(cancellationToken);
         await connection.ExecuteAsync(new CommandDefinition("SELECT pg_advisory_lock(@key)", new { key = AdvisoryLockKey }, cancellationToken: cancellationToken));
