@@ -22,18 +22,7 @@ internal static class AuditCommand
         verify.SetAction((parse, ct) => VerifyAsync(parse.GetValue(expectHead), ct));
         var root = new RootCommand("Detector's own commands.") { new Command("audit", "The audit log.") { verify } };
 
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Message);
-            }
-
-            return 2;
-        }
-
-        return await parsed.InvokeAsync();
+        return await CommandHost.InvokeAsync(root.Parse(args), "");
     }
 
     private static async Task<int> VerifyAsync(string? expectHead, CancellationToken ct)

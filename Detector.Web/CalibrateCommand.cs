@@ -50,18 +50,7 @@ internal static class CalibrateCommand
                 Register = parse.GetValue(register),
             },
             ct));
-        var parsed = new RootCommand("Detector's own commands.") { calibrate }.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync($"calibrate: {error.Message}");
-            }
-
-            return 2;
-        }
-
-        return await parsed.InvokeAsync();
+        return await CommandHost.InvokeAsync(new RootCommand("Detector's own commands.") { calibrate }.Parse(args), "calibrate: ");
     }
 
     private static async Task<int> CalibrateAsync(CalibrationSettings settings, CancellationToken ct)

@@ -26,18 +26,7 @@ internal static class DatasetsCommand
         };
         export.SetAction((parse, ct) => ExportAsync(parse.GetRequiredValue(version), parse.GetRequiredValue(output), parse.GetValue(allowIncomplete), ct));
         var root = new RootCommand("Detector's own commands.") { new Command("datasets", "Dataset versions, with the service's configuration.") { export } };
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync($"datasets: {error.Message}");
-            }
-
-            return 2;
-        }
-
-        return await parsed.InvokeAsync();
+        return await CommandHost.InvokeAsync(root.Parse(args), "datasets: ");
     }
 
     private static async Task<int> ExportAsync(string versionId, string outDirectory, bool allowIncomplete, CancellationToken ct)

@@ -63,18 +63,7 @@ internal static class ExportCommand
             return ExportAsync(settings, ct);
         });
         var root = new RootCommand("Detector's own commands.") { export };
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync($"export: {error.Message}");
-            }
-
-            return 2;
-        }
-
-        return await parsed.InvokeAsync();
+        return await CommandHost.InvokeAsync(root.Parse(args), "export: ");
     }
 
     private static async Task<int> ExportAsync(ExportSettings settings, CancellationToken ct)

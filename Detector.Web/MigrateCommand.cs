@@ -20,18 +20,7 @@ internal static class MigrateCommand
         migrate.SetAction((_, ct) => MigrateAsync(ct));
         var root = new RootCommand("Detector's own commands.") { migrate };
 
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0)
-        {
-            foreach (var error in parsed.Errors)
-            {
-                await Console.Error.WriteLineAsync(error.Message);
-            }
-
-            return 2;
-        }
-
-        return await parsed.InvokeAsync();
+        return await CommandHost.InvokeAsync(root.Parse(args), "");
     }
 
     private static async Task<int> MigrateAsync(CancellationToken ct)

@@ -24,19 +24,34 @@ internal sealed class SkiaImageAnnotator(IOptions<PreprocessingOptions> options)
     {
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data) ?? throw new InvalidDataException("The image could not be decoded.");
-        using var decoded = SKBitmap.Decode(codec) ?? throw new InvalidDataException("The image could not be decoded.");
-        using var oriented = Orient(decoded, codec.EncodedOrigin);
-        var scale = maxSide is { } side && Math.Max(oriented.Width, oriented.Height) > side ? (float)side / Math.Max(oriented.Width, oriented.Height) : 1f;
-        var width = Math.Max(1, (int)Math.Round(oriented.Width * scale));
-        var height = Math.Max(1, (int)Math.Round(oriented.Height * scale));
+        var origin = codec.EncodedOrigin;
+        var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var (uprightWidth, uprightHeight) = swaps ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
+        var longSide = Math.Max(uprightWidth, uprightHeight);
+        var scale = maxSide is { } side && longSide > side ? (float)side / longSide : 1f;
+        var width = Math.Max(1, (int)Math.Round(uprightWidth * scale));
+        var height = Math.Max(1, (int)Math.Round(uprightHeight * scale));
+
+        // libjpeg decodes at 1/8..1/2 of full size for free; a thumbnail needs no 12 MP decode.
+        var decodeSize = codec.EncodedFormat == SKEncodedImageFormat.Jpeg && scale < 1f ? codec.GetScaledDimensions(Math.Max(scale, 0.125f)) : codec.Info.Size;
+        using var decoded = new SKBitmap(codec.Info.WithSize(decodeSize).WithColorType(SKColorType.Rgba8888).WithAlphaType(SKAlphaType.Premul));
+        if (codec.GetPixels(decoded.Info, decoded.GetPixels()) is not (SKCodecResult.Success or SKCodecResult.IncompleteInput))
+        {
+            throw new InvalidDataException("The image could not be decoded.");
+        }
+
         using var surface = SKSurface.Create(new SKImageInfo(width, height, SKColorType.Rgba8888, SKAlphaType.Premul))
             ?? throw new InvalidDataException("The image is too large to draw on.");
         var canvas = surface.Canvas;
-        using (var image = SKImage.FromBitmap(oriented))
+        // One draw orients and scales together: the decoded pixels are never copied upright first.
+        var toCanvas = SKMatrix.CreateScale((float)width / (swaps ? decodeSize.Height : decodeSize.Width), (float)height / (swaps ? decodeSize.Width : decodeSize.Height));
+        canvas.SetMatrix(toCanvas.PreConcat(OriginMatrix(origin, decodeSize.Width, decodeSize.Height)));
+        using (var image = SKImage.FromBitmap(decoded))
         {
-            canvas.DrawImage(image, new SKRect(0, 0, width, height), new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
+            canvas.DrawImage(image, 0, 0, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.Linear));
         }
 
+        canvas.ResetMatrix();
         Draw(canvas, boxes, scale, width, height);
         using var snapshot = surface.Snapshot();
         using var output = format == AnnotatedFormat.Png
@@ -70,21 +85,6 @@ internal sealed class SkiaImageAnnotator(IOptions<PreprocessingOptions> options)
             canvas.DrawRect(new SKRect(left, top, left + textWidth + 4, top + labelHeight), fill);
             canvas.DrawText(caption, left + 2, top + font.Size, SKTextAlign.Left, font, text);
         }
-    }
-
-    private static SKBitmap Orient(SKBitmap source, SKEncodedOrigin origin)
-    {
-        if (origin == SKEncodedOrigin.TopLeft)
-        {
-            return source.Copy();
-        }
-
-        var swaps = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        var result = new SKBitmap(swaps ? source.Height : source.Width, swaps ? source.Width : source.Height, source.ColorType, source.AlphaType);
-        using var canvas = new SKCanvas(result);
-        canvas.SetMatrix(OriginMatrix(origin, source.Width, source.Height));
-        canvas.DrawBitmap(source, 0, 0);
-        return result;
     }
 
     /// <summary>The transform that draws an encoded image upright (EXIF orientations 2 to 8).</summary>

@@ -20,7 +20,7 @@ internal static class DetectObjectsEndpoint
     {
         DateTimeOffset? deadline = query.DeadlineMs is { } ms ? DateTimeOffset.UtcNow.AddMilliseconds(ms) : null;
         // A browser key may not make jobs (ADR 0027), so its Prefer: respond-async is not applied.
-        var prefersAsync = PrefersAsync(http.Request) && http.User.BrowserKeyId() is null;
+        var prefersAsync = PrefersAsync(http.Request) && !http.User.IsBrowserKey();
         var outcome = await handler.HandleAsync(new DetectObjectsCommand(http.User.GetTenantId(), query, prefersAsync, deadline, http.Request) { KeyId = http.User.TryGetKeyId() }, ct);
         switch (outcome)
         {

@@ -1,5 +1,4 @@
 using Detector.Modules.Preprocessing.Contracts;
-using Detector.Modules.Results.GetResult;
 using Detector.Modules.Tenancy.Contracts;
 using FluentValidation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -38,7 +37,7 @@ internal static class GetAnnotatedResultEndpoint
         Guid id, AnnotatedImageRequest request, AnnotatedFormat format, string contentType, HttpContext http, GetAnnotatedResultHandler handler, CancellationToken ct)
     {
         var ifNoneMatch = http.Request.Headers.IfNoneMatch;
-        var answer = await handler.HandleAsync(http.User.GetTenantId(), http.User.BrowserKeyId(), id, format, request.MaxSide, etag => ResultETag.Matches(ifNoneMatch, etag), ct);
+        var answer = await handler.HandleAsync(http.User.GetTenantId(), http.User.BrowserKeyId(), id, format, request.MaxSide, ifNoneMatch, ct);
         http.Response.Headers.ETag = answer.ETag;
         http.Response.Headers.CacheControl = "private, no-cache";
         return answer.Image is { } image

@@ -1,11 +1,9 @@
-using System.Buffers.Text;
-using System.Security.Cryptography;
-using System.Text;
 using Detector.Modules.Common;
 using Detector.Modules.Images.Contracts;
 using Detector.Modules.Preprocessing.Contracts;
 using Detector.Modules.Results.Contracts;
 using Detector.Modules.Results.GetResult;
+using Microsoft.Extensions.Primitives;
 
 namespace Detector.Modules.Results.GetAnnotatedResult;
 
@@ -19,7 +17,7 @@ internal sealed record AnnotatedImage(string ETag, byte[]? Image);
 /// </summary>
 internal sealed class GetAnnotatedResultHandler(IResultStore results, IImageStore images, IImageAnnotator annotator)
 {
-    public async Task<AnnotatedImage> HandleAsync(Guid tenantId, Guid? browserKey, Guid resultId, AnnotatedFormat format, int? maxSide, Func<string, bool> clientHas, CancellationToken ct)
+    public async Task<AnnotatedImage> HandleAsync(Guid tenantId, Guid? browserKey, Guid resultId, AnnotatedFormat format, int? maxSide, StringValues ifNoneMatch, CancellationToken ct)
     {
         using var activity = DetectorTelemetry.Source.StartActivity("results.annotate");
         var result = await results.GetAsync(tenantId, resultId, browserKey, ct)
@@ -35,7 +33,7 @@ internal sealed class GetAnnotatedResultHandler(IResultStore results, IImageStor
         }
 
         var etag = ETagOf(result, format, maxSide);
-        if (clientHas(etag))
+        if (ResultETag.Matches(ifNoneMatch, etag))
         {
             return new AnnotatedImage(etag, null);
         }
@@ -43,17 +41,14 @@ internal sealed class GetAnnotatedResultHandler(IResultStore results, IImageStor
         var photo = await images.GetAsync(tenantId, result.Image.Sha256, ct)
             ?? throw NotStored("The result's image has been deleted.");
         var boxes = result.Detections.Select(d => new AnnotationBox(d.Label, d.ClassId, d.Score, d.Box[0], d.Box[1], d.Box[2], d.Box[3])).ToList();
-        // Drawing decodes a photo the store holds: not on a request thread's critical allocation budget, but CPU-bound, so off the caller's context.
-        var annotated = await Task.Run(() => annotator.Annotate(photo, boxes, maxSide, format), ct);
+        var annotated = annotator.Annotate(photo, boxes, maxSide, format);
         activity?.SetTag("detector.annotated_bytes", annotated.Length);
         return new AnnotatedImage(etag, annotated);
     }
 
-    private static string ETagOf(ResultDocument result, AnnotatedFormat format, int? maxSide)
-    {
-        var seed = Encoding.UTF8.GetBytes($"{ResultETag.Of(result)}|{format}|{maxSide}");
-        return $"\"{Base64Url.EncodeToString(SHA256.HashData(seed).AsSpan(0, 16))}\"";
-    }
+    /// <summary>The result's own tag (already a digest of its answer) with the format and size: no second hash.</summary>
+    private static string ETagOf(ResultDocument result, AnnotatedFormat format, int? maxSide) =>
+        $"{ResultETag.Of(result)[..^1]}-{(format == AnnotatedFormat.Png ? "png" : "jpg")}-{maxSide?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "full"}\"";
 
     private static DomainException NotStored(string detail) =>
         new(OutcomeKind.NotFound, ErrorCodes.ImageNotStored, "Image not stored", detail);

@@ -31,6 +31,9 @@ internal sealed record KeyView(Guid Id, string? Name, string Prefix, string Stat
 internal sealed record NewKeyView(Guid Id, string? Name, string Prefix, string ApiKey, DateTimeOffset CreatedAt)
 {
     public string Kind { get; init; } = TenantClaims.SecretKey;
+
+    /// <summary>A key just made (created or rotated), shown once, with the kind its row has.</summary>
+    public static NewKeyView From(KeyRow row, string key) => new(row.Id, row.Name, row.Prefix, key, KeyView.Utc(row.CreatedAt)) { Kind = row.Kind };
 }
 
 /// <param name="MetricsId">The opaque label of the tenant's series in /metrics (<see cref="TenantMetricIds"/>).</param>

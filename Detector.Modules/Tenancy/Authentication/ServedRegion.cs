@@ -57,7 +57,7 @@ internal sealed class RegionAwareAuthorizationResultHandler(IOptions<DeploymentO
             throw deployment.Value.WrongRegion(reason.TenantRegion, "The tenant's data");
         }
 
-        if (authorizeResult.Forbidden && context.User.BrowserKeyId() is not null)
+        if (authorizeResult.Forbidden && context.User.IsBrowserKey())
         {
             var refusal = authorizeResult.AuthorizationFailure?.FailureReasons.OfType<Browser.BrowserKeyRefusal>().FirstOrDefault();
             throw refusal?.ToProblem() ?? new DomainException(OutcomeKind.Forbidden, ErrorCodes.KeyNotAllowed, "Key not allowed", "A browser key may not use this endpoint.");

@@ -26,7 +26,7 @@ internal sealed class BrowserKeyHandler(BrowserOrigins origins) : AuthorizationH
 {
     protected override Task HandleRequirementAsync(AuthorizationHandlerContext context, BrowserKeyRequirement requirement)
     {
-        if (!context.User.HasClaim(TenantClaims.KeyKindClaim, TenantClaims.BrowserKey))
+        if (!context.User.IsBrowserKey())
         {
             context.Succeed(requirement);
             return Task.CompletedTask;

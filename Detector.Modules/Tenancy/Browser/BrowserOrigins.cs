@@ -16,12 +16,13 @@ namespace Detector.Modules.Tenancy.Browser;
 /// </summary>
 internal sealed partial class BrowserOrigins : BackgroundService
 {
-    private static readonly Snapshot NotLoaded = new(FrozenDictionary<Guid, FrozenSet<string>>.Empty, FrozenSet<string>.Empty, Loaded: false);
+    // Before the first load nothing is allowed: an empty snapshot says so by itself.
+    private static readonly Snapshot Empty = new(FrozenDictionary<Guid, FrozenSet<string>>.Empty, FrozenSet<string>.Empty);
     private readonly Channel<Guid?> _changes = Channel.CreateUnbounded<Guid?>(new UnboundedChannelOptions { SingleReader = true });
     private readonly TenantStore _store;
     private readonly ILogger<BrowserOrigins> _logger;
     private readonly Lock _write = new();
-    private volatile Snapshot _current = NotLoaded;
+    private volatile Snapshot _current = Empty;
 
     public BrowserOrigins(TenantStore store, TenancyCache changes, ILogger<BrowserOrigins> logger)
     {
@@ -30,8 +31,6 @@ internal sealed partial class BrowserOrigins : BackgroundService
         changes.Changed += tenant => _changes.Writer.TryWrite(tenant);
         _changes.Writer.TryWrite(null);
     }
-
-    public bool Loaded => _current.Loaded;
 
     /// <summary>Whether some tenant allows the origin (a preflight names no key, so it cannot say whose).</summary>
     public bool AnyTenantAllows(string origin) => _current.All.Contains(origin);
@@ -42,9 +41,15 @@ internal sealed partial class BrowserOrigins : BackgroundService
     /// <summary>Takes a committed change on this instance at once (other instances hear it through the feed).</summary>
     public void Apply(Guid tenantId, IReadOnlyCollection<string> origins)
     {
+        var updated = origins.ToFrozenSet(StringComparer.Ordinal);
         lock (_write)
         {
-            Publish(_current.ByTenant.Where(kv => kv.Key != tenantId).Append(new(tenantId, origins.ToFrozenSet(StringComparer.Ordinal))), _current.Loaded);
+            // Most tenant changes (plans, keys) leave the origins as they were: no rebuild then.
+            var had = _current.ByTenant.TryGetValue(tenantId, out var current) ? current : FrozenSet<string>.Empty;
+            if (!had.SetEquals(updated))
+            {
+                Publish(_current.ByTenant.Where(kv => kv.Key != tenantId).Append(new(tenantId, updated)));
+            }
         }
     }
 
@@ -102,7 +107,7 @@ internal sealed partial class BrowserOrigins : BackgroundService
             var all = await _store.OriginsAsync(null, ct);
             lock (_write)
             {
-                Publish(all.Select(t => new KeyValuePair<Guid, FrozenSet<string>>(t.TenantId, t.Origins.ToFrozenSet(StringComparer.Ordinal))), loaded: true);
+                Publish(all.Select(t => new KeyValuePair<Guid, FrozenSet<string>>(t.TenantId, t.Origins.ToFrozenSet(StringComparer.Ordinal))));
             }
 
             return;
@@ -115,13 +120,13 @@ internal sealed partial class BrowserOrigins : BackgroundService
         }
     }
 
-    private void Publish(IEnumerable<KeyValuePair<Guid, FrozenSet<string>>> byTenant, bool loaded)
+    private void Publish(IEnumerable<KeyValuePair<Guid, FrozenSet<string>>> byTenant)
     {
         var map = byTenant.Where(kv => kv.Value.Count > 0).ToFrozenDictionary();
-        _current = new Snapshot(map, map.Values.SelectMany(o => o).ToFrozenSet(StringComparer.Ordinal), loaded);
+        _current = new Snapshot(map, map.Values.SelectMany(o => o).ToFrozenSet(StringComparer.Ordinal));
     }
 
-    private sealed record Snapshot(FrozenDictionary<Guid, FrozenSet<string>> ByTenant, FrozenSet<string> All, bool Loaded);
+    private sealed record Snapshot(FrozenDictionary<Guid, FrozenSet<string>> ByTenant, FrozenSet<string> All);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Loading tenants' allowed origins failed; retrying in {DelaySeconds} s")]
     private static partial void LogReloadFailed(ILogger logger, double delaySeconds, Exception exception);

@@ -38,7 +38,10 @@ public static class TenantClaims
     /// back only what it created, so its reads are narrowed to this id.
     /// </summary>
     public static Guid? BrowserKeyId(this ClaimsPrincipal user) =>
-        user.HasClaim(KeyKindClaim, BrowserKey) && Guid.TryParse(user.FindFirstValue(KeyIdClaim), out var id) ? id : null;
+        user.IsBrowserKey() && Guid.TryParse(user.FindFirstValue(KeyIdClaim), out var id) ? id : null;
+
+    /// <summary>Whether the caller authenticated with a browser key: one claim check, for callers that need no id.</summary>
+    public static bool IsBrowserKey(this ClaimsPrincipal user) => user.HasClaim(KeyKindClaim, BrowserKey);
 
     /// <summary>The id of the tenant key that authenticated (either kind), or null for admin and anonymous callers.</summary>
     public static Guid? TryGetKeyId(this ClaimsPrincipal user) =>

@@ -11,7 +11,7 @@ internal sealed partial class CreateApiKeyHandler(KeyStore keys, ILogger<CreateA
     {
         var (row, key) = await keys.CreateAsync(tenantId, name, kind, ct) ?? throw AdminProblems.TenantNotFound(tenantId);
         LogCreated(logger, row.Kind, row.Id, row.Prefix, tenantId);
-        return new NewKeyView(row.Id, row.Name, row.Prefix, key, KeyView.Utc(row.CreatedAt)) { Kind = row.Kind };
+        return NewKeyView.From(row, key);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Created {KeyKind} API key {KeyId} {KeyPrefix} of tenant {TenantId}")]

@@ -20,7 +20,7 @@ internal sealed class TenantRateLimitPolicy(TenantBuckets buckets, TenantMetricI
         var http = context.HttpContext;
         var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? wait : TimeSpan.FromSeconds(1);
         var seconds = (int)Math.Clamp(Math.Ceiling(retryAfter.TotalSeconds), 1, 3600);
-        var browser = http.User.BrowserKeyId() is not null;
+        var browser = http.User.IsBrowserKey();
         if (http.User.TryGetTenantId() is { } tenant)
         {
             TenancyMetrics.Refusals.WithLabels(metricIds.For(tenant), browser ? "browser_rate_limited" : "rate_limited").Inc();
@@ -38,7 +38,7 @@ internal sealed class TenantRateLimitPolicy(TenantBuckets buckets, TenantMetricI
             return RateLimitPartition.GetNoLimiter(default(BucketKey));
         }
 
-        var key = new BucketKey(tenant, httpContext.User.BrowserKeyId() is not null);
+        var key = new BucketKey(tenant, httpContext.User.IsBrowserKey());
         httpContext.Response.OnStarting(static state =>
         {
             var (http, buckets, key) = ((HttpContext, TenantBuckets, BucketKey))state;

@@ -19,7 +19,7 @@ internal sealed partial class RotateApiKeyHandler(KeyStore keys, ILogger<RotateA
         var (row, key, oldExpiresAt) = await keys.RotateAsync(tenantId, keyId, grace, ct)
             ?? throw new DomainException(OutcomeKind.NotFound, ErrorCodes.NotFound, "Key not found", $"Tenant {tenantId} has no active key {keyId}.");
         LogRotated(logger, keyId, row.Prefix, tenantId);
-        return new RotatedKeyView(new NewKeyView(row.Id, row.Name, row.Prefix, key, KeyView.Utc(row.CreatedAt)) { Kind = row.Kind }, keyId, KeyView.Utc(oldExpiresAt));
+        return new RotatedKeyView(NewKeyView.From(row, key), keyId, KeyView.Utc(oldExpiresAt));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rotated API key {KeyId} {KeyPrefix} of tenant {TenantId}")]

@@ -54,7 +54,7 @@ async function detect(file) {
     const result = await call(`/v1/detect?${query}`, { method: 'POST', body: form, headers: { 'Idempotency-Key': idempotencyKey() } });
     show(ownUrl(file), result, viewer);
     say(status, `${result.detections.length} objects found in ${result.timings.total_ms.toFixed(0)} ms.`);
-    loadRecent();
+    prependRecent(result);
   } catch (error) {
     say(status, failure(error), true);
   }
@@ -83,26 +83,36 @@ async function submitJob(files) {
   }
 }
 
+const RecentShown = 10;
+
 async function loadRecent() {
+  const { items } = await call(`/v1/results?limit=${RecentShown}`);
+  $('recent').tBodies[0].replaceChildren(...items.map(recentRow));
+}
+
+// A detection's answer is the newest result: shown at once, without asking the service for the list again.
+function prependRecent(result) {
   const body = $('recent').tBodies[0];
-  const { items } = await call('/v1/results?limit=10');
-  body.replaceChildren(...items.map((r) => {
-    const row = document.createElement('tr');
-    for (const text of [new Date(r.created_at).toLocaleString(), `${r.model.name} ${r.model.version}`, String(r.detections.length)]) {
-      const cell = document.createElement('td');
-      cell.textContent = text;
-      row.append(cell);
-    }
+  body.prepend(recentRow(result));
+  while (body.rows.length > RecentShown) body.lastElementChild.remove();
+}
+
+function recentRow(r) {
+  const row = document.createElement('tr');
+  for (const text of [new Date(r.created_at).toLocaleString(), `${r.model.name} ${r.model.version}`, String(r.detections.length)]) {
     const cell = document.createElement('td');
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.textContent = 'Show';
-    button.setAttribute('aria-label', `Show the result of ${new Date(r.created_at).toLocaleString()}`);
-    button.addEventListener('click', () => showStored(r));
-    cell.append(button);
+    cell.textContent = text;
     row.append(cell);
-    return row;
-  }));
+  }
+  const cell = document.createElement('td');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.textContent = 'Show';
+  button.setAttribute('aria-label', `Show the result of ${new Date(r.created_at).toLocaleString()}`);
+  button.addEventListener('click', () => showStored(r));
+  cell.append(button);
+  row.append(cell);
+  return row;
 }
 
 // A stored result is shown as the service draws it (annotated.jpg), so the photo need not be on this device.
