@@ -84,6 +84,7 @@ service_pid=$!
 echo "$service_pid" >"$DETECTOR_SERVICE_PID_FILE"
 
 tail_pid=""
+# shellcheck disable=SC2317 # called by the EXIT trap below, which shellcheck does not follow
 cleanup() {
   local rc=$?
   trap - EXIT INT TERM

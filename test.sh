@@ -47,6 +47,7 @@ if ! dotnet pack Detector.Client -c Release --no-build -nologo -o "$DETECTOR_RUN
 fi
 
 # Test projects of the solution (one TRX file each, named after the project).
+# shellcheck disable=SC1003 # tr '\\' '/' is meant: one backslash (Windows separators) becomes /
 mapfile -t projects < <(dotnet sln Detector.sln list | tr '\\' '/' | grep -E '\.csproj$' |
   while read -r p; do
     [[ -f $p ]] && grep -qiE '<IsTestProject>[[:space:]]*true|Microsoft\.NET\.Test\.Sdk' "$p" && echo "$p"

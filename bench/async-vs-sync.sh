@@ -27,7 +27,7 @@ for _ in $(seq 1 240); do curl -fs "$base/health/ready" >/dev/null 2>&1 && break
 curl -fs "$base/health/ready" >/dev/null || { tail -50 "$work/service.log"; exit 1; }
 key="$(curl -fs -H "X-Api-Key: $admin" -H 'Content-Type: application/json' -d '{"name":"bench"}' "$base/v1/admin/tenants" | sed -E 's/.*"api_key":"([^"]+)".*/\1/')"
 
-mapfile -t files < <(ls "$DETECTOR_SHARED"/datasets/coco-ccby/val2017/*.jpg | sort)
+files=("$DETECTOR_SHARED"/datasets/coco-ccby/val2017/*.jpg) # a glob expands sorted
 list="$work/list"; : >"$list"
 for ((i = 0; i < N; i++)); do echo "${files[i % ${#files[@]}]}" >>"$list"; done
 now() { date +%s.%N; }

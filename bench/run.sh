@@ -44,6 +44,7 @@ out="bench/results/$(date +%Y%m%d-%H%M%S)"
 mkdir -p "$out"
 bench_pid=""
 s3_pid=""
+# shellcheck disable=SC2317 # called by the EXIT trap below, which shellcheck does not follow
 cleanup() {
   local rc=$? pid
   trap - EXIT INT TERM

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Detector's scripts need and is missing, and nothing else: curl, flock
-# (util-linux), PostgreSQL, Node.js, ONNX's Python checker, promtool, the DejaVu fonts and headless
-# Chromium (the evaluation report's plots and its screenshot test) from Debian's packages,
+# (util-linux), PostgreSQL, Node.js, ONNX's Python checker, promtool, ShellCheck, the DejaVu fonts
+# and headless Chromium (the evaluation report's plots and its screenshot test) from Debian's packages,
 # s3rver (the S3-compatible server the tests start, pinned by deploy/s3rver/package-lock.json)
 # from npm, and, when run as root, the `postgres` system user that owns the private cluster
 # (initdb refuses to run as root). Checks for the .NET 10 SDK and says how to install it. Quiet
@@ -42,6 +42,8 @@ command -v npm >/dev/null 2>&1 || missing+=(npm)
 # ships it only inside the server's package; on a systemd host that also starts a Prometheus on
 # :9090 (`systemctl disable --now prometheus` if you do not want it).
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+# The tests run ShellCheck over every shell script (Integration/Deployment/ShellcheckTests).
+command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)
 # DejaVu, the font of the evaluation report's plots (ScottPlot draws text with an installed font), and
 # headless Chromium, in which a test renders that report page and takes its screenshot.
 [[ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]] || missing+=(fonts-dejavu-core)
