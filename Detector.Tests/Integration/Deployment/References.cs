@@ -78,6 +78,16 @@ internal static class References
             case "Deployment":
                 Add(Ensure(Map(resource, "spec", "selector")!, "matchLabels"), pairs);
                 Add(Ensure(Ensure(Map(resource, "spec", "template")!, "metadata"), "labels"), pairs);
+                // As kustomize's field specs do: a spread constraint then counts only this build's pods
+                // (found by comparing with `kubectl kustomize`, Kustomize v5.5.0).
+                if (Map(resource, "spec", "template", "spec") is { } pod)
+                {
+                    foreach (var constraint in Kustomize.Sequence(pod, "topologySpreadConstraints").Cast<YamlMappingNode>())
+                    {
+                        Add(Ensure(Ensure(constraint, "labelSelector"), "matchLabels"), pairs);
+                    }
+                }
+
                 break;
             case "Job":
                 Add(Ensure(Ensure(Map(resource, "spec", "template")!, "metadata"), "labels"), pairs);
