@@ -24,7 +24,6 @@ public static class DetectionModule
         builder.Services.AddSingleton<ResultCache>();
         builder.Services.AddSingleton<IResultDeletionListener>(sp => sp.GetRequiredService<ResultCache>());
         builder.Services.AddSingleton<CachedDetection>();
-        builder.Services.AddSingleton<UnheldImages>();
         builder.Services.AddSingleton<StoreBehind>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoreBehind>());
         builder.Services.AddHostedService<PendingImageSweep>();

@@ -40,7 +40,6 @@ public static class JobsModule
         // One lease owner per process start: a restarted instance with the same name must not renew the leases of the one that died.
         services.AddSingleton(sp => new WorkerIdentity(sp.GetRequiredService<IOptions<JobsOptions>>().Value.ResolveInstanceId(), Guid.NewGuid()));
         services.AddSingleton<HeldItems>();
-        services.AddSingleton<Detection.Contracts.IImageHolder, JobImageHolder>();
         services.AddSingleton<Images.Contracts.IImageReferences, JobImageReferences>();
         services.AddSingleton<HangfireRows>();
         services.AddSingleton<JobDispatcher>();

@@ -1,3 +1,4 @@
+using Detector.Modules.Images.Contracts;
 using Detector.Modules.Results.Contracts;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -10,11 +11,11 @@ namespace Detector.Modules.Detection.DetectAndRecord;
 /// a shutdown out of time): pending for longer than any live put may run
 /// (<see cref="DetectApiOptions.PendingImageExpirySeconds"/>). They are marked <c>not_stored</c>,
 /// <c>interrupted</c>, and a blob the dead put may have finished is removed unless something else
-/// holds it. Every instance runs it; rows are taken with SKIP LOCKED (ADR 0015, 0016).
+/// names it (<see cref="IImageStore.DeleteUnheldAsync"/>). Every instance runs it; rows are taken with SKIP LOCKED (ADR 0015, 0016).
 /// </summary>
 internal sealed partial class PendingImageSweep(
     IResultImageStorage storage,
-    UnheldImages unheld,
+    IImageStore images,
     IOptions<DetectApiOptions> options,
     TimeProvider time,
     ILogger<PendingImageSweep> logger) : BackgroundService
@@ -34,7 +35,7 @@ internal sealed partial class PendingImageSweep(
             foreach (var image in batch)
             {
                 DetectionMetrics.Puts.WithLabels("interrupted").Inc();
-                await unheld.RemoveAsync(image.TenantId, image.Sha256, cancellationToken);
+                await images.DeleteUnheldAsync(image.TenantId, [image.Sha256], cancellationToken);
             }
 
             if (batch.Count > 0)

@@ -22,7 +22,6 @@ namespace Detector.Modules.Detection.DetectAndRecord;
 internal sealed partial class StoreBehind(
     IImageStore images,
     IResultImageStorage storage,
-    UnheldImages unheld,
     IOptions<DetectApiOptions> options,
     ILogger<StoreBehind> logger) : IHostedService
 {
@@ -89,7 +88,7 @@ internal sealed partial class StoreBehind(
             var stored = await put;
             if (stored.Created)
             {
-                await unheld.RemoveAsync(tenantId, stored.Sha256, CancellationToken.None);
+                await images.DeleteUnheldAsync(tenantId, [stored.Sha256], CancellationToken.None);
             }
         }
         catch (OperationCanceledException)
@@ -178,7 +177,7 @@ internal sealed partial class StoreBehind(
             // The result was deleted, or marked interrupted meanwhile: what this put created goes again.
             if (stored.Created)
             {
-                await unheld.RemoveAsync(tenantId, stored.Sha256, CancellationToken.None);
+                await images.DeleteUnheldAsync(tenantId, [stored.Sha256], CancellationToken.None);
             }
 
             DetectionMetrics.Puts.WithLabels("orphaned").Inc();

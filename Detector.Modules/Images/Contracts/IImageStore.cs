@@ -7,6 +7,9 @@ public sealed record StoredImage(string Sha256, long Length)
     public bool Created { get; init; }
 }
 
+/// <summary>What deleting images unless held did: how many were deleted, and how many stayed because something names them.</summary>
+public sealed record UnheldDeletion(int Deleted, int Kept);
+
 /// <summary>What erasing a tenant's images removed: its blobs, and its data key (0 or 1).</summary>
 public sealed record TenantImagesErasure(long Blobs, int DataKeys);
 
@@ -40,6 +43,14 @@ public interface IImageStore
 
     /// <summary>Deletes the tenant's image <paramref name="sha256"/>; false when it had none.</summary>
     Task<bool> DeleteAsync(Guid tenantId, string sha256, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes those of the tenant's images <paramref name="sha256s"/> that no
+    /// <see cref="IImageReferences"/> (results, job items, dataset versions, labeling items) names:
+    /// the one "nothing holds it" cleanup, for what a refused or interrupted put left, so no caller
+    /// keeps a holder list of its own that misses a module.
+    /// </summary>
+    Task<UnheldDeletion> DeleteUnheldAsync(Guid tenantId, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken);
 
     /// <summary>Every tenant with a data key or a stored image here.</summary>
     Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken);

@@ -13,9 +13,10 @@ namespace Detector.Modules.Images.Storage;
 /// says nothing about other tenants' images: a put of a photo another tenant has takes as long as
 /// one of a photo nobody has.
 /// </summary>
-internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, ImageIndex index, TimeProvider time, IEnumerable<IImageDeletionListener> deletionListeners) : IImageStore
+internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, ImageIndex index, TimeProvider time, IEnumerable<IImageDeletionListener> deletionListeners, IEnumerable<IImageReferences> references) : IImageStore
 {
     private readonly IImageDeletionListener[] _deletionListeners = [.. deletionListeners];
+    private readonly IImageReferences[] _references = [.. references];
 
     public StoredImage Describe(ReadOnlyMemory<byte> image) => new(ContentAddress.Of(image.Span), image.Length);
 
@@ -168,6 +169,29 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, Ima
         }
 
         return deleted;
+    }
+
+    public async Task<UnheldDeletion> DeleteUnheldAsync(Guid tenantId, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken)
+    {
+        var distinct = sha256s.Distinct(StringComparer.Ordinal).ToList();
+        if (distinct.Count == 0)
+        {
+            return new UnheldDeletion(0, 0);
+        }
+
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var holder in _references)
+        {
+            held.UnionWith(await holder.HeldAsync(tenantId, distinct, cancellationToken));
+        }
+
+        var deleted = 0;
+        foreach (var sha256 in distinct.Where(s => !held.Contains(s)))
+        {
+            deleted += await DeleteAsync(tenantId, sha256, cancellationToken) ? 1 : 0;
+        }
+
+        return new UnheldDeletion(deleted, distinct.Count(held.Contains));
     }
 
     /// <summary>The plaintext under the key, or null: missing, or its tenant's key destroyed.</summary>

@@ -54,6 +54,6 @@ internal sealed class JobIntake(IUploadReader uploads, IImageStore images, Unuse
         return items;
     }
 
-    /// <summary>What a refused submission stored goes again (unless another job or result of the tenant holds it).</summary>
+    /// <summary>What a refused submission stored goes again (unless anything of the tenant names it).</summary>
     public Task DiscardAsync(Guid tenantId, IReadOnlyCollection<string> stored) => unused.DiscardRefusedAsync(tenantId, stored);
 }

@@ -160,4 +160,32 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
             Assert.NotNull(await store.GetAsync(tenant.TenantId, sha256, CancellationToken.None));
         }
     }
+
+    [Fact]
+    public async Task A_refused_job_upload_of_a_photo_a_version_holds_keeps_the_image_and_the_version_complete()
+    {
+        using var admin = factory.Admin();
+        using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-refused-job", firstImage: -1);
+        var (_, version) = await DatasetsFactory.ImportAsync(admin, "refused-job", tenant.TenantId, set: 4);
+        var id = version.GetProperty("id").GetString()!;
+        var held = (await factory.QueryAsync<string>("SELECT image_sha256::text FROM datasets.entries WHERE version_id = @id ORDER BY ordinal", ("id", id)))[0];
+        var store = factory.Services.GetRequiredService<IImageStore>();
+        var photo = await store.GetAsync(tenant.TenantId, held, CancellationToken.None);
+        Assert.NotNull(photo);
+
+        // The version's photo is stored again (the tenant has it already), then a part over the image limit refuses the job.
+        var oversized = new byte[21 * 1024 * 1024];
+        new Random(4).NextBytes(oversized);
+        using (var refused = await tenant.Client.PostAsync("/v1/jobs", Jobs.JobsTestKit.Images([("held.jpg", photo), ("huge.jpg", oversized)])))
+        {
+            Assert.Equal(HttpStatusCode.RequestEntityTooLarge, refused.StatusCode);
+        }
+
+        Assert.Equal(0L, (await factory.QueryAsync<long>("SELECT count(*) FROM jobs.jobs WHERE tenant_id = @t", ("t", tenant.TenantId))).Single());
+        Assert.NotNull(await store.GetAsync(tenant.TenantId, held, CancellationToken.None));
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/v1/admin/datasets/versions/{id}");
+        Assert.True(after.GetProperty("complete").GetBoolean());
+        Assert.Equal(0, after.GetProperty("erased").GetInt32());
+        Assert.Single(await factory.QueryAsync<int>("SELECT ordinal FROM datasets.entries WHERE version_id = @id AND image_sha256 = @s AND erased_at IS NULL", ("id", id), ("s", held)));
+    }
 }
