@@ -39,7 +39,7 @@ internal sealed class SamplerRound(
         var fed = new List<Candidate>();
         foreach (var result in batch)
         {
-            if (await StoredAsync(result.TenantId, result.ImageStorage, ct))
+            if (await StoredAsync(result.TenantId, result.Document.Image.Storage, ct))
             {
                 fed.Add(Candidates.Of(result.TenantId, result.Document));
             }
