@@ -20,6 +20,7 @@ internal sealed class SamplerRound(
     IResultStore results,
     ITenantDirectory tenants,
     Candidates candidates,
+    FeedbackStore feedbackStore,
     IOptions<LabelingOptions> options)
 {
     /// <summary>Runs a round; false when another instance holds the cursor.</summary>
@@ -91,7 +92,7 @@ internal sealed class SamplerRound(
 
     private async Task<(List<Candidate> Candidates, List<Guid> Ids)> FeedbackCandidatesAsync(CancellationToken ct)
     {
-        var pending = await candidates.Feedback.UnsampledAsync(options.Value.Sampler.BatchSize, ct);
+        var pending = await feedbackStore.UnsampledAsync(options.Value.Sampler.BatchSize, ct);
         var found = new List<Candidate>();
         foreach (var byTenant in pending.GroupBy(f => f.TenantId))
         {
