@@ -51,12 +51,18 @@ internal sealed class SamplerRound(
         var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var counts = await ItemQueue.CountsSinceAsync(connection, transaction, [.. fed.Concat(feedback.Candidates).Select(c => c.TenantId).Distinct()], dayStart, ct);
         var picker = candidates.Picker(counts);
+        var picked = new List<NewItem>();
         foreach (var candidate in fed.Concat(feedback.Candidates))
         {
-            if (picker.Pick(candidate, observe: !candidate.HasQueuedFeedback) is { } strategy && await ItemQueue.EnqueueAsync(connection, transaction, Candidates.ItemOf(candidate, strategy), now, ct))
+            if (picker.Pick(candidate, observe: !candidate.HasQueuedFeedback) is { } strategy)
             {
-                LabelingMetrics.Enqueued.WithLabels(strategy).Inc();
+                picked.Add(Candidates.ItemOf(candidate, strategy));
             }
+        }
+
+        foreach (var strategy in await ItemQueue.EnqueueAsync(connection, transaction, picked, now, ct))
+        {
+            LabelingMetrics.Enqueued.WithLabels(strategy).Inc();
         }
 
         if (batch.Count > 0)
