@@ -57,7 +57,7 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource, IEnumerable<IResu
             return false;
         }
 
-        Deleted(tenantId, [image.Trim()]);
+        Deleted(tenantId, [id], [image.Trim()]);
         return true;
     }
 
@@ -76,7 +76,7 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource, IEnumerable<IResu
             new { tenantId, cutoff, limit },
             cancellationToken: cancellationToken))).AsList();
         var purge = new ResultsPurge(rows.Select(r => r.Id).ToList(), rows.Select(r => r.Sha256.Trim()).ToList());
-        Deleted(tenantId, purge.Images);
+        Deleted(tenantId, purge.ResultIds, purge.Images);
         return purge;
     }
 
@@ -197,16 +197,16 @@ internal sealed class ResultStore(NpgsqlDataSource dataSource, IEnumerable<IResu
         throw new DomainException(OutcomeKind.InvalidInput, ErrorCodes.InvalidCursor, "Invalid cursor", "The cursor is not one this API returned.");
     }
 
-    private void Deleted(Guid tenantId, IReadOnlyCollection<string> images)
+    private void Deleted(Guid tenantId, IReadOnlyCollection<Guid> resultIds, IReadOnlyCollection<string> images)
     {
-        if (images.Count == 0)
+        if (resultIds.Count == 0)
         {
             return;
         }
 
         foreach (var listener in _listeners)
         {
-            listener.ResultsDeleted(tenantId, images);
+            listener.ResultsDeleted(tenantId, resultIds, images);
         }
     }
 }

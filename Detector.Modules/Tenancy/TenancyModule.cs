@@ -45,7 +45,7 @@ public static class TenancyModule
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddSingleton<KeyHasher>();
-        services.AddSingleton<IKeyHashing, PurposeKeyHashing>();
+        services.AddSingleton<IKeyHashing>(sp => sp.GetRequiredService<KeyHasher>());
         services.AddSingleton<TenantMetricIds>();
         services.AddSingleton<TenantViews>();
         services.AddSingleton<RegionChangeGuard>();

@@ -109,7 +109,7 @@ internal sealed partial class ResultCache : IResultDeletionListener
         }
     }
 
-    public void ResultsDeleted(Guid tenantId, IReadOnlyCollection<string> images)
+    public void ResultsDeleted(Guid tenantId, IReadOnlyCollection<Guid> resultIds, IReadOnlyCollection<string> images)
     {
         // Dropped even when another result of the tenant holds the same image: the next repeat
         // then runs the model once more, which is cheaper than being wrong about a deletion.

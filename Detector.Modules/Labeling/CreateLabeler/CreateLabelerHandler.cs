@@ -12,7 +12,7 @@ internal sealed class CreateLabelerHandler(LabelerStore store, IKeyHashing hashi
     public async Task<CreatedLabeler> HandleAsync(string name, string role, CancellationToken ct)
     {
         var key = hashing.NewKey(LabelerClaims.KeyPrefix);
-        var (id, now, prefix) = (Guid.NewGuid(), time.GetUtcNow(), key[..10]);
+        var (id, now, prefix) = (Guid.NewGuid(), time.GetUtcNow(), hashing.DisplayPrefix(key));
         await store.CreateAsync(id, name, role, hashing.Hash(LabelerClaims.KeyPurpose, key), prefix, now, ct);
         return new CreatedLabeler(id, name, role, key, prefix, now);
     }

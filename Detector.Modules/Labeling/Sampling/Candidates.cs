@@ -9,11 +9,9 @@ namespace Detector.Modules.Labeling.Sampling;
 /// window of recent results lives here, on this instance: it fills as the rounds this instance
 /// runs go by (after a restart, the strategy judges nothing until MinResults were seen again).
 /// </summary>
-internal sealed class Candidates(FeedbackStore feedback, DisagreementStore disagreements, IOptions<LabelingOptions> options)
+internal sealed class Candidates(DisagreementStore disagreements, IOptions<LabelingOptions> options)
 {
     private readonly IReadOnlyList<ConfiguredStrategy> _strategies = Configure(options.Value.Strategies);
-
-    public FeedbackStore Feedback => feedback;
 
     public static IReadOnlyList<ConfiguredStrategy> Configure(StrategiesOptions s) =>
     [

@@ -20,6 +20,7 @@ internal sealed class SamplerRound(
     IResultStore results,
     ITenantDirectory tenants,
     Candidates candidates,
+    FeedbackStore feedbackStore,
     IOptions<LabelingOptions> options)
 {
     /// <summary>Runs a round; false when another instance holds the cursor.</summary>
@@ -39,7 +40,7 @@ internal sealed class SamplerRound(
         var fed = new List<Candidate>();
         foreach (var result in batch)
         {
-            if (await StoredAsync(result.TenantId, result.ImageStorage, ct))
+            if (await StoredAsync(result.TenantId, result.Document.Image.Storage, ct))
             {
                 fed.Add(Candidates.Of(result.TenantId, result.Document));
             }
@@ -50,12 +51,18 @@ internal sealed class SamplerRound(
         var dayStart = new DateTimeOffset(now.UtcDateTime.Date, TimeSpan.Zero);
         var counts = await ItemQueue.CountsSinceAsync(connection, transaction, [.. fed.Concat(feedback.Candidates).Select(c => c.TenantId).Distinct()], dayStart, ct);
         var picker = candidates.Picker(counts);
+        var picked = new List<NewItem>();
         foreach (var candidate in fed.Concat(feedback.Candidates))
         {
-            if (picker.Pick(candidate, observe: !candidate.HasQueuedFeedback) is { } strategy && await ItemQueue.EnqueueAsync(connection, transaction, Candidates.ItemOf(candidate, strategy), now, ct))
+            if (picker.Pick(candidate, observe: !candidate.HasQueuedFeedback) is { } strategy)
             {
-                LabelingMetrics.Enqueued.WithLabels(strategy).Inc();
+                picked.Add(Candidates.ItemOf(candidate, strategy));
             }
+        }
+
+        foreach (var strategy in await ItemQueue.EnqueueAsync(connection, transaction, picked, now, ct))
+        {
+            LabelingMetrics.Enqueued.WithLabels(strategy).Inc();
         }
 
         if (batch.Count > 0)
@@ -91,7 +98,7 @@ internal sealed class SamplerRound(
 
     private async Task<(List<Candidate> Candidates, List<Guid> Ids)> FeedbackCandidatesAsync(CancellationToken ct)
     {
-        var pending = await candidates.Feedback.UnsampledAsync(options.Value.Sampler.BatchSize, ct);
+        var pending = await feedbackStore.UnsampledAsync(options.Value.Sampler.BatchSize, ct);
         var found = new List<Candidate>();
         foreach (var byTenant in pending.GroupBy(f => f.TenantId))
         {

@@ -32,16 +32,44 @@ internal sealed class ItemQueue(NpgsqlDataSource dataSource)
 
     public static string ImageUrl(Guid itemId) => $"/v1/labeling/items/{itemId}/image";
 
-    /// <summary>Enqueues the item unless its result already has one; true when it was added.</summary>
-    public static async Task<bool> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, NewItem item, DateTimeOffset now, CancellationToken ct) =>
-        await connection.ExecuteAsync(new CommandDefinition(
+    /// <summary>
+    /// Enqueues the items, in one statement, except those whose result already has one (the first
+    /// of the batch wins for a result named twice); returns the strategies of the items added.
+    /// </summary>
+    public static async Task<IReadOnlyList<string>> EnqueueAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<NewItem> items, DateTimeOffset now, CancellationToken ct)
+    {
+        if (items.Count == 0)
+        {
+            return [];
+        }
+
+        var added = await connection.QueryAsync<string>(new CommandDefinition(
             """
             INSERT INTO labeling.items (id, tenant_id, result_id, image_sha256, width, height, model_name, model_version, strategy, suggestions, state, created_at, updated_at)
-            VALUES (@Id, @TenantId, @ResultId, @ImageSha256, @Width, @Height, @Model, @Version, @Strategy, @suggestions::jsonb, 'open', @now, @now)
+            SELECT id, tenant_id, result_id, image_sha256, width, height, model_name, model_version, strategy, suggestions::jsonb, 'open', @now, @now
+            FROM unnest(@ids, @tenantIds, @resultIds, @images, @widths, @heights, @models, @versions, @strategies, @suggestions)
+                WITH ORDINALITY AS n(id, tenant_id, result_id, image_sha256, width, height, model_name, model_version, strategy, suggestions, position)
+            ORDER BY position
             ON CONFLICT (result_id) DO NOTHING
+            RETURNING strategy
             """,
-            new { item.Id, item.TenantId, item.ResultId, item.ImageSha256, item.Width, item.Height, item.Model, item.Version, item.Strategy, suggestions = LabelingJson.Write(item.Suggestions), now },
-            transaction, cancellationToken: ct)) > 0;
+            new
+            {
+                ids = items.Select(i => i.Id).ToArray(),
+                tenantIds = items.Select(i => i.TenantId).ToArray(),
+                resultIds = items.Select(i => i.ResultId).ToArray(),
+                images = items.Select(i => i.ImageSha256).ToArray(),
+                widths = items.Select(i => i.Width).ToArray(),
+                heights = items.Select(i => i.Height).ToArray(),
+                models = items.Select(i => i.Model).ToArray(),
+                versions = items.Select(i => i.Version).ToArray(),
+                strategies = items.Select(i => i.Strategy).ToArray(),
+                suggestions = items.Select(i => LabelingJson.Write(i.Suggestions)).ToArray(),
+                now,
+            },
+            transaction, cancellationToken: ct));
+        return added.AsList();
+    }
 
     /// <summary>Items enqueued since <paramref name="dayStart"/> per tenant and strategy, for the daily caps.</summary>
     public static async Task<Dictionary<(Guid Tenant, string Strategy), int>> CountsSinceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyCollection<Guid> tenants, DateTimeOffset dayStart, CancellationToken ct)

@@ -26,7 +26,7 @@ internal sealed class SubmitFeedbackValidator : AbstractValidator<SubmitFeedback
         RuleFor(r => r.DetectionIndex).Null().When(r => r.Kind is BoxAdded or ResultWrong).WithMessage("detection_index is only for box_removed and label_changed.");
         RuleFor(r => r.Box).NotNull().When(r => r.Kind == BoxAdded).WithMessage("box is required for box_added.");
         RuleFor(r => r.Box).Null().When(r => r.Kind != BoxAdded).WithMessage("box is only for box_added.");
-        RuleFor(r => r.Box!).Must(b => b.X >= 0 && b.Y >= 0 && b.Width > 0 && b.Height > 0 && double.IsFinite(b.X + b.Y + b.Width + b.Height))
+        RuleFor(r => r.Box!).Must(b => BoxRule.Holds(b.X, b.Y, b.Width, b.Height))
             .When(r => r.Box is not null).WithMessage("box needs x, y of 0 or more and a positive width and height.");
         RuleFor(r => r.Label).NotEmpty().MaximumLength(200).When(r => r.Kind is BoxAdded or LabelChanged).WithMessage("label (a class name, at most 200 characters) is required for box_added and label_changed.");
         RuleFor(r => r.Label).Null().When(r => r.Kind is BoxRemoved or ResultWrong).WithMessage("label is only for box_added and label_changed.");

@@ -20,7 +20,7 @@ internal sealed class LabelSetValidator : AbstractValidator<LabelSetRequest>
         RuleForEach(r => r.Boxes).ChildRules(box =>
         {
             box.RuleFor(b => b.Label).NotEmpty().MaximumLength(200);
-            box.RuleFor(b => b).Must(b => b.X >= 0 && b.Y >= 0 && b.Width > 0 && b.Height > 0 && double.IsFinite(b.X + b.Y + b.Width + b.Height))
+            box.RuleFor(b => b).Must(b => BoxRule.Holds(b.X, b.Y, b.Width, b.Height))
                 .WithMessage("A box needs x, y of 0 or more and a positive width and height.");
         }).When(r => r.Boxes is not null);
     }

@@ -1,7 +1,7 @@
 namespace Detector.Modules.Results.Contracts;
 
-/// <summary>A stored result with its tenant and whether its image is in the store (<see cref="ImageStorage"/> states; null for old results).</summary>
-public sealed record FedResult(Guid TenantId, string? ImageStorage, ResultDocument Document);
+/// <summary>A stored result with its tenant (whether its image is in the store: the document's <see cref="ImageReference.Storage"/>).</summary>
+public sealed record FedResult(Guid TenantId, ResultDocument Document);
 
 /// <summary>
 /// Every tenant's results in the order they were created, for work that follows new results (the

@@ -172,8 +172,11 @@ public interface IResultStore
 /// </summary>
 public interface IResultDeletionListener
 {
-    /// <summary>Results of the tenant detected on these images are gone (others of the tenant may still hold the same images).</summary>
-    void ResultsDeleted(Guid tenantId, IReadOnlyCollection<string> images);
+    /// <summary>
+    /// The tenant's results <paramref name="resultIds"/>, detected on <paramref name="images"/>, are
+    /// gone (others of the tenant may still hold the same images).
+    /// </summary>
+    void ResultsDeleted(Guid tenantId, IReadOnlyCollection<Guid> resultIds, IReadOnlyCollection<string> images);
 
     /// <summary>Every result of the tenant is gone.</summary>
     void TenantErased(Guid tenantId);

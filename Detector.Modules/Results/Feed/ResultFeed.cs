@@ -11,15 +11,15 @@ internal sealed class ResultFeed(NpgsqlDataSource dataSource) : IResultFeed
     public async Task<IReadOnlyList<FedResult>> ReadAsync(DateTimeOffset after, DateTimeOffset until, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var rows = await connection.QueryAsync<(Guid TenantId, string? Storage, string Document)>(new CommandDefinition(
+        var rows = await connection.QueryAsync<(Guid TenantId, string Document)>(new CommandDefinition(
             """
-            SELECT tenant_id, image_storage, document::text FROM results.results
+            SELECT tenant_id, document::text FROM results.results
             WHERE created_at > @after AND created_at <= @until
             ORDER BY created_at, id
             LIMIT @limit
             """,
             new { after, until, limit },
             cancellationToken: cancellationToken));
-        return [.. rows.Select(r => new FedResult(r.TenantId, r.Storage, JsonSerializer.Deserialize<ResultDocument>(r.Document, ResultStore.Json)!))];
+        return [.. rows.Select(r => new FedResult(r.TenantId, JsonSerializer.Deserialize<ResultDocument>(r.Document, ResultStore.Json)!))];
     }
 }

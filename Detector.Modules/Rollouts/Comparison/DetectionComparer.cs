@@ -11,6 +11,19 @@ namespace Detector.Modules.Rollouts.Comparison;
 internal sealed record ImageComparison(int Matched, int Candidate, int Reference, double ScoreShift, IReadOnlyDictionary<string, int> CountDifference);
 
 /// <summary>
+/// Agreement of a candidate with the reference: the F1 of its boxes against the reference's, on
+/// one image (shadow disagreements) or summed over a window (rollout comparison). Two empty
+/// answers agree (1); boxes on one side only, or none matched, do not (0).
+/// </summary>
+internal static class Agreement
+{
+    public static double Of(ImageComparison c) => F1(c.Matched, c.Candidate, c.Reference);
+
+    public static double F1(int matched, int candidate, int reference) =>
+        candidate + reference == 0 ? 1.0 : 2.0 * matched / (candidate + reference);
+}
+
+/// <summary>
 /// Matches two models' detections on the same image the way detection metrics do: per class,
 /// candidate boxes in descending score each take the unmatched reference box of that class with
 /// the highest IoU, if it is at least 0.5. Precision and recall of the candidate against the

@@ -80,7 +80,7 @@ internal static class Summaries
             items.Count,
             precision,
             recall,
-            precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall),
+            Agreement.F1(matched, ofCandidate, ofReference),
             matched == 0 ? 0 : items.Sum(i => i.Comparison.ScoreShift) / matched,
             counts.Where(kv => kv.Value != 0).OrderByDescending(kv => Math.Abs(kv.Value)).Take(20).ToDictionary(StringComparer.Ordinal),
             Percentile([.. items.Select(i => i.CandidateMs).Order()], 0.5),

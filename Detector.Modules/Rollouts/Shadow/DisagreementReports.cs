@@ -14,13 +14,9 @@ internal sealed class DisagreementReports(IEnumerable<IShadowDisagreements> sink
 {
     private readonly IShadowDisagreements[] _sinks = [.. sinks];
 
-    /// <summary>F1 of the candidate's boxes against the reference's; two empty answers agree.</summary>
-    public static double Agreement(ImageComparison c) =>
-        c.Candidate + c.Reference == 0 ? 1.0 : 2.0 * c.Matched / (c.Candidate + c.Reference);
-
     public async Task ReportAsync(Pending pending, string productionVersion, string candidateVersion, ImageComparison comparison, CancellationToken ct)
     {
-        var agreement = Agreement(comparison);
+        var agreement = Agreement.Of(comparison);
         if (_sinks.Length == 0 || pending.TenantId is not { } tenantId || agreement >= options.Value.DisagreementBelow)
         {
             return;

@@ -13,4 +13,7 @@ public interface IKeyHashing
 
     /// <summary>The stored form of <paramref name="key"/> for <paramref name="purpose"/>.</summary>
     byte[] Hash(string purpose, string key);
+
+    /// <summary>The first characters of <paramref name="key"/>, which identify it in listings without revealing it.</summary>
+    string DisplayPrefix(string key);
 }

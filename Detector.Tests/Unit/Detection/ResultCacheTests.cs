@@ -72,7 +72,7 @@ public sealed class ResultCacheTests
             cache.Add(key, Image(5));
         }
 
-        cache.ResultsDeleted(mine.TenantId, [mine.Sha256]);
+        cache.ResultsDeleted(mine.TenantId, [Guid.NewGuid()], [mine.Sha256]);
         Assert.Null(cache.Find(mine));
         Assert.NotNull(cache.Find(mineOther));
         Assert.NotNull(cache.Find(theirs));

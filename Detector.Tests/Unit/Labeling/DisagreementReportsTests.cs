@@ -40,6 +40,6 @@ public sealed class DisagreementReportsTests
         var seen = Assert.Single(sink.Seen);
         Assert.Equal((tenant, "m", "1", "2", 0.25), (seen.TenantId, seen.Model, seen.ProductionVersion, seen.CandidateVersion, seen.Agreement));
         Assert.Equal(Convert.ToHexStringLower(SHA256.HashData(image)), seen.ImageSha256);
-        Assert.Equal(1.0, DisagreementReports.Agreement(new ImageComparison(0, 0, 0, 0, new Dictionary<string, int>())));
+        Assert.Equal(1.0, Agreement.Of(new ImageComparison(0, 0, 0, 0, new Dictionary<string, int>())));
     }
 }
