@@ -37,14 +37,15 @@ public sealed class DetectorClient
     {
         ArgumentNullException.ThrowIfNull(image);
         var o = options ?? new DetectOptions();
-        var key = o.IdempotencyKey ?? NewIdempotencyKey();
+        var key = KeyOf(o.IdempotencyKey);
         var query = new DetectQuery(o.Model, o.MinScore, o.Iou, o.MaxDetections, o.AllowDegradation, o.Calibrated);
-        return await ContentOf(_retries.RunAsync(ct => _api.DetectObjects(Part(image), query, key, o.SubjectId, _options.ApiKey, ct), cancellationToken)).ConfigureAwait(false);
+        var part = Part(image);
+        return await CallAsync(ct => _api.DetectObjects(part, query, key, o.SubjectId, _options.ApiKey, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One stored result of the tenant (<c>GET /v1/results/{id}</c>); <see cref="NotFoundException"/> when it has none by that id.</summary>
     public Task<DetectionResult> GetResultAsync(Guid id, CancellationToken cancellationToken = default) =>
-        ContentOf(_retries.RunAsync(ct => _api.GetResult(id, _options.ApiKey, ct), cancellationToken));
+        CallAsync(ct => _api.GetResult(id, _options.ApiKey, ct), cancellationToken);
 
     /// <summary>Every stored result of the tenant, newest first, fetched a page of <paramref name="pageSize"/> at a time as the caller reads on.</summary>
     public IAsyncEnumerable<DetectionResult> ListResultsAsync(int pageSize = 20, CancellationToken cancellationToken = default) =>
@@ -60,11 +61,11 @@ public sealed class DetectorClient
     public async Task<JobAccepted> SubmitJobAsync(IEnumerable<ImageUpload> images, JobOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(images);
-        var list = images.ToList();
+        var parts = images.Select(Part).ToList();
         var o = options ?? new JobOptions();
-        var key = o.IdempotencyKey ?? NewIdempotencyKey();
+        var key = KeyOf(o.IdempotencyKey);
         var query = new JobQuery(o.Model, o.MinScore, o.Iou, o.MaxDetections, o.CallbackUrl, o.Priority);
-        return await ContentOf(_retries.RunAsync(ct => _api.SubmitJob(list.Select(Part).ToList(), query, key, _options.ApiKey, ct), cancellationToken)).ConfigureAwait(false);
+        return await CallAsync(ct => _api.SubmitJob(parts, query, key, _options.ApiKey, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Submits image URLs as one job (<c>POST /v1/jobs</c>, JSON); the service's workers fetch them.</summary>
@@ -72,14 +73,14 @@ public sealed class DetectorClient
     {
         ArgumentNullException.ThrowIfNull(urls);
         var o = options ?? new JobOptions();
-        var key = o.IdempotencyKey ?? NewIdempotencyKey();
+        var key = KeyOf(o.IdempotencyKey);
         var body = new JobUrlsBody(urls.Select(u => u.AbsoluteUri).ToList(), o.Model, o.MinScore, o.Iou, o.MaxDetections, o.CallbackUrl, o.Priority);
-        return await ContentOf(_retries.RunAsync(ct => _api.SubmitJobUrls(body, key, _options.ApiKey, ct), cancellationToken)).ConfigureAwait(false);
+        return await CallAsync(ct => _api.SubmitJobUrls(body, key, _options.ApiKey, ct), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A job's status and counts (<c>GET /v1/jobs/{id}</c>).</summary>
     public Task<Job> GetJobAsync(Guid id, CancellationToken cancellationToken = default) =>
-        ContentOf(_retries.RunAsync(ct => _api.GetJob(id, _options.ApiKey, ct), cancellationToken));
+        CallAsync(ct => _api.GetJob(id, _options.ApiKey, ct), cancellationToken);
 
     /// <summary>Asks for the job's status every <see cref="DetectorClientOptions.JobPollInterval"/> until it is finished; stop it with the token.</summary>
     public async Task<Job> WaitForJobAsync(Guid id, CancellationToken cancellationToken = default)
@@ -102,7 +103,7 @@ public sealed class DetectorClient
 
     /// <summary>Cancels what has not run of a job (<c>DELETE /v1/jobs/{id}</c>) and returns it.</summary>
     public Task<Job> CancelJobAsync(Guid id, CancellationToken cancellationToken = default) =>
-        ContentOf(_retries.RunAsync(ct => _api.CancelJob(id, _options.ApiKey, ct), cancellationToken));
+        CallAsync(ct => _api.CancelJob(id, _options.ApiKey, ct), cancellationToken);
 
     /// <summary>A new Idempotency-Key: one per logical call, reused by all of that call's attempts.</summary>
     public static string NewIdempotencyKey() => Guid.NewGuid().ToString("N");
@@ -115,7 +116,7 @@ public sealed class DetectorClient
         string? cursor = null;
         do
         {
-            var (items, next) = read(await ContentOf(_retries.RunAsync(ct => fetch(cursor, ct), cancellationToken)).ConfigureAwait(false));
+            var (items, next) = read(await CallAsync(ct => fetch(cursor, ct), cancellationToken).ConfigureAwait(false));
             foreach (var item in items)
             {
                 yield return item;
@@ -126,11 +127,16 @@ public sealed class DetectorClient
         while (cursor is not null);
     }
 
-    private static async Task<T> ContentOf<T>(Task<IApiResponse<T>> call)
+    /// <summary>One call through the retry loop, answering the body every success of the API carries.</summary>
+    private async Task<T> CallAsync<T>(Func<CancellationToken, Task<IApiResponse<T>>> attempt, CancellationToken cancellationToken)
     {
-        using var response = await call.ConfigureAwait(false);
+        using var response = await _retries.RunAsync(attempt, cancellationToken).ConfigureAwait(false);
         return response.Content ?? throw new InvalidOperationException($"{response.StatusCode} with an empty body where the API always sends one.");
     }
 
+    /// <summary>The caller's Idempotency-Key, else a new one for this call (all its attempts send it).</summary>
+    private static string KeyOf(string? given) => given ?? NewIdempotencyKey();
+
+    // Built once per call, before the retry loop: every attempt sends the same bytes without copying them again.
     private static ByteArrayPart Part(ImageUpload image) => new(image.Bytes.ToArray(), image.FileName, image.ContentType);
 }
