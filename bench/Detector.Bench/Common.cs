@@ -91,6 +91,39 @@ internal sealed class ProcStats(int pid)
         return ticks / TicksPerSecond;
     }
 
+    /// <summary>utime + stime of every process named postgres (the benchmark's cluster is the machine's only one while it runs), in seconds.</summary>
+    public static double DatabaseCpuSeconds()
+    {
+        long ticks = 0;
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!char.IsAsciiDigit(Path.GetFileName(dir)[0]))
+            {
+                continue;
+            }
+
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var open = stat.IndexOf('(', StringComparison.Ordinal);
+                var close = stat.LastIndexOf(')');
+                if (stat[(open + 1)..close] != "postgres")
+                {
+                    continue;
+                }
+
+                var fields = stat[(close + 2)..].Split(' ');
+                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // Gone meanwhile.
+            }
+        }
+
+        return ticks / TicksPerSecond;
+    }
+
     /// <summary>VmRSS in MiB, or NaN when the process is gone.</summary>
     public double RssMiB()
     {

@@ -21,6 +21,9 @@ internal sealed class Phase
     /// <summary>The load generator's own CPU over the window (it shares the cores with the service).</summary>
     public double ClientCpuPercent { get; init; } = double.NaN;
 
+    /// <summary>Every PostgreSQL process's CPU over the window (the database shares the cores too).</summary>
+    public double DbCpuPercent { get; init; } = double.NaN;
+
     public double RssEndMiB { get; init; } = double.NaN;
 
     public double RssPeakMiB { get; init; } = double.NaN;
@@ -67,6 +70,14 @@ internal sealed class Phase
             ["cpu_percent"] = Stats.N(CpuPercent, 1),
             ["images_per_cpu_s"] = Stats.N(Throughput / (CpuPercent / 100), 1),
             ["client_cpu_percent"] = Stats.N(ClientCpuPercent, 1),
+            ["db_cpu_percent"] = Stats.N(DbCpuPercent, 1),
+            // CPU-milliseconds each 200 cost, by process: where the machine's cores went.
+            ["cpu_ms_per_ok"] = new JsonObject
+            {
+                ["service"] = Stats.N(CpuPercent * 10 * WindowS / Math.Max(1, Ok.Count()), 2),
+                ["database"] = Stats.N(DbCpuPercent * 10 * WindowS / Math.Max(1, Ok.Count()), 2),
+                ["load_generator"] = Stats.N(ClientCpuPercent * 10 * WindowS / Math.Max(1, Ok.Count()), 2),
+            },
             ["gc_gen0"] = Stats.N(GcDelta[0], 0),
             ["gc_gen1"] = Stats.N(GcDelta[1], 0),
             ["gc_gen2"] = Stats.N(GcDelta[2], 0),
@@ -177,6 +188,7 @@ internal sealed class HttpLoad : IDisposable
         long next = -1, done = 0;
         var cpu0 = _proc.CpuSeconds();
         var client0 = ClientCpuSeconds();
+        var db0 = ProcStats.DatabaseCpuSeconds();
         await using var rss = new RssSampler(_proc, TimeSpan.FromMilliseconds(250));
         var clock = Stopwatch.StartNew();
         var workers = Enumerable.Range(0, concurrency).Select(_ => Task.Run(async () =>
@@ -225,6 +237,7 @@ internal sealed class HttpLoad : IDisposable
             WindowS = window,
             CpuPercent = (cpu1 - cpu0) / clock.Elapsed.TotalSeconds * 100,
             ClientCpuPercent = (ClientCpuSeconds() - client0) / clock.Elapsed.TotalSeconds * 100,
+            DbCpuPercent = (ProcStats.DatabaseCpuSeconds() - db0) / clock.Elapsed.TotalSeconds * 100,
             RssEndMiB = _proc.RssMiB(),
             RssPeakMiB = rss.Peak,
             RssMeanMiB = rss.Mean,
@@ -256,6 +269,7 @@ internal sealed class HttpLoad : IDisposable
         var outstanding = 0;
         var cpu0 = _proc.CpuSeconds();
         var client0 = ClientCpuSeconds();
+        var db0 = ProcStats.DatabaseCpuSeconds();
         await using var rss = new RssSampler(_proc, TimeSpan.FromMilliseconds(200));
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed < duration)
@@ -295,6 +309,7 @@ internal sealed class HttpLoad : IDisposable
             WindowS = sendWindow,
             CpuPercent = (cpu1 - cpu0) / clock.Elapsed.TotalSeconds * 100,
             ClientCpuPercent = (ClientCpuSeconds() - client0) / clock.Elapsed.TotalSeconds * 100,
+            DbCpuPercent = (ProcStats.DatabaseCpuSeconds() - db0) / clock.Elapsed.TotalSeconds * 100,
             RssEndMiB = _proc.RssMiB(),
             RssPeakMiB = rss.Peak,
             RssMeanMiB = rss.Mean,
