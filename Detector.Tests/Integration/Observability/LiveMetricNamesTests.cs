@@ -51,10 +51,9 @@ public sealed class LiveMetricNamesTests(DetectorApiFactory factory)
         // The extraction found each source's names (an empty set would pass anything).
         Assert.Superset(new HashSet<string>(["detector_queue_depth", "http_requests_in_progress", "http_request_duration_seconds_bucket", "detector_batch_size_bucket", "detector_job_items_pending"]), read.Keys.ToHashSet());
         var missing = Missing(read, exposed, Recorded()).Where(m => !AfterRareEvents.ContainsKey(m.Split(' ')[0])).ToList();
+        // A listed series may be exposed too: the test process's metrics registry is one for every
+        // test, so an earlier test (an audit outage, a rollout) may have caused the rare event.
         Assert.Empty(missing);
-        // A listed exception that the service now exposes anyway is listed for nothing.
-        var exposedAnyway = AfterRareEvents.Keys.Where(n => IsExposed(n, exposed)).ToList();
-        Assert.Empty(exposedAnyway);
     }
 
     [Fact]
