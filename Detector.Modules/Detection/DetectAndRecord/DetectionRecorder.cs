@@ -48,7 +48,10 @@ internal sealed class DetectionRecorder(
             described = await put;
         }
 
-        var storage = command.Stored is not null || put is not null ? ImageStorage.Stored
+        // A job's upload on a plan that keeps no images is dropped once its item is done: its result
+        // says so from the start, and so does not hold the photo (ItemImages.ReleaseAsync).
+        var storage = command.Stored is not null ? (command.StoreImage ? ImageStorage.Stored : ImageStorage.NotKeptByPlan)
+            : put is not null ? ImageStorage.Stored
             : behind is null ? ImageStorage.NotKeptByPlan : ImageStorage.Pending;
         var document = ResultDocument.From(command.ResultId, time.GetUtcNow(), command.Source, outcome, described.Sha256, storage);
         if (command.Calibrated && catalog.Find($"{document.Model.Name}@{document.Model.Version}")?.Calibration is { } calibration)

@@ -7,8 +7,12 @@ using Detector.Modules.Tenancy.Contracts;
 namespace Detector.Modules.Jobs.Processing;
 
 /// <summary>An item's image: the upload stored at submission, or the URL fetched now; and, for plans that keep no images, its removal once no open item needs it.</summary>
-internal sealed class ItemImages(IImageStore images, IUrlFetcher fetcher, IImageSanitizer sanitizer, JobStore store)
+internal sealed class ItemImages(IImageStore images, IUrlFetcher fetcher, IImageSanitizer sanitizer, JobStore store, IEnumerable<IImageReferences> references)
 {
+    // Every holder but job items, which name an upload until their job is erased: open items are
+    // asked separately (AwaitsImageAsync); done ones, this one included, no longer need it.
+    private readonly IImageReferences[] _others = [.. references.Where(r => r is not JobImageReferences)];
+
     /// <summary>The image's bytes, and its address when it is already stored (an upload).</summary>
     public async Task<(byte[] Bytes, StoredImage? Stored)> LoadAsync(Guid tenantId, ItemRow item, TenantPlan plan, CancellationToken ct)
     {
@@ -26,12 +30,26 @@ internal sealed class ItemImages(IImageStore images, IUrlFetcher fetcher, IImage
         return (length == fetched.Length ? fetched : fetched[..length], null);
     }
 
-    /// <summary>A plan that keeps no images holds a job's upload only until its items are done.</summary>
+    /// <summary>
+    /// A plan that keeps no images holds a job's upload only until its items are done, unless
+    /// something else of the tenant names the same photo (a dataset version, a labeling item, a
+    /// result from when the plan kept images): deleting it would erase their copy too.
+    /// </summary>
     public async Task ReleaseAsync(Guid tenantId, ItemRow item, TenantPlan plan, CancellationToken ct)
     {
-        if (!plan.StoreImages && item.ImageSha256?.Trim() is { } sha256 && !await store.AwaitsImageAsync(tenantId, sha256, ct))
+        if (plan.StoreImages || item.ImageSha256?.Trim() is not { } sha256 || await store.AwaitsImageAsync(tenantId, sha256, ct))
         {
-            await images.DeleteAsync(tenantId, sha256, CancellationToken.None);
+            return;
         }
+
+        foreach (var holder in _others)
+        {
+            if ((await holder.HeldAsync(tenantId, [sha256], ct)).Count > 0)
+            {
+                return;
+            }
+        }
+
+        await images.DeleteAsync(tenantId, sha256, CancellationToken.None);
     }
 }

@@ -188,4 +188,41 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
         Assert.Equal(0, after.GetProperty("erased").GetInt32());
         Assert.Single(await factory.QueryAsync<int>("SELECT ordinal FROM datasets.entries WHERE version_id = @id AND image_sha256 = @s AND erased_at IS NULL", ("id", id), ("s", held)));
     }
+
+    [Fact]
+    public async Task A_finished_job_on_a_plan_that_keeps_no_images_leaves_a_versions_photo_and_its_result_says_not_stored()
+    {
+        using var admin = factory.Admin();
+        using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-no-keep-job", firstImage: -1);
+        // Two images of set 2 only: a version of its own (ids are content addresses, and the other
+        // tests import whole sets, perhaps for other tenants before this one).
+        var annotations = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(factory.ImportRoot, DatasetsFactory.Annotations(2))))!;
+        var kept = annotations["images"]!.AsArray().Take(2).Select(i => i!["id"]!.GetValue<long>()).ToHashSet();
+        annotations["images"] = new System.Text.Json.Nodes.JsonArray([.. annotations["images"]!.AsArray().Where(i => kept.Contains(i!["id"]!.GetValue<long>())).Select(i => i!.DeepClone())]);
+        annotations["annotations"] = new System.Text.Json.Nodes.JsonArray([.. annotations["annotations"]!.AsArray().Where(a => kept.Contains(a!["image_id"]!.GetValue<long>())).Select(a => a!.DeepClone())]);
+        await File.WriteAllTextAsync(Path.Combine(factory.ImportRoot, "coco", "annotations", "instances_no_keep_job.json"), annotations.ToJsonString());
+        using var imported = await admin.PostAsJsonAsync("/v1/admin/datasets/no-keep-job/versions/import", new { tenant_id = tenant.TenantId, annotations = "coco/annotations/instances_no_keep_job.json", images = DatasetsFactory.Images });
+        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
+        var id = (await imported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
+        var held = (await factory.QueryAsync<string>("SELECT image_sha256::text FROM datasets.entries WHERE version_id = @id ORDER BY ordinal", ("id", id)))[0];
+        var store = factory.Services.GetRequiredService<IImageStore>();
+        var photo = await store.GetAsync(tenant.TenantId, held, CancellationToken.None);
+        Assert.NotNull(photo);
+        using (var plan = await admin.PutAsJsonAsync($"/v1/admin/tenants/{tenant.TenantId}/plan", new { store_images = false }))
+        {
+            plan.EnsureSuccessStatusCode();
+        }
+
+        // The plan keeps no images: the job's upload goes once its item is done, unless something else names it.
+        var accepted = await Jobs.JobsTestKit.SubmitAsync(tenant.Client, Jobs.JobsTestKit.Images([("held.jpg", photo)]));
+        var job = await Jobs.JobsTestKit.WaitForTerminalAsync(tenant.Client, accepted.GetProperty("status_url").GetString()!, TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", job.GetProperty("status").GetString());
+        var storage = await factory.QueryAsync<string>("SELECT image_storage FROM results.results WHERE tenant_id = @t AND source = 'job'", ("t", tenant.TenantId));
+        Assert.Equal(["not_stored"], storage);
+
+        Assert.NotNull(await store.GetAsync(tenant.TenantId, held, CancellationToken.None));
+        var after = await admin.GetFromJsonAsync<JsonElement>($"/v1/admin/datasets/versions/{id}");
+        Assert.True(after.GetProperty("complete").GetBoolean());
+        Assert.Equal(0, after.GetProperty("erased").GetInt32());
+    }
 }
