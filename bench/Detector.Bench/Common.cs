@@ -84,11 +84,7 @@ internal sealed class ProcStats(int pid)
     /// <summary>utime + stime of the process, in seconds.</summary>
     public double CpuSeconds()
     {
-        var stat = File.ReadAllText($"/proc/{Pid}/stat");
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        // After "pid (comm) ": state is field 3 (index 0); utime is field 14 (index 11), stime 15 (index 12).
-        var ticks = long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
-        return ticks / TicksPerSecond;
+        return Ticks(File.ReadAllText($"/proc/{Pid}/stat")) / TicksPerSecond;
     }
 
     /// <summary>utime + stime of every process named postgres (the benchmark's cluster is the machine's only one while it runs), in seconds.</summary>
@@ -105,15 +101,10 @@ internal sealed class ProcStats(int pid)
             try
             {
                 var stat = File.ReadAllText(Path.Combine(dir, "stat"));
-                var open = stat.IndexOf('(', StringComparison.Ordinal);
-                var close = stat.LastIndexOf(')');
-                if (stat[(open + 1)..close] != "postgres")
+                if (stat[(stat.IndexOf('(', StringComparison.Ordinal) + 1)..stat.LastIndexOf(')')] == "postgres")
                 {
-                    continue;
+                    ticks += Ticks(stat);
                 }
-
-                var fields = stat[(close + 2)..].Split(' ');
-                ticks += long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
             }
             catch (IOException)
             {
@@ -122,6 +113,14 @@ internal sealed class ProcStats(int pid)
         }
 
         return ticks / TicksPerSecond;
+    }
+
+    /// <summary>utime + stime of a /proc/&lt;pid&gt;/stat line, in clock ticks.</summary>
+    private static long Ticks(string stat)
+    {
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        // After "pid (comm) ": state is field 3 (index 0); utime is field 14 (index 11), stime 15 (index 12).
+        return long.Parse(fields[11], CultureInfo.InvariantCulture) + long.Parse(fields[12], CultureInfo.InvariantCulture);
     }
 
     /// <summary>VmRSS in MiB, or NaN when the process is gone.</summary>

@@ -39,6 +39,9 @@ internal sealed class Phase
 
     public double P(double p) => Stats.Percentile([.. Ok.Select(s => s.Ms)], p);
 
+    /// <summary>A process's CPU over the window (percent of one core) as milliseconds per 200.</summary>
+    private JsonNode? MsPerOk(double cpuPercent) => Stats.N(cpuPercent * 10 * WindowS / Math.Max(1, Ok.Count()), 2);
+
     public double QueueP(double p) => Stats.Percentile([.. Ok.Select(s => s.QueueMs)], p);
 
     public double MeanBatch => Ok.Any() ? Ok.Average(s => s.Batch) : double.NaN;
@@ -74,9 +77,9 @@ internal sealed class Phase
             // CPU-milliseconds each 200 cost, by process: where the machine's cores went.
             ["cpu_ms_per_ok"] = new JsonObject
             {
-                ["service"] = Stats.N(CpuPercent * 10 * WindowS / Math.Max(1, Ok.Count()), 2),
-                ["database"] = Stats.N(DbCpuPercent * 10 * WindowS / Math.Max(1, Ok.Count()), 2),
-                ["load_generator"] = Stats.N(ClientCpuPercent * 10 * WindowS / Math.Max(1, Ok.Count()), 2),
+                ["service"] = MsPerOk(CpuPercent),
+                ["database"] = MsPerOk(DbCpuPercent),
+                ["load_generator"] = MsPerOk(ClientCpuPercent),
             },
             ["gc_gen0"] = Stats.N(GcDelta[0], 0),
             ["gc_gen1"] = Stats.N(GcDelta[1], 0),

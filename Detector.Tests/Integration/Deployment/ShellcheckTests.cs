@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Detector.Tests.Integration.Deployment;
 
 /// <summary>
@@ -74,22 +72,6 @@ public sealed class ShellcheckTests
             || first.StartsWith("# shellcheck shell=", StringComparison.Ordinal);
     }
 
-    private static async Task<(int Code, string Output)> RunAsync(string workingDirectory, string[] args)
-    {
-        var executable = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries)
-            .Select(d => Path.Combine(d, "shellcheck")).FirstOrDefault(File.Exists);
-        Assert.True(executable is not null, "shellcheck was not found on PATH: run deploy/bootstrap.sh (it installs Debian's shellcheck package).");
-        var start = new ProcessStartInfo(executable) { WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> RunAsync(string workingDirectory, string[] args) =>
+        InstalledTool.RunAsync(InstalledTool.Find("shellcheck", "run deploy/bootstrap.sh (it installs Debian's shellcheck package)."), workingDirectory, args);
 }
