@@ -48,9 +48,10 @@ public interface IImageStore
     /// Deletes those of the tenant's images <paramref name="sha256s"/> that no
     /// <see cref="IImageReferences"/> (results, job items, dataset versions, labeling items) names:
     /// the one "nothing holds it" cleanup, for what a refused or interrupted put left, so no caller
-    /// keeps a holder list of its own that misses a module.
+    /// keeps a holder list of its own that misses a module. <paramref name="except"/> is a holder
+    /// not to ask: the caller's own, when it has already decided for the names it keeps.
     /// </summary>
-    Task<UnheldDeletion> DeleteUnheldAsync(Guid tenantId, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken);
+    Task<UnheldDeletion> DeleteUnheldAsync(Guid tenantId, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken, IImageReferences? except = null);
 
     /// <summary>Every tenant with a data key or a stored image here.</summary>
     Task<IReadOnlyList<Guid>> TenantIdsAsync(CancellationToken cancellationToken);

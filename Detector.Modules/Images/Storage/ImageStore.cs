@@ -171,7 +171,7 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, Ima
         return deleted;
     }
 
-    public async Task<UnheldDeletion> DeleteUnheldAsync(Guid tenantId, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken)
+    public async Task<UnheldDeletion> DeleteUnheldAsync(Guid tenantId, IReadOnlyCollection<string> sha256s, CancellationToken cancellationToken, IImageReferences? except = null)
     {
         var distinct = sha256s.Distinct(StringComparer.Ordinal).ToList();
         if (distinct.Count == 0)
@@ -180,7 +180,7 @@ internal sealed class ImageStore(IImageBackend backend, TenantKeyStore keys, Ima
         }
 
         var held = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var holder in _references)
+        foreach (var holder in _references.Where(r => !ReferenceEquals(r, except)))
         {
             held.UnionWith(await holder.HeldAsync(tenantId, distinct, cancellationToken));
         }

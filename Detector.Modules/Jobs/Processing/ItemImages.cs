@@ -9,9 +9,9 @@ namespace Detector.Modules.Jobs.Processing;
 /// <summary>An item's image: the upload stored at submission, or the URL fetched now; and, for plans that keep no images, its removal once no open item needs it.</summary>
 internal sealed class ItemImages(IImageStore images, IUrlFetcher fetcher, IImageSanitizer sanitizer, JobStore store, IEnumerable<IImageReferences> references)
 {
-    // Every holder but job items, which name an upload until their job is erased: open items are
-    // asked separately (AwaitsImageAsync); done ones, this one included, no longer need it.
-    private readonly IImageReferences[] _others = [.. references.Where(r => r is not JobImageReferences)];
+    // Job items name an upload until their job is erased: here only open items count
+    // (AwaitsImageAsync); done ones, this one included, no longer need it.
+    private readonly IImageReferences _jobItems = references.OfType<JobImageReferences>().Single();
 
     /// <summary>The image's bytes, and its address when it is already stored (an upload).</summary>
     public async Task<(byte[] Bytes, StoredImage? Stored)> LoadAsync(Guid tenantId, ItemRow item, TenantPlan plan, CancellationToken ct)
@@ -37,19 +37,9 @@ internal sealed class ItemImages(IImageStore images, IUrlFetcher fetcher, IImage
     /// </summary>
     public async Task ReleaseAsync(Guid tenantId, ItemRow item, TenantPlan plan, CancellationToken ct)
     {
-        if (plan.StoreImages || item.ImageSha256?.Trim() is not { } sha256 || await store.AwaitsImageAsync(tenantId, sha256, ct))
+        if (!plan.StoreImages && item.ImageSha256?.Trim() is { } sha256 && !await store.AwaitsImageAsync(tenantId, sha256, ct))
         {
-            return;
+            await images.DeleteUnheldAsync(tenantId, [sha256], CancellationToken.None, except: _jobItems);
         }
-
-        foreach (var holder in _others)
-        {
-            if ((await holder.HeldAsync(tenantId, [sha256], ct)).Count > 0)
-            {
-                return;
-            }
-        }
-
-        await images.DeleteAsync(tenantId, sha256, CancellationToken.None);
     }
 }
