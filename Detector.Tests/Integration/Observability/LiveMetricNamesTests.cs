@@ -13,8 +13,6 @@ namespace Detector.Tests.Integration.Observability;
 [Collection(ApiCollection.Name)]
 public sealed class LiveMetricNamesTests(DetectorApiFactory factory)
 {
-    private static readonly string[] HistogramSuffixes = ["_bucket", "_count", "_sum"];
-
     /// <summary>Written by Prometheus itself for every scrape target (DetectorTargetDown), never by the service.</summary>
     private static readonly string[] PrometheusOwn = ["up"];
 
@@ -147,5 +145,5 @@ public sealed class LiveMetricNamesTests(DetectorApiFactory factory)
 
     /// <summary>A sample or family of that name, or a histogram's _bucket/_sum/_count under its family.</summary>
     private static bool IsExposed(string name, IReadOnlySet<string> exposed) =>
-        exposed.Contains(name) || HistogramSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal) && exposed.Contains(name[..^s.Length]));
+        PromQlNames.IsSeriesOf(name, exposed.Contains);
 }

@@ -25,8 +25,6 @@ public sealed partial class MetricNamesTests
     /// </summary>
     private static readonly string[] Pending = [];
 
-    private static readonly string[] HistogramSuffixes = ["_bucket", "_count", "_sum"];
-
     [Fact]
     public void Every_metric_the_alert_rules_query_is_defined_by_the_service()
     {
@@ -63,7 +61,7 @@ public sealed partial class MetricNamesTests
         var defined = SourceLiterals.Value;
         bool Known(string name) => defined.Contains(name) || Standard.Contains(name) || Pending.Contains(name);
         return names
-            .Where(n => n.Contains(':', StringComparison.Ordinal) ? !recorded.Contains(n) : !Known(n) && !HistogramSuffixes.Any(s => n.EndsWith(s, StringComparison.Ordinal) && Known(n[..^s.Length])))
+            .Where(n => n.Contains(':', StringComparison.Ordinal) ? !recorded.Contains(n) : !PromQlNames.IsSeriesOf(n, Known))
             .Order(StringComparer.Ordinal)
             .ToList();
     }

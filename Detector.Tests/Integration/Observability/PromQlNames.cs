@@ -12,6 +12,12 @@ namespace Detector.Tests.Integration.Observability;
 /// </summary>
 internal static partial class PromQlNames
 {
+    private static readonly string[] HistogramSuffixes = ["_bucket", "_count", "_sum"];
+
+    /// <summary>Whether <paramref name="name"/> is one <paramref name="known"/> accepts, or a histogram's _bucket/_sum/_count of one.</summary>
+    public static bool IsSeriesOf(string name, Func<string, bool> known) =>
+        known(name) || HistogramSuffixes.Any(s => name.EndsWith(s, StringComparison.Ordinal) && known(name[..^s.Length]));
+
     private static readonly HashSet<string> Keywords = new(StringComparer.Ordinal)
     {
         "and", "or", "unless", "by", "without", "on", "ignoring", "group_left", "group_right", "bool", "offset", "inf", "nan",
