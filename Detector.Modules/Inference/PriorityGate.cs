@@ -7,13 +7,18 @@ namespace Detector.Modules.Inference;
 /// The decode slots (one per core by default). Interactive requests waiting for a slot get it
 /// before background ones, so a job's backlog of images never stands in front of a caller who
 /// is waiting; among interactive requests, tenants take turns, so one tenant's burst of uploads
-/// does not either. Within a tenant (and among background requests), first come first served.
+/// does not either, and a tenant that arrives with no one waiting takes the next turn once a
+/// round, as in the inference queue (<see cref="Scheduling.FairLane"/>). Within a tenant (and
+/// among background requests), first come first served.
 /// </summary>
 internal sealed class PriorityGate(int slots)
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<Guid, Queue<TaskCompletionSource>> _interactive = [];
-    private readonly Queue<Guid> _turns = new();
+    // Tenants new since the ring last passed them, then the ring; an emptied tenant keeps its ring
+    // place (and its entry above) until its turn comes round, so it is new at most once a round.
+    private readonly Queue<Guid> _new = new();
+    private readonly Queue<Guid> _ring = new();
     private readonly Queue<TaskCompletionSource> _background = new();
     private int _free = slots;
     private int _waitingInteractive;
@@ -75,7 +80,7 @@ internal sealed class PriorityGate(int slots)
                 if (!_interactive.TryGetValue(tenant, out var queue))
                 {
                     _interactive[tenant] = queue = new Queue<TaskCompletionSource>();
-                    _turns.Enqueue(tenant);
+                    _new.Enqueue(tenant);
                 }
 
                 queue.Enqueue(waiter);
@@ -132,25 +137,31 @@ internal sealed class PriorityGate(int slots)
         return false;
     }
 
-        private TaskCompletionSource? NextInteractive()
+    private TaskCompletionSource? NextInteractive()
     {
-        if (!_turns.TryDequeue(out var tenant))
+        if (_waitingInteractive == 0)
         {
+            // No one waits: the round is over, and whoever comes next is new.
+            _new.Clear();
+            _ring.Clear();
+            _interactive.Clear();
             return null;
         }
 
-        var queue = _interactive[tenant];
-        var next = queue.Dequeue();
-        _waitingInteractive--;
-        if (queue.Count > 0)
+        while (_new.TryDequeue(out var tenant) || _ring.TryDequeue(out tenant))
         {
-            _turns.Enqueue(tenant);
-        }
-        else
-        {
-            _interactive.Remove(tenant);
+            var queue = _interactive[tenant];
+            if (queue.Count == 0)
+            {
+                _interactive.Remove(tenant); // its ring place came round with no one waiting
+                continue;
+            }
+
+            _waitingInteractive--;
+            _ring.Enqueue(tenant);
+            return queue.Dequeue();
         }
 
-        return next;
+        return null;
     }
 }

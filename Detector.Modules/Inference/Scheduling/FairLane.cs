@@ -1,8 +1,13 @@
 namespace Detector.Modules.Inference.Scheduling;
 
 /// <summary>
-/// One priority level: a queue per tenant, and the ring of tenants that have something queued.
-/// Taking serves the tenant at the head of the ring and moves it to the back.
+/// One priority level: a queue per tenant, served in turns, one request a turn. A tenant that
+/// arrives with nothing queued (a sparse flow: one photo every so often) takes the next turn
+/// rather than the last, as FQ-CoDel's new flows do (RFC 8290, 4.1): its lone request then waits
+/// for one run, not for a turn of every backlogged tenant. It gets that once a round: served, it
+/// joins the backlogged tenants' ring, and only leaves it (to be new again) when its place in the
+/// ring comes round with nothing queued, so a tenant cannot jump the ring by sending one request
+/// at a time faster than the ring turns.
 /// </summary>
 internal sealed class FairLane
 {
@@ -11,7 +16,9 @@ internal sealed class FairLane
     private const int MaxQueues = 4096;
 
     private readonly Dictionary<Guid, TenantQueue> _tenants = [];
+    private readonly LinkedList<TenantQueue> _new = new();
     private readonly LinkedList<TenantQueue> _ring = new();
+    private int _count;
 
     public void Add(WorkItem item)
     {
@@ -27,12 +34,14 @@ internal sealed class FairLane
         }
 
         queue.Items.AddLast(item.Node);
-        if (queue.RingNode.List is null)
+        _count++;
+        if (queue.TurnNode.List is null)
         {
-            _ring.AddLast(queue.RingNode);
+            _new.AddLast(queue.TurnNode);
         }
     }
 
+    /// <summary>Takes a queued item out (cancelled); its tenant keeps its place until its turn comes round.</summary>
     public bool Remove(WorkItem item)
     {
         if (item.Node.List is null || !_tenants.TryGetValue(item.TenantId, out var queue))
@@ -41,66 +50,94 @@ internal sealed class FairLane
         }
 
         queue.Items.Remove(item.Node);
-        Retire(queue);
+        _count--;
         return true;
     }
 
-    public bool IsEmpty => _ring.Count == 0;
+    public bool IsEmpty => _count == 0;
 
-    public WorkItem? PeekNext() => _ring.First?.Value.Items.First?.Value;
+    public WorkItem? PeekNext() => NextTurn()?.Value.Items.First!.Value;
 
     public WorkItem? TakeNext()
     {
-        if (_ring.First is not { } head)
+        if (NextTurn() is not { } turn)
         {
             return null;
         }
 
-        var queue = head.Value;
+        var queue = turn.Value;
         var item = queue.Items.First!.Value;
         queue.Items.RemoveFirst();
-        _ring.RemoveFirst();
-        if (queue.Items.Count > 0)
-        {
-            _ring.AddLast(head);
-        }
-
+        _count--;
+        turn.List!.Remove(turn);
+        _ring.AddLast(turn); // a new tenant's one jump is spent; a ring tenant goes to the back
         return item;
     }
 
     public long OldestTimestamp()
     {
         var oldest = long.MaxValue;
-        for (var node = _ring.First; node is not null; node = node.Next)
+        foreach (var queue in _new.Concat(_ring))
         {
-            oldest = Math.Min(oldest, node.Value.Items.First!.Value.EnqueuedTimestamp);
+            if (queue.Items.First is { } first)
+            {
+                oldest = Math.Min(oldest, first.Value.EnqueuedTimestamp);
+            }
         }
 
         return oldest;
     }
 
-    private void Retire(TenantQueue queue)
+    /// <summary>
+    /// The turn that serves next: the first new tenant with something queued, else the first ring
+    /// tenant with something queued. A new tenant emptied by a cancellation joins the ring's back;
+    /// a ring tenant whose turn finds it empty leaves the ring, so each empty place is passed once.
+    /// </summary>
+    private LinkedListNode<TenantQueue>? NextTurn()
     {
-        if (queue.Items.Count == 0 && queue.RingNode.List is not null)
+        if (_count == 0)
         {
-            _ring.Remove(queue.RingNode);
+            // Nothing queued: the round is over, and whoever comes next is new.
+            _new.Clear();
+            _ring.Clear();
+            return null;
         }
+
+        while (_new.First is { } head)
+        {
+            if (head.Value.Items.Count > 0)
+            {
+                return head;
+            }
+
+            _new.RemoveFirst();
+            _ring.AddLast(head);
+        }
+
+        while (_ring.First is { } head && head.Value.Items.Count == 0)
+        {
+            _ring.RemoveFirst();
+        }
+
+        return _ring.First;
     }
 
     private void DropIdleQueues()
     {
-        foreach (var tenant in _tenants.Where(t => t.Value.Items.Count == 0).Select(t => t.Key).ToList())
+        foreach (var (tenant, queue) in _tenants.Where(t => t.Value.Items.Count == 0).ToList())
         {
+            queue.TurnNode.List?.Remove(queue.TurnNode);
             _tenants.Remove(tenant);
         }
     }
 
     private sealed class TenantQueue
     {
-        public TenantQueue() => RingNode = new LinkedListNode<TenantQueue>(this);
+        public TenantQueue() => TurnNode = new LinkedListNode<TenantQueue>(this);
 
         public LinkedList<WorkItem> Items { get; } = new();
 
-        public LinkedListNode<TenantQueue> RingNode { get; }
+        /// <summary>The tenant's place: in the new tenants' list, in the ring, or in neither when it has not been seen since its last turn.</summary>
+        public LinkedListNode<TenantQueue> TurnNode { get; }
     }
 }

@@ -6,25 +6,69 @@ namespace Detector.Tests.Unit.Inference;
 public sealed class FairLaneTests
 {
     [Fact]
-    public void A_tenant_sending_one_request_at_a_time_is_served_in_its_turn_each_time()
+    public void A_tenant_sending_one_request_at_a_time_is_served_before_a_backlogged_tenant_each_time()
     {
         var lane = new FairLane();
         var light = Guid.NewGuid();
         var heavy = Guid.NewGuid();
-        for (var i = 0; i < 3; i++)
+        for (var i = 0; i < 4; i++)
         {
             lane.Add(Item(100 + i, heavy));
         }
 
+        Assert.Equal(100, lane.TakeNext()!.Input[0]);
         for (var round = 0; round < 3; round++)
         {
             lane.Add(Item(round, light));
-            Assert.Equal(100 + round, lane.TakeNext()!.Input[0]);
+            Assert.Equal(round, lane.PeekNext()!.Input[0]);
             Assert.Equal(round, lane.TakeNext()!.Input[0]);
+            Assert.Equal(101 + round, lane.TakeNext()!.Input[0]);
         }
 
         Assert.True(lane.IsEmpty);
         Assert.Null(lane.TakeNext());
+    }
+
+    [Fact]
+    public void A_new_tenant_jumps_the_ring_once_a_round_and_then_takes_its_turn_at_the_back()
+    {
+        var lane = new FairLane();
+        Guid heavy1 = Guid.NewGuid(), heavy2 = Guid.NewGuid(), burst = Guid.NewGuid();
+        for (var i = 0; i < 3; i++)
+        {
+            lane.Add(Item(10 + i, heavy1));
+            lane.Add(Item(20 + i, heavy2));
+        }
+
+        Assert.Equal(10, lane.TakeNext()!.Input[0]);
+        Assert.Equal(20, lane.TakeNext()!.Input[0]);
+
+        // A burst from a new tenant: its first request goes next, the rest wait their turns.
+        lane.Add(Item(30, burst));
+        lane.Add(Item(31, burst));
+        Assert.Equal([30f, 11f, 21f, 31f, 12f, 22f], Enumerable.Range(0, 6).Select(_ => lane.TakeNext()!.Input[0]));
+        Assert.True(lane.IsEmpty);
+    }
+
+    [Fact]
+    public void A_tenant_served_in_this_round_that_sends_again_waits_behind_the_ring_rather_than_jumping_it_again()
+    {
+        var lane = new FairLane();
+        Guid heavy1 = Guid.NewGuid(), heavy2 = Guid.NewGuid(), eager = Guid.NewGuid();
+        for (var i = 0; i < 3; i++)
+        {
+            lane.Add(Item(10 + i, heavy1));
+            lane.Add(Item(20 + i, heavy2));
+        }
+
+        Assert.Equal(10, lane.TakeNext()!.Input[0]);
+        Assert.Equal(20, lane.TakeNext()!.Input[0]);
+        lane.Add(Item(30, eager));
+        Assert.Equal(30, lane.TakeNext()!.Input[0]);
+
+        // Its place in the ring has not come round yet: no second jump.
+        lane.Add(Item(31, eager));
+        Assert.Equal([11f, 21f, 31f, 12f, 22f], Enumerable.Range(0, 5).Select(_ => lane.TakeNext()!.Input[0]));
     }
 
     [Fact]

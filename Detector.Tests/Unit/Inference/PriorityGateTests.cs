@@ -64,4 +64,29 @@ public sealed class PriorityGateTests
         gate.Release();
         await third.WaitAsync(TimeSpan.FromSeconds(5));
     }
+
+    [Fact]
+    public async Task A_tenant_with_no_one_waiting_gets_the_next_slot_before_a_backlogged_tenant_once_a_round()
+    {
+        var gate = new PriorityGate(1);
+        Guid heavy = Guid.NewGuid(), light = Guid.NewGuid();
+        await gate.WaitAsync(DetectionPriority.Interactive, heavy, CancellationToken.None);
+        var heavyWaiters = Enumerable.Range(0, 3).Select(_ => gate.WaitAsync(DetectionPriority.Interactive, heavy, CancellationToken.None)).ToList();
+        gate.Release();
+        await heavyWaiters[0].WaitAsync(TimeSpan.FromSeconds(5)); // heavy's first wait: its turn as a new tenant
+
+        var first = gate.WaitAsync(DetectionPriority.Interactive, light, CancellationToken.None);
+        var second = gate.WaitAsync(DetectionPriority.Interactive, light, CancellationToken.None);
+        gate.Release();
+        await first.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(heavyWaiters[1].IsCompleted);
+
+        // Light's second request waits its turn in the ring, behind heavy.
+        gate.Release();
+        await heavyWaiters[1].WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(second.IsCompleted);
+        gate.Release();
+        await second.WaitAsync(TimeSpan.FromSeconds(5));
+        Assert.False(heavyWaiters[2].IsCompleted);
+    }
 }
