@@ -19,39 +19,9 @@ using Detector.Modules.Webhooks;
 using Detector.Web;
 using Detector.Web.Infrastructure;
 
-if (args is ["eval", ..])
+if (Commands.TryRun(args) is { } command)
 {
-    return await EvalCommand.RunAsync(args);
-}
-
-if (args is ["images", ..])
-{
-    return await ImagesCommand.RunAsync(args);
-}
-
-if (args is ["calibrate", ..])
-{
-    return await CalibrateCommand.RunAsync(args);
-}
-
-if (args is ["export", ..])
-{
-    return await ExportCommand.RunAsync(args);
-}
-
-if (args is ["datasets", ..])
-{
-    return await DatasetsCommand.RunAsync(args);
-}
-
-if (args is ["migrate", ..])
-{
-    return await MigrateCommand.RunAsync(args);
-}
-
-if (args is ["audit", ..])
-{
-    return await AuditCommand.RunAsync(args);
+    return await command;
 }
 
 // The content root is the app folder, so appsettings and manifests are found whatever the

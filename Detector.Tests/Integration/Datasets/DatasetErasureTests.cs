@@ -168,7 +168,7 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
         using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-refused-job", firstImage: -1);
         var (_, version) = await DatasetsFactory.ImportAsync(admin, "refused-job", tenant.TenantId, set: 4);
         var id = version.GetProperty("id").GetString()!;
-        var held = (await factory.QueryAsync<string>("SELECT image_sha256::text FROM datasets.entries WHERE version_id = @id ORDER BY ordinal", ("id", id)))[0];
+        var held = await factory.FirstEntrySha256Async(id);
         var store = factory.Services.GetRequiredService<IImageStore>();
         var photo = await store.GetAsync(tenant.TenantId, held, CancellationToken.None);
         Assert.NotNull(photo);
@@ -194,17 +194,9 @@ public sealed class DatasetErasureTests(DatasetsFactory factory) : IClassFixture
     {
         using var admin = factory.Admin();
         using var tenant = await TenantUsage.CreateAsync(factory, admin, "datasets-no-keep-job", firstImage: -1);
-        // Two images of set 2 only: a version of its own (ids are content addresses, and the other
-        // tests import whole sets, perhaps for other tenants before this one).
-        var annotations = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(factory.ImportRoot, DatasetsFactory.Annotations(2))))!;
-        var kept = annotations["images"]!.AsArray().Take(2).Select(i => i!["id"]!.GetValue<long>()).ToHashSet();
-        annotations["images"] = new System.Text.Json.Nodes.JsonArray([.. annotations["images"]!.AsArray().Where(i => kept.Contains(i!["id"]!.GetValue<long>())).Select(i => i!.DeepClone())]);
-        annotations["annotations"] = new System.Text.Json.Nodes.JsonArray([.. annotations["annotations"]!.AsArray().Where(a => kept.Contains(a!["image_id"]!.GetValue<long>())).Select(a => a!.DeepClone())]);
-        await File.WriteAllTextAsync(Path.Combine(factory.ImportRoot, "coco", "annotations", "instances_no_keep_job.json"), annotations.ToJsonString());
-        using var imported = await admin.PostAsJsonAsync("/v1/admin/datasets/no-keep-job/versions/import", new { tenant_id = tenant.TenantId, annotations = "coco/annotations/instances_no_keep_job.json", images = DatasetsFactory.Images });
-        Assert.True(imported.IsSuccessStatusCode, await imported.Content.ReadAsStringAsync());
-        var id = (await imported.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetString()!;
-        var held = (await factory.QueryAsync<string>("SELECT image_sha256::text FROM datasets.entries WHERE version_id = @id ORDER BY ordinal", ("id", id)))[0];
+        var (_, version) = await factory.ImportFirstAsync(admin, "no-keep-job", tenant.TenantId, set: 2, count: 2);
+        var id = version.GetProperty("id").GetString()!;
+        var held = await factory.FirstEntrySha256Async(id);
         var store = factory.Services.GetRequiredService<IImageStore>();
         var photo = await store.GetAsync(tenant.TenantId, held, CancellationToken.None);
         Assert.NotNull(photo);

@@ -31,20 +31,13 @@ public sealed class DatasetsFactory : ComplianceFactory
         {
             var images = all.Skip(set * ImageCount).Take(ImageCount).ToList();
             Assert.Equal(ImageCount, images.Count);
-            var ids = images.Select(i => i!["id"]!.GetValue<long>()).ToHashSet();
             foreach (var image in images)
             {
                 var name = image!["file_name"]!.GetValue<string>();
                 File.Copy(Path.Combine(TestPaths.Coco, "val2017", name), Path.Combine(ImportRoot, Images, name));
             }
 
-            var subset = new JsonObject
-            {
-                ["images"] = new JsonArray([.. images.Select(i => i!.DeepClone())]),
-                ["annotations"] = new JsonArray([.. source["annotations"]!.AsArray().Where(a => ids.Contains(a!["image_id"]!.GetValue<long>())).Select(a => a!.DeepClone())]),
-                ["categories"] = source["categories"]!.DeepClone(),
-            };
-            File.WriteAllText(Path.Combine(ImportRoot, Annotations(set)), subset.ToJsonString());
+            File.WriteAllText(Path.Combine(ImportRoot, Annotations(set)), Subset(source, images).ToJsonString());
         }
     }
 
@@ -66,9 +59,41 @@ public sealed class DatasetsFactory : ComplianceFactory
     }
 
     /// <summary>Imports the COCO subset as a version of <paramref name="dataset"/> for the tenant; the answer's status and body.</summary>
-    public static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> ImportAsync(HttpClient admin, string dataset, Guid tenantId, int set)
+    public static Task<(System.Net.HttpStatusCode Status, JsonElement Body)> ImportAsync(HttpClient admin, string dataset, Guid tenantId, int set) =>
+        ImportFileAsync(admin, dataset, tenantId, Annotations(set));
+
+    /// <summary>
+    /// Imports only the first <paramref name="count"/> images of a set, with their annotations: a
+    /// version of its own (ids are content addresses, and other tests import whole sets).
+    /// </summary>
+    public async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> ImportFirstAsync(HttpClient admin, string dataset, Guid tenantId, int set, int count)
     {
-        using var response = await admin.PostAsJsonAsync($"/v1/admin/datasets/{dataset}/versions/import", new { tenant_id = tenantId, annotations = Annotations(set), images = Images });
+        var source = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(ImportRoot, Annotations(set))))!;
+        var file = $"coco/annotations/instances_set{set}_first{count}.json";
+        await File.WriteAllTextAsync(Path.Combine(ImportRoot, file), Subset(source, source["images"]!.AsArray().Take(count)).ToJsonString());
+        return await ImportFileAsync(admin, dataset, tenantId, file);
+    }
+
+    /// <summary>The sha256 of a version's first entry (by ordinal).</summary>
+    public async Task<string> FirstEntrySha256Async(string versionId) =>
+        (await QueryAsync<string>("SELECT image_sha256::text FROM datasets.entries WHERE version_id = @id ORDER BY ordinal", ("id", versionId)))[0];
+
+    /// <summary>COCO instances JSON of <paramref name="images"/>: their annotations and every category of <paramref name="source"/>.</summary>
+    private static JsonObject Subset(JsonNode source, IEnumerable<JsonNode?> images)
+    {
+        var chosen = images.ToList();
+        var ids = chosen.Select(i => i!["id"]!.GetValue<long>()).ToHashSet();
+        return new JsonObject
+        {
+            ["images"] = new JsonArray([.. chosen.Select(i => i!.DeepClone())]),
+            ["annotations"] = new JsonArray([.. source["annotations"]!.AsArray().Where(a => ids.Contains(a!["image_id"]!.GetValue<long>())).Select(a => a!.DeepClone())]),
+            ["categories"] = source["categories"]!.DeepClone(),
+        };
+    }
+
+    private static async Task<(System.Net.HttpStatusCode Status, JsonElement Body)> ImportFileAsync(HttpClient admin, string dataset, Guid tenantId, string annotations)
+    {
+        using var response = await admin.PostAsJsonAsync($"/v1/admin/datasets/{dataset}/versions/import", new { tenant_id = tenantId, annotations, images = Images });
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.IsSuccessStatusCode, body);
         return (response.StatusCode, JsonDocument.Parse(body).RootElement.Clone());
