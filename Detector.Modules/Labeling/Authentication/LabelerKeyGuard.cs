@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Net.Sockets;
+using Detector.Modules.Common;
 using Microsoft.Extensions.Options;
 
 namespace Detector.Modules.Labeling.Authentication;
@@ -8,7 +8,7 @@ namespace Detector.Modules.Labeling.Authentication;
 /// <summary>
 /// Keeps guessed labeler keys away from the database: an address that sent
 /// <see cref="KeyGuardOptions.MaxFailures"/> unknown keys within a window is refused without a
-/// lookup until the window ends (IPv6 by its /64, which one client controls), and at most
+/// lookup until the window ends (clients as <see cref="ClientPartition"/> counts them), and at most
 /// <see cref="KeyGuardOptions.MaxConcurrentLookups"/> lookups run at once on an instance. Labeler
 /// keys are looked up on every request (a deleted labeler stops at once), so without this a flood
 /// of random keys would be a flood of queries.
@@ -23,7 +23,7 @@ internal sealed class LabelerKeyGuard(IOptions<LabelingOptions> options, TimePro
     /// <summary>Seconds until the address may try again; 0 when it may now.</summary>
     public int RetryAfterSeconds(IPAddress? address)
     {
-        if (!_failures.TryGetValue(PartitionOf(address), out var window))
+        if (!_failures.TryGetValue(ClientPartition.For(address), out var window))
         {
             return 0;
         }
@@ -50,7 +50,7 @@ internal sealed class LabelerKeyGuard(IOptions<LabelingOptions> options, TimePro
         }
 
         _failures.AddOrUpdate(
-            PartitionOf(address),
+            ClientPartition.For(address),
             _ => new Window(now, 1),
             (_, w) => w.Start.AddSeconds(Settings.WindowSeconds) <= now ? new Window(now, 1) : w with { Count = w.Count + 1 });
     }
@@ -61,28 +61,6 @@ internal sealed class LabelerKeyGuard(IOptions<LabelingOptions> options, TimePro
     public void ExitLookup() => _lookups.Release();
 
     public void Dispose() => _lookups.Dispose();
-
-    private static string PartitionOf(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "none";
-        }
-
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
-    }
 
     private sealed record Window(DateTimeOffset Start, int Count);
 }

@@ -1,7 +1,7 @@
 using System.Net;
-using Detector.Modules.Tenancy.Authentication;
+using Detector.Modules.Common;
 
-namespace Detector.Tests.Unit.Tenancy;
+namespace Detector.Tests.Unit.Common;
 
 public sealed class ClientPartitionTests
 {

@@ -1,14 +1,15 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace Detector.Modules.Tenancy.Authentication;
+namespace Detector.Modules.Common;
 
 /// <summary>
 /// Who counts as one client for the unknown-key throttle: an IPv4 address, or an IPv6 /64. One
 /// IPv6 host is routinely given a whole /64 (SLAAC, privacy addresses), so per address a single
-/// machine could take a fresh budget of guesses with every request.
+/// machine could take a fresh budget of guesses with every request. Every throttle of unknown
+/// keys (API keys, labeler keys) counts clients this way.
 /// </summary>
-internal static class ClientPartition
+public static class ClientPartition
 {
     public static string For(IPAddress? address)
     {
