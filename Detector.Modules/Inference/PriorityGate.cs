@@ -1,5 +1,6 @@
 using Detector.Modules.Common;
 using Detector.Modules.Inference.Contracts;
+using Detector.Modules.Inference.Scheduling;
 
 namespace Detector.Modules.Inference;
 
@@ -8,20 +9,15 @@ namespace Detector.Modules.Inference;
 /// before background ones, so a job's backlog of images never stands in front of a caller who
 /// is waiting; among interactive requests, tenants take turns, so one tenant's burst of uploads
 /// does not either, and a tenant that arrives with no one waiting takes the next turn once a
-/// round, as in the inference queue (<see cref="Scheduling.FairLane"/>). Within a tenant (and
-/// among background requests), first come first served.
+/// round: the interactive waiters are a <see cref="FairLane{T}"/>, as the inference queue's
+/// levels are. Within a tenant (and among background requests), first come first served.
 /// </summary>
 internal sealed class PriorityGate(int slots)
 {
     private readonly Lock _lock = new();
-    private readonly Dictionary<Guid, Queue<TaskCompletionSource>> _interactive = [];
-    // Tenants new since the ring last passed them, then the ring; an emptied tenant keeps its ring
-    // place (and its entry above) until its turn comes round, so it is new at most once a round.
-    private readonly Queue<Guid> _new = new();
-    private readonly Queue<Guid> _ring = new();
+    private readonly FairLane<Waiter> _interactive = new();
     private readonly Queue<TaskCompletionSource> _background = new();
     private int _free = slots;
-    private int _waitingInteractive;
 
     public Task WaitAsync(DetectionPriority priority, CancellationToken cancellationToken) => WaitAsync(priority, Guid.Empty, cancellationToken);
 
@@ -77,14 +73,7 @@ internal sealed class PriorityGate(int slots)
             waiter = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             if (priority == DetectionPriority.Interactive)
             {
-                if (!_interactive.TryGetValue(tenant, out var queue))
-                {
-                    _interactive[tenant] = queue = new Queue<TaskCompletionSource>();
-                    _new.Enqueue(tenant);
-                }
-
-                queue.Enqueue(waiter);
-                _waitingInteractive++;
+                _interactive.Add(new Waiter(tenant, waiter));
             }
             else
             {
@@ -109,7 +98,7 @@ internal sealed class PriorityGate(int slots)
             TaskCompletionSource? next;
             lock (_lock)
             {
-                next = NextInteractive();
+                next = _interactive.TakeNext()?.Slot;
                 if (next is null && !_background.TryDequeue(out next))
                 {
                     _free++;
@@ -128,7 +117,7 @@ internal sealed class PriorityGate(int slots)
     /// <summary>Takes a free slot when no one of this priority or above waits; under the lock.</summary>
     private bool TakeLocked(DetectionPriority priority)
     {
-        if (_free > 0 && _waitingInteractive == 0 && (priority == DetectionPriority.Interactive || _background.Count == 0))
+        if (_free > 0 && _interactive.IsEmpty && (priority == DetectionPriority.Interactive || _background.Count == 0))
         {
             _free--;
             return true;
@@ -137,31 +126,20 @@ internal sealed class PriorityGate(int slots)
         return false;
     }
 
-    private TaskCompletionSource? NextInteractive()
+    /// <summary>An interactive request waiting for a slot; a cancelled one stays queued, completed, and is skipped.</summary>
+    private sealed class Waiter : ITenantTurn<Waiter>
     {
-        if (_waitingInteractive == 0)
+        public Waiter(Guid tenantId, TaskCompletionSource slot)
         {
-            // No one waits: the round is over, and whoever comes next is new.
-            _new.Clear();
-            _ring.Clear();
-            _interactive.Clear();
-            return null;
+            TenantId = tenantId;
+            Slot = slot;
+            Node = new LinkedListNode<Waiter>(this);
         }
 
-        while (_new.TryDequeue(out var tenant) || _ring.TryDequeue(out tenant))
-        {
-            var queue = _interactive[tenant];
-            if (queue.Count == 0)
-            {
-                _interactive.Remove(tenant); // its ring place came round with no one waiting
-                continue;
-            }
+        public Guid TenantId { get; }
 
-            _waitingInteractive--;
-            _ring.Enqueue(tenant);
-            return queue.Dequeue();
-        }
+        public TaskCompletionSource Slot { get; }
 
-        return null;
+        public LinkedListNode<Waiter> Node { get; }
     }
 }

@@ -1,5 +1,14 @@
 namespace Detector.Modules.Inference.Scheduling;
 
+/// <summary>Something queued in a <see cref="FairLane{T}"/>: its tenant, and the list node it is queued by (one per item, made once).</summary>
+internal interface ITenantTurn<T>
+    where T : class
+{
+    Guid TenantId { get; }
+
+    LinkedListNode<T> Node { get; }
+}
+
 /// <summary>
 /// One priority level: a queue per tenant, served in turns, one request a turn. A tenant that
 /// arrives with nothing queued (a sparse flow: one photo every so often) takes the next turn
@@ -7,9 +16,11 @@ namespace Detector.Modules.Inference.Scheduling;
 /// for one run, not for a turn of every backlogged tenant. It gets that once a round: served, it
 /// joins the backlogged tenants' ring, and only leaves it (to be new again) when its place in the
 /// ring comes round with nothing queued, so a tenant cannot jump the ring by sending one request
-/// at a time faster than the ring turns.
+/// at a time faster than the ring turns. The inference queue's levels and the decode slots'
+/// interactive waiters are both served by it.
 /// </summary>
-internal sealed class FairLane
+internal sealed class FairLane<T>
+    where T : class, ITenantTurn<T>
 {
     // A tenant's queue outlives its last item, so a tenant sending one request at a time does not
     // allocate a queue per request; idle queues are dropped only when this many have piled up.
@@ -20,7 +31,7 @@ internal sealed class FairLane
     private readonly LinkedList<TenantQueue> _ring = new();
     private int _count;
 
-    public void Add(WorkItem item)
+    public void Add(T item)
     {
         if (!_tenants.TryGetValue(item.TenantId, out var queue))
         {
@@ -42,7 +53,7 @@ internal sealed class FairLane
     }
 
     /// <summary>Takes a queued item out (cancelled); its tenant keeps its place until its turn comes round.</summary>
-    public bool Remove(WorkItem item)
+    public bool Remove(T item)
     {
         if (item.Node.List is null || !_tenants.TryGetValue(item.TenantId, out var queue))
         {
@@ -56,9 +67,9 @@ internal sealed class FairLane
 
     public bool IsEmpty => _count == 0;
 
-    public WorkItem? PeekNext() => NextTurn()?.Value.Items.First!.Value;
+    public T? PeekNext() => NextTurn()?.Value.Items.First!.Value;
 
-    public WorkItem? TakeNext()
+    public T? TakeNext()
     {
         if (NextTurn() is not { } turn)
         {
@@ -74,18 +85,20 @@ internal sealed class FairLane
         return item;
     }
 
-    public long OldestTimestamp()
+    /// <summary>The smallest <paramref name="key"/> of the items at the head of each tenant's queue (long.MaxValue when none), allocating nothing.</summary>
+    public long MinOfHeads(Func<T, long> key) => MinOfHeads(_ring, key, MinOfHeads(_new, key, long.MaxValue));
+
+    private static long MinOfHeads(LinkedList<TenantQueue> turns, Func<T, long> key, long least)
     {
-        var oldest = long.MaxValue;
-        foreach (var queue in _new.Concat(_ring))
+        for (var node = turns.First; node is not null; node = node.Next)
         {
-            if (queue.Items.First is { } first)
+            if (node.Value.Items.First is { } first)
             {
-                oldest = Math.Min(oldest, first.Value.EnqueuedTimestamp);
+                least = Math.Min(least, key(first.Value));
             }
         }
 
-        return oldest;
+        return least;
     }
 
     /// <summary>
@@ -135,7 +148,7 @@ internal sealed class FairLane
     {
         public TenantQueue() => TurnNode = new LinkedListNode<TenantQueue>(this);
 
-        public LinkedList<WorkItem> Items { get; } = new();
+        public LinkedList<T> Items { get; } = new();
 
         /// <summary>The tenant's place: in the new tenants' list, in the ring, or in neither when it has not been seen since its last turn.</summary>
         public LinkedListNode<TenantQueue> TurnNode { get; }

@@ -3,7 +3,7 @@ using Detector.Modules.Inference.Contracts;
 namespace Detector.Modules.Inference.Scheduling;
 
 /// <summary>One admitted request, from enqueue until its batch completes.</summary>
-internal sealed class WorkItem
+internal sealed class WorkItem : ITenantTurn<WorkItem>
 {
     internal const int Queued = 0;
     internal const int Taken = 1;
@@ -36,7 +36,8 @@ internal sealed class WorkItem
 
     public TaskCompletionSource<BatchInfo> Completion { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    internal LinkedListNode<WorkItem> Node { get; }
+    /// <summary>Its place in its tenant's queue (<see cref="FairLane{T}"/>).</summary>
+    public LinkedListNode<WorkItem> Node { get; }
 
     internal int State { get; set; } = Queued;
 

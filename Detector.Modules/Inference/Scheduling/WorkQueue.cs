@@ -23,7 +23,7 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
     public static readonly TimeSpan InteractiveWindow = TimeSpan.FromSeconds(2);
     private static readonly long InteractiveWindowTicks = (long)(InteractiveWindow.TotalSeconds * Stopwatch.Frequency);
     private readonly Lock _gate = new();
-    private readonly FairLane[] _lanes = [new(), new()];
+    private readonly FairLane<WorkItem>[] _lanes = [new(), new()];
     private readonly SemaphoreSlim _signal = new(0);
     private readonly long _maxDelayTicks = (long)(maxDelay.TotalSeconds * Stopwatch.Frequency);
     private int _queued;
@@ -194,7 +194,7 @@ internal sealed class WorkQueue(int maxBatch, TimeSpan maxDelay, SchedulerMetric
         var oldest = long.MaxValue;
         foreach (var lane in _lanes)
         {
-            oldest = Math.Min(oldest, lane.OldestTimestamp());
+            oldest = Math.Min(oldest, lane.MinOfHeads(static item => item.EnqueuedTimestamp));
         }
 
         return oldest;

@@ -8,7 +8,7 @@ public sealed class FairLaneTests
     [Fact]
     public void A_tenant_sending_one_request_at_a_time_is_served_before_a_backlogged_tenant_each_time()
     {
-        var lane = new FairLane();
+        var lane = new FairLane<WorkItem>();
         var light = Guid.NewGuid();
         var heavy = Guid.NewGuid();
         for (var i = 0; i < 4; i++)
@@ -32,7 +32,7 @@ public sealed class FairLaneTests
     [Fact]
     public void A_new_tenant_jumps_the_ring_once_a_round_and_then_takes_its_turn_at_the_back()
     {
-        var lane = new FairLane();
+        var lane = new FairLane<WorkItem>();
         Guid heavy1 = Guid.NewGuid(), heavy2 = Guid.NewGuid(), burst = Guid.NewGuid();
         for (var i = 0; i < 3; i++)
         {
@@ -53,7 +53,7 @@ public sealed class FairLaneTests
     [Fact]
     public void A_tenant_served_in_this_round_that_sends_again_waits_behind_the_ring_rather_than_jumping_it_again()
     {
-        var lane = new FairLane();
+        var lane = new FairLane<WorkItem>();
         Guid heavy1 = Guid.NewGuid(), heavy2 = Guid.NewGuid(), eager = Guid.NewGuid();
         for (var i = 0; i < 3; i++)
         {
@@ -74,7 +74,7 @@ public sealed class FairLaneTests
     [Fact]
     public void A_lane_that_has_seen_more_tenants_than_it_keeps_queues_for_loses_no_queued_item()
     {
-        var lane = new FairLane();
+        var lane = new FairLane<WorkItem>();
         for (var i = 0; i < 3; i++)
         {
             lane.Add(Item(i, Guid.NewGuid()));
@@ -101,7 +101,7 @@ public sealed class FairLaneTests
     [Fact]
     public void A_removed_item_is_never_taken_and_its_tenant_leaves_the_ring()
     {
-        var lane = new FairLane();
+        var lane = new FairLane<WorkItem>();
         var a = Item(1, Guid.NewGuid());
         var b = Item(2, Guid.NewGuid());
         lane.Add(a);
