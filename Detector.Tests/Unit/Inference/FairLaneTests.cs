@@ -32,16 +32,8 @@ public sealed class FairLaneTests
     [Fact]
     public void A_new_tenant_jumps_the_ring_once_a_round_and_then_takes_its_turn_at_the_back()
     {
-        var lane = new FairLane<WorkItem>();
-        Guid heavy1 = Guid.NewGuid(), heavy2 = Guid.NewGuid(), burst = Guid.NewGuid();
-        for (var i = 0; i < 3; i++)
-        {
-            lane.Add(Item(10 + i, heavy1));
-            lane.Add(Item(20 + i, heavy2));
-        }
-
-        Assert.Equal(10, lane.TakeNext()!.Input[0]);
-        Assert.Equal(20, lane.TakeNext()!.Input[0]);
+        var lane = TwoTenantsInTheRing();
+        var burst = Guid.NewGuid();
 
         // A burst from a new tenant: its first request goes next, the rest wait their turns.
         lane.Add(Item(30, burst));
@@ -53,16 +45,8 @@ public sealed class FairLaneTests
     [Fact]
     public void A_tenant_served_in_this_round_that_sends_again_waits_behind_the_ring_rather_than_jumping_it_again()
     {
-        var lane = new FairLane<WorkItem>();
-        Guid heavy1 = Guid.NewGuid(), heavy2 = Guid.NewGuid(), eager = Guid.NewGuid();
-        for (var i = 0; i < 3; i++)
-        {
-            lane.Add(Item(10 + i, heavy1));
-            lane.Add(Item(20 + i, heavy2));
-        }
-
-        Assert.Equal(10, lane.TakeNext()!.Input[0]);
-        Assert.Equal(20, lane.TakeNext()!.Input[0]);
+        var lane = TwoTenantsInTheRing();
+        var eager = Guid.NewGuid();
         lane.Add(Item(30, eager));
         Assert.Equal(30, lane.TakeNext()!.Input[0]);
 
@@ -112,6 +96,22 @@ public sealed class FairLaneTests
         Assert.Same(b, lane.PeekNext());
         Assert.Same(b, lane.TakeNext());
         Assert.True(lane.IsEmpty);
+    }
+
+    /// <summary>Two tenants with three requests each (tagged 10-12 and 20-22), each served once: both are in the ring, backlogged.</summary>
+    private static FairLane<WorkItem> TwoTenantsInTheRing()
+    {
+        var lane = new FairLane<WorkItem>();
+        Guid heavy1 = Guid.NewGuid(), heavy2 = Guid.NewGuid();
+        for (var i = 0; i < 3; i++)
+        {
+            lane.Add(Item(10 + i, heavy1));
+            lane.Add(Item(20 + i, heavy2));
+        }
+
+        Assert.Equal(10, lane.TakeNext()!.Input[0]);
+        Assert.Equal(20, lane.TakeNext()!.Input[0]);
+        return lane;
     }
 
     private static WorkItem Item(float tag, Guid tenant) =>
