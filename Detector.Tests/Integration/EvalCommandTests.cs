@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Detector.Tests.Integration;
 
 /// <summary>
@@ -32,35 +30,6 @@ public sealed class EvalCommandTests
     }
 
     /// <summary>Runs the command with no model to be found: anything that waits for models fails instead of answering.</summary>
-    private static async Task<(int Code, string Output)> RunAsync(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["Models__Directory"] = Path.Combine(Path.GetTempPath(), $"no-models-{Guid.NewGuid():N}");
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException("eval did not answer within a minute");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private static Task<(int Code, string Output)> RunAsync(params string[] args) =>
+        WebCommand.RunAsync(args, new Dictionary<string, string> { ["Models__Directory"] = Path.Combine(Path.GetTempPath(), $"no-models-{Guid.NewGuid():N}") }, TimeSpan.FromMinutes(1));
 }

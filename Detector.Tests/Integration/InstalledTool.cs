@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Detector.Tests.Integration;
 
 /// <summary>
@@ -18,35 +16,7 @@ internal static class InstalledTool
         return found!;
     }
 
-    /// <summary>Runs <paramref name="executable"/> in <paramref name="workingDirectory"/> and returns its exit code and output (stdout, then stderr).</summary>
-    public static async Task<(int Code, string Output)> RunAsync(string executable, string workingDirectory, IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo(executable)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{Path.GetFileName(executable)} {string.Join(' ', start.ArgumentList)} did not finish within 2 minutes");
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    /// <summary>Runs <paramref name="executable"/> in <paramref name="workingDirectory"/> (at most 2 minutes) and returns its exit code and output (stdout, then stderr).</summary>
+    public static Task<(int Code, string Output)> RunAsync(string executable, string workingDirectory, IEnumerable<string> args) =>
+        ChildProcess.RunAsync(executable, args, TimeSpan.FromMinutes(2), workingDirectory: workingDirectory);
 }

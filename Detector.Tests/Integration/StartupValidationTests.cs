@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Detector.Tests.Integration;
 
 public sealed class StartupValidationTests
@@ -75,25 +73,14 @@ public sealed class StartupValidationTests
     /// <summary>Starts the real service with <paramref name="environment"/>; asserts it exits 1 by itself without a crash, and returns what it printed.</summary>
     internal static async Task<string> StartAsync(Dictionary<string, string> environment)
     {
-        var start = new ProcessStartInfo("dotnet", Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["Models__Directory"] = TestPaths.Models;
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        var settings = new Dictionary<string, string> { ["Models__Directory"] = TestPaths.Models, ["ASPNETCORE_URLS"] = "http://127.0.0.1:0" };
         foreach (var (key, value) in environment)
         {
-            start.Environment[key] = value;
+            settings[key] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(1)), "the service exits by itself");
-        var output = await stdout + await stderr;
-        Assert.Equal(1, process.ExitCode);
+        var (code, output) = await WebCommand.RunAsync([], settings, TimeSpan.FromMinutes(1));
+        Assert.Equal(1, code);
         Assert.DoesNotContain("Unhandled exception", output, StringComparison.Ordinal);
         return output;
     }

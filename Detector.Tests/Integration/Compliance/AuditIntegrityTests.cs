@@ -209,30 +209,9 @@ public sealed class AuditIntegrityTests(ComplianceFactory factory) : IClassFixtu
     }
 
     /// <summary>Runs the real `Detector.Web.dll audit verify` against the fixture's database, with its audit key.</summary>
-    private async Task<(int ExitCode, string Output)> VerifyCommandAsync(params string[] options)
-    {
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"), "audit", "verify" }.Concat(options))
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["Database__ConnectionString"] = factory.ConnectionString;
-        start.Environment["Compliance__AuditSubjectKey"] = TestSecrets.AuditSubjectKey;
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            Assert.Fail("audit verify did not exit within a minute:\n" + await stdout + await stderr);
-        }
-
-        return (process.ExitCode, await stdout + await stderr);
-    }
+    private Task<(int ExitCode, string Output)> VerifyCommandAsync(params string[] options) =>
+        WebCommand.RunAsync(
+            ["audit", "verify", .. options],
+            new Dictionary<string, string> { ["Database__ConnectionString"] = factory.ConnectionString, ["Compliance__AuditSubjectKey"] = TestSecrets.AuditSubjectKey },
+            TimeSpan.FromMinutes(1));
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using SkiaSharp;
 
@@ -73,29 +72,13 @@ internal static partial class ReportPageKit
         var profile = Directory.CreateTempSubdirectory("detector-chromium-");
         try
         {
-            var start = new ProcessStartInfo(Chromium) { RedirectStandardOutput = true, RedirectStandardError = true };
-            foreach (var argument in (string[])["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                         "--disable-component-update", "--disable-sync", "--hide-scrollbars", $"--user-data-dir={profile.FullName}",
-                         $"--window-size={width},{height}", $"--screenshot={pngPath}", new Uri(htmlPath).AbsoluteUri])
-            {
-                start.ArgumentList.Add(argument);
-            }
-
-            using var chromium = Process.Start(start)!;
-            var stderr = chromium.StandardError.ReadToEndAsync();
-            var stdout = chromium.StandardOutput.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-            try
-            {
-                await chromium.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                chromium.Kill(entireProcessTree: true);
-                Assert.Fail("chromium did not finish its screenshot within 120 s");
-            }
-
-            Assert.True(File.Exists(pngPath), $"chromium exited {chromium.ExitCode} without a screenshot: {await stdout}{await stderr}");
+            var (code, output) = await ChildProcess.RunAsync(
+                Chromium,
+                ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--hide-scrollbars", $"--user-data-dir={profile.FullName}",
+                 $"--window-size={width},{height}", $"--screenshot={pngPath}", new Uri(htmlPath).AbsoluteUri],
+                TimeSpan.FromSeconds(120));
+            Assert.True(File.Exists(pngPath), $"chromium exited {code} without a screenshot: {output}");
             return await File.ReadAllBytesAsync(pngPath);
         }
         finally

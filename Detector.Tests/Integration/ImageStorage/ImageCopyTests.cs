@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using Detector.Modules.Images.Contracts;
 using Detector.Tests.Integration.Jobs;
@@ -164,27 +163,19 @@ public sealed class ImageCopyTests(ITestOutputHelper output) : IAsyncLifetime
 
     private async Task<(int Code, string Output)> RunAsync(Dictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Detector.Web.dll"));
-        foreach (var arg in args)
+        var settings = new Dictionary<string, string>
         {
-            start.ArgumentList.Add(arg);
-        }
-
-        start.Environment["Database__ConnectionString"] = ConnectionString;
-        start.Environment["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db");
-        start.Environment["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey;
+            ["Database__ConnectionString"] = ConnectionString,
+            ["Database__MigrationsPath"] = Path.Combine(TestPaths.RepoRoot, "db"),
+            ["ImageStore__Encryption__MasterKey"] = TestSecrets.ImageMasterKey,
+        };
         foreach (var (key, value) in environment)
         {
-            start.Environment[key] = value;
+            settings[key] = value;
         }
 
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(3)), "the copy finishes");
-        var text = await stdout + await stderr;
+        var (code, text) = await WebCommand.RunAsync(args, settings, TimeSpan.FromMinutes(3));
         output.WriteLine(text);
-        return (process.ExitCode, text);
+        return (code, text);
     }
 }
